@@ -1,0 +1,114 @@
+/**
+ * The command line: `cli(argv, io)` parses, dispatches and returns the exit code. It never
+ * touches `process`; `bin.ts` does that. Every usage or flow error becomes one line on
+ * stderr and exit 2, never a stack trace.
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { EXIT, type CliIO } from './io.js';
+import { graphCommand, lintCommand, listCommand, parsersCommand, schemaCommand, varsCommand } from './flows.js';
+import { runCommand, type RunOptions } from './run.js';
+import { UsageError } from './target.js';
+import { VERSION } from '../version.js';
+
+const collect = (v: string, prev: string[] = []) => [...prev, v];
+
+export async function cli(argv: readonly string[], io: CliIO): Promise<number> {
+  let code: number = 0;
+  const program = new Command('tshoot')
+    .description('Find out why a server cannot be reached, and how to fix it.')
+    .version(VERSION, '-V, --version')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s), outputError: () => {} })
+    .enablePositionalOptions()
+    .showSuggestionAfterError(true)
+    .allowExcessArguments(false);
+
+  const sessionOptions = (c: Command) =>
+    c
+      .option('--target <URL|HOST:PORT>', 'what was unreachable: a URL or HOST:PORT')
+      .option('--host <ROLE=DEST>', 'who plays a role: client, server or bastion = local or an ssh destination (repeatable)', collect)
+      .option('--answers <FILE>', 'answers by question id (YAML or JSON)')
+      .option('--non-interactive', 'never prompt: a missing answer ends with exit 4')
+      .option('--json', 'print exactly one JSON object on stdout (progress goes to stderr)')
+      .option('--transcript <FILE>', 'where to record the session')
+      .addOption(new Option('--lang <LANG>', 'language of the texts').choices(['en', 'ja']))
+      .option('--flows <DIR>', 'also load the flows in DIR (repeatable)', collect)
+      .option('--ssh-config <FILE>', 'OpenSSH client config to read instead of ~/.ssh/config')
+      .option('--accept-new-host-keys', "trust (and remember) hosts' keys seen for the first time, like OpenSSH's accept-new")
+      .option('-v, --verbose', 'show every decision and whole command outputs')
+      .option('-q, --quiet', 'print only the final card');
+
+  sessionOptions(program).action(async (opts: RunOptions) => {
+    code = await runCommand(io, null, opts);
+  });
+
+  sessionOptions(program.command('run').description('run a flow').argument('<FLOW>', 'flow id (see `tshoot flows list`)')).action(
+    async (flow: string, opts: RunOptions) => {
+      code = await runCommand(io, flow, opts);
+    },
+  );
+
+  const flows = program.command('flows').description("flow authors' tools");
+  flows
+    .command('lint')
+    .description('check flows; prints FILE:LINE:COL node "ID": message (hint) for every problem, exit 2 if any')
+    .argument('[FILE...]', 'flow files (default: every flow)')
+    .option('--strict', 'warnings (e.g. a missing translation) fail too')
+    .option('--flows <DIR>', 'also load the flows in DIR', collect)
+    .action((files: string[], opts: { strict?: boolean; flows?: string[] }) => {
+      code = lintCommand(io, files, opts);
+    });
+  flows
+    .command('list')
+    .description('list the flows')
+    .option('--json', 'as JSON')
+    .option('--flows <DIR>', 'also load the flows in DIR', collect)
+    .action((opts: { json?: boolean; flows?: string[] }) => {
+      code = listCommand(io, opts);
+    });
+  flows
+    .command('graph')
+    .description('draw a flow')
+    .argument('<FLOW>', 'flow id')
+    .addOption(new Option('--format <FORMAT>', 'mermaid or dot').choices(['mermaid', 'dot']).default('mermaid'))
+    .option('--flows <DIR>', 'also load the flows in DIR', collect)
+    .action((id: string, opts: { format?: string; flows?: string[] }) => {
+      code = graphCommand(io, id, opts);
+    });
+  flows
+    .command('vars')
+    .description('the variables a flow’s conditions can read, with their types')
+    .argument('<FLOW>', 'flow id')
+    .option('--flows <DIR>', 'also load the flows in DIR', collect)
+    .action((id: string, opts: { flows?: string[] }) => {
+      code = varsCommand(io, id, opts);
+    });
+  flows
+    .command('parsers')
+    .description('the built-in output parsers')
+    .action(() => {
+      code = parsersCommand(io);
+    });
+  flows
+    .command('schema')
+    .description('print the JSON Schema of the flow language (flows/flow.schema.json)')
+    .action(() => {
+      code = schemaCommand(io);
+    });
+
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return code;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
+      io.stderr.write(`tshoot: ${e.message.replace(/^error: /, '')}\n`);
+      return EXIT.usage;
+    }
+    if (e instanceof UsageError) {
+      io.stderr.write(`tshoot: ${e.message}\n`);
+      return EXIT.usage;
+    }
+    throw e;
+  }
+}

@@ -1,0 +1,266 @@
+/**
+ * `tshoot run FLOW` and the bare `tshoot` menu: set up the ports from the options, hand
+ * the flow to the runner, and turn its outcome into output and an exit code.
+ */
+import { hostname } from 'node:os';
+import { Interrupted, NeedsInput, type Prompter } from '../engine/ports.js';
+import { runSession } from '../engine/runner.js';
+import type { Answer, HostsInfo, Outcome, Question, SessionState, TargetInfo } from '../engine/types.js';
+import { createExecutors, type RemoteFactory, type RoleMap } from '../exec/hosts.js';
+import { quoteArgv } from '../exec/shell-quote.js';
+import type { Executor, Role } from '../exec/types.js';
+import type { Catalog } from '../flow/catalog.js';
+import type { Flow } from '../flow/compile.js';
+import { formatProblem, isError } from '../flow/problem.js';
+import { detectLang, pickText, type Lang } from '../flow/template.js';
+import { AnswerError, createAnswersPrompter, createInquirerPrompter } from '../ui/prompter.js';
+import { createTerminalReporter } from '../ui/reporter.js';
+import { colorEnabled, makeStyle } from '../ui/style.js';
+import { readAnswers } from './answers.js';
+import { findFlow, openCatalog } from './flows.js';
+import { EXIT, type CliIO } from './io.js';
+import { isThisMachine, NO_TARGET, parseTarget, UsageError } from './target.js';
+
+export interface RunOptions {
+  readonly target?: string;
+  readonly host?: readonly string[];
+  readonly answers?: string;
+  readonly nonInteractive?: boolean;
+  readonly json?: boolean;
+  readonly transcript?: string;
+  readonly lang?: string;
+  readonly flows?: readonly string[];
+  readonly sshConfig?: string;
+  readonly acceptNewHostKeys?: boolean;
+  readonly verbose?: boolean;
+  readonly quiet?: boolean;
+}
+
+const TERMINAL_NEEDED =
+  'tshoot asks questions and needs a terminal: run it in one, or pass --non-interactive --answers FILE';
+
+export async function runCommand(io: CliIO, flowId: string | null, opts: RunOptions): Promise<number> {
+  const lang = detectLang(opts.lang, io.env);
+  if (opts.lang !== undefined && opts.lang !== 'en' && opts.lang !== 'ja') throw new UsageError(`--lang ${JSON.stringify(opts.lang)}: use en or ja`);
+  const interactive = !opts.nonInteractive && io.stdin.isTTY === true && io.stdout.isTTY === true;
+  if (!opts.nonInteractive && !interactive) throw new UsageError(TERMINAL_NEEDED);
+  const answers = opts.answers ? readAnswers(opts.answers) : new Map<string, unknown>();
+  const roles = parseHosts(opts.host ?? []);
+  const cat = openCatalog(io, opts.flows);
+
+  const color = colorEnabled(io.env, (opts.json ? io.stderr : io.stdout).isTTY === true);
+  const style = makeStyle(color);
+  const out = opts.json ? io.stderr : io.stdout;
+  const spinners = out.isTTY === true && !io.env.CI && !opts.quiet;
+  const [ora, boxen] = await Promise.all([
+    spinners ? import('ora').then((m) => m.default) : null,
+    !opts.json && out.isTTY ? import('boxen').then((m) => m.default) : null,
+  ]);
+  const reporter = createTerminalReporter({
+    out,
+    style,
+    spinners,
+    quiet: opts.quiet === true,
+    verbose: opts.verbose === true,
+    lang,
+    dest: (role) => executors.dest(role),
+    ora,
+    boxen,
+    card: !opts.json,
+  });
+  const terminal = interactive ? createInquirerPrompter({ input: io.stdin, output: io.stdout, ...(io.signal ? { signal: io.signal } : {}), beforePrompt: () => reporter.stopAll() }) : null;
+  const prompter: Prompter = createAnswersPrompter(answers, terminal);
+
+  let flow: Flow;
+  if (flowId === null) {
+    if (!terminal) throw new UsageError(`${TERMINAL_NEEDED}; or name a flow: tshoot run FLOW`);
+    flow = await chooseFlow(cat, terminal, lang);
+  } else flow = findFlow(cat, flowId);
+  refuseBroken(cat, flow);
+
+  let questions = 0;
+  const counted: Prompter = {
+    ask: async (q) => {
+      const a = await prompter.ask(q);
+      questions++;
+      return a;
+    },
+  };
+  const json = (o: Record<string, unknown>) => io.stdout.write(JSON.stringify({ flow: flow.id, ...o }) + '\n');
+
+  const remote: RemoteFactory = async (dest, { jump }) => {
+    const { createSshExecutor } = await import('../exec/ssh.js');
+    return createSshExecutor(dest, {
+      ...(opts.sshConfig ? { configFile: opts.sshConfig } : {}),
+      acceptNewHostKeys: opts.acceptNewHostKeys === true,
+      ...(jump ? { jump } : {}),
+      ...(terminal
+        ? {
+            confirmHostKey: async (info: { host: string; port: number; keyType: string; fingerprint: string }) =>
+              (await terminal.ask({ id: `hostkey.${info.host}`, flow: flow.id, node: 'hostkey', input: 'confirm', text: `The authenticity of ${info.host}:${info.port} can't be established. ${info.keyType} key fingerprint is ${info.fingerprint}. Trust it and continue?`, default: false })) === true,
+            askSecret: async (prompt: string) => {
+              const p = await import('@inquirer/prompts');
+              return p.password({ message: prompt, mask: '*' }, { input: io.stdin, output: io.stdout });
+            },
+          }
+        : {}),
+    } as Parameters<typeof createSshExecutor>[1]) as Executor;
+  };
+  const executors = createExecutors(roles, remote);
+
+  try {
+    const target = await resolveTarget(flow, opts.target, counted);
+    if (roles.server === undefined && target.given && isThisMachine(target.host)) roles.server = 'local';
+    const missing = flowRoles(cat, flow).filter((r): r is keyof RoleMap => r !== 'local' && roles[r as keyof RoleMap] === undefined);
+    for (const role of missing) {
+      if (role === 'bastion') continue;
+      const a = await counted.ask(hostQuestion(flow, role, target, lang));
+      roles[role] = String(a);
+    }
+    const hosts: HostsInfo = { client: roles.client ?? 'local', server: roles.server ?? '', bastion: roles.bastion ?? '' };
+    const end = await runSession(cat, { kind: 'start', flow: flow.id, target, hosts, lang }, {
+      prompter: counted,
+      executors,
+      reporter,
+      ...(io.signal ? { signal: io.signal } : {}),
+    });
+    if (io.signal?.aborted) throw new Interrupted();
+    if (opts.json) json(jsonResult(end.outcome, end.state, questions));
+    return exitFor(end.outcome);
+  } catch (e) {
+    reporter.stopAll();
+    if (e instanceof NeedsInput) {
+      if (opts.json) json({ outcome: 'needs-input', fix: null, evidence: [], questions, commands: 0, question: { id: e.question.id, kind: e.question.input, text: e.question.text, choices: e.question.choices?.map((c) => c.value) ?? null } });
+      io.stderr.write(`tshoot: ${e.message}\n`);
+      return EXIT.needsInput;
+    }
+    if (e instanceof Interrupted || io.signal?.aborted) {
+      if (opts.json) json({ outcome: 'interrupted', fix: null, evidence: [], questions, commands: 0 });
+      io.stderr.write('\ntshoot: interrupted\n');
+      return EXIT.interrupted;
+    }
+    if (e instanceof AnswerError) throw new UsageError(e.message);
+    throw e;
+  } finally {
+    await executors.close();
+  }
+}
+
+/** `client=local`, `server=web1`, `bastion=jump@198.18.0.1:2222`. */
+export function parseHosts(flags: readonly string[]): RoleMap {
+  const roles: RoleMap = {};
+  for (const f of flags) {
+    const m = /^([a-z]+)=(.+)$/.exec(f);
+    if (!m) throw new UsageError(`--host ${JSON.stringify(f)}: expected ROLE=DEST, e.g. --host server=web1`);
+    const role = m[1] as keyof RoleMap;
+    if (role !== 'client' && role !== 'server' && role !== 'bastion') throw new UsageError(`--host ${JSON.stringify(f)}: unknown role "${m[1]}"; use client, server or bastion`);
+    const dest = m[2]!.trim();
+    if (dest.startsWith('-') || /\s/.test(dest)) throw new UsageError(`--host ${JSON.stringify(f)}: "${dest}" is not a valid destination`);
+    roles[role] = dest;
+  }
+  roles.client ??= 'local';
+  return roles;
+}
+
+function refuseBroken(cat: Catalog, flow: Flow): void {
+  const files = new Set<string>();
+  const visit = (f: Flow) => {
+    if (files.has(f.file)) return;
+    files.add(f.file);
+    for (const n of Object.values(f.doc.nodes)) if (n.kind === 'call') {
+      const c = cat.flows.get(n.flow);
+      if (c) visit(c);
+    }
+  };
+  visit(flow);
+  const bad = cat.problems.filter((p) => isError(p) && files.has(p.file));
+  if (bad.length) throw new UsageError(`${formatProblem(bad[0]!)}${bad.length > 1 ? ` (and ${bad.length - 1} more: run \`tshoot flows lint\`)` : ''}`);
+}
+
+/** Roles used by the flow and the flows it calls. */
+function flowRoles(cat: Catalog, flow: Flow, seen = new Set<string>()): Role[] {
+  if (seen.has(flow.id)) return [];
+  seen.add(flow.id);
+  const out = new Set<Role>();
+  for (const n of Object.values(flow.doc.nodes)) {
+    if (n.kind === 'run') out.add(n.role);
+    if (n.kind === 'call') {
+      const c = cat.flows.get(n.flow);
+      if (c) for (const r of flowRoles(cat, c, seen)) out.add(r);
+    }
+  }
+  return [...out];
+}
+
+async function resolveTarget(flow: Flow, raw: string | undefined, prompter: Prompter): Promise<TargetInfo> {
+  if (raw !== undefined) return parseTarget(raw);
+  if (flow.doc.needs_target === false) return NO_TARGET;
+  const q: Question = {
+    id: 'target',
+    flow: flow.id,
+    node: 'target',
+    input: 'input',
+    text: 'What did you try to reach? A URL (http://web/path) or HOST:PORT',
+    pattern: '\\S+',
+  };
+  for (let i = 0; i < 5; i++) {
+    const a = String(await prompter.ask(q));
+    try {
+      return parseTarget(a);
+    } catch (e) {
+      if (!(e instanceof UsageError)) throw e;
+      if (i === 4) throw e;
+    }
+  }
+  throw new UsageError('no valid target');
+}
+
+function hostQuestion(flow: Flow, role: Role, target: TargetInfo, lang: Lang): Question {
+  const what = target.given ? `${target.host}:${target.port}` : 'the target';
+  return {
+    id: `host.${role}`,
+    flow: flow.id,
+    node: `host.${role}`,
+    input: 'input',
+    text:
+      lang === 'ja'
+        ? `${role} の役割のホストは? (ssh の接続先 user@host、~/.ssh/config の別名、またはこのマシンなら local)`
+        : `Which host is the ${role}${role === 'server' ? ` (serving ${what})` : ''}? An ssh destination (user@host[:port], an alias from ~/.ssh/config) or "local" for ${hostname()}`,
+    pattern: '[A-Za-z0-9_.@:\\[\\]-]+',
+  };
+}
+
+async function chooseFlow(cat: Catalog, prompter: Prompter, lang: Lang): Promise<Flow> {
+  const menu = [...cat.flows.values()].filter((f) => f.doc.menu !== false);
+  const a = await prompter.ask({
+    id: 'symptom',
+    flow: 'menu',
+    node: 'symptom',
+    input: 'select',
+    text: lang === 'ja' ? '何が起きていますか?' : 'What do you see?',
+    choices: menu.map((f) => ({ value: f.id, label: pickText(f.doc.title, lang) })),
+  });
+  return cat.flows.get(String(a))!;
+}
+
+export function exitFor(o: Outcome): number {
+  if (o.kind === 'fix') return EXIT.fix;
+  if (o.kind === 'unresolved') return EXIT.unresolved;
+  return o.code === 'unreachable' ? EXIT.unreachable : EXIT.usage;
+}
+
+export function jsonResult(o: Outcome, s: SessionState, questions: number): Record<string, unknown> {
+  const base = { questions, commands: s.commands };
+  if (o.kind === 'fix') {
+    return {
+      outcome: 'fix',
+      fix: { id: o.fix.id, title: o.fix.title, summary: o.fix.cause },
+      evidence: o.fix.evidence.map((e) => ({ role: e.role, command: quoteArgv(e.argv), lines: e.lines })),
+      ...base,
+    };
+  }
+  if (o.kind === 'unresolved') return { outcome: 'unresolved', fix: null, evidence: [], end: { title: o.end.title, checked: o.end.checked, next_steps: o.end.nextSteps }, ...base };
+  return { outcome: 'error', fix: null, evidence: [], error: { code: o.code, message: o.message, node: o.node, at: `${o.loc.file}:${o.loc.line}:${o.loc.col}` }, ...base };
+}
+
+export type { Answer };

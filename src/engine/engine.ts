@@ -1,0 +1,378 @@
+/**
+ * The engine: `step(flows, state, event) → { state, effects }`. Pure: it performs nothing,
+ * reads no clock, and imports nothing from the terminal or the executors. It walks nodes
+ * until it needs something from outside (an answer, a command's result) or reaches an
+ * outcome, and says so as effects. Live use, replay and tests drive this same function.
+ */
+import type { CommandResult } from '../exec/types.js';
+import { evaluate, show, splitLines, toCel, zeroValue, type ValueType } from '../flow/expr.js';
+import type { Flow, FlowSet } from '../flow/compile.js';
+import type { FlowNodeT, NextT, RunNodeT, TextT } from '../flow/schema.js';
+import { parseTemplate, pickText, type Lang } from '../flow/template.js';
+import { PARSERS } from '../parsers/index.js';
+import type {
+  Answer,
+  CheckRecord,
+  Command,
+  Effect,
+  EngineEvent,
+  Evidence,
+  Frame,
+  Outcome,
+  Question,
+  SessionState,
+  Step,
+} from './types.js';
+
+/** Transitions through branch, call and end nodes before giving up on a loop. */
+const MAX_HOPS = 1_000;
+const DEFAULT_TIMEOUT_S = 10;
+const EVIDENCE_DEFAULT_LINES = 20;
+
+export class EngineError extends Error {
+  readonly code = 'unexpected-event';
+}
+
+export function step(flows: FlowSet, state: SessionState, event: EngineEvent): Step {
+  switch (event.kind) {
+    case 'start': {
+      if (state.status !== 'new') throw new EngineError('the session has already started');
+      const flow = flows.flows.get(event.flow);
+      if (!flow) throw new EngineError(`unknown flow "${event.flow}"`);
+      const s: SessionState = {
+        ...state,
+        status: 'running',
+        globals: { target: event.target, hosts: event.hosts, lang: event.lang },
+        stack: [{ flow: flow.id, node: flow.doc.start, vars: {}, runs: {} }],
+      };
+      return advance(flows, s, []);
+    }
+    case 'answer': {
+      const { frame, node, flow } = expectPending(flows, state, event.id, 'ask');
+      if (node.kind !== 'ask') throw new EngineError(`"${event.id}" is not a question`);
+      const value = node.input === 'confirm' ? event.value === true || event.value === 'yes' : String(event.value);
+      const f: Frame = { ...frame, vars: { ...frame.vars, [frame.node]: value } };
+      const s = { ...replaceTop(state, f), pending: null, status: 'running' as const, questions: state.questions + 1 };
+      return follow(flows, s, flow, node.next, []);
+    }
+    case 'result': {
+      const { frame, node, flow } = expectPending(flows, state, event.id, 'exec');
+      if (node.kind !== 'run') throw new EngineError(`"${event.id}" is not a command`);
+      const ctx = context(flow, state, frame);
+      const argv = renderArgv(flow, node, ctx);
+      const value = runValue(flow, frame.node, node, event.result);
+      const f: Frame = {
+        ...frame,
+        vars: { ...frame.vars, [frame.node]: value },
+        runs: { ...frame.runs, [frame.node]: { role: node.role, argv: argv.ok ? argv.argv : [], result: event.result } },
+      };
+      let s: SessionState = { ...replaceTop(state, f), pending: null, status: 'running', commands: state.commands + 1 };
+      const lang = langOf(s);
+      const summary = event.result.transport
+        ? event.result.transport.message
+        : node.summary
+          ? renderText(flow, node.summary, context(flow, s, f), lang)
+          : defaultSummary(event.result);
+      const check: CheckRecord = {
+        id: qualify(s, frame.node),
+        role: node.role,
+        title: renderText(flow, node.title, context(flow, s, f), lang),
+        argv: argv.ok ? argv.argv : [],
+        ok: event.result.exit === 0 && !event.result.transport,
+        summary,
+      };
+      s = { ...s, checks: [...s.checks, check] };
+      const effects: Effect[] = [
+        { kind: 'show', item: { kind: 'result', command: commandOf(flow, s, f, node, argv.ok ? argv.argv : []), result: event.result, summary } },
+      ];
+      if (event.result.transport) {
+        if (node.on_unreachable) return go(flows, s, flow, node.on_unreachable, null, ['nodes', frame.node, 'on_unreachable'], effects);
+        return finish(s, effects, {
+          kind: 'error',
+          code: 'unreachable',
+          message: event.result.transport.message,
+          flow: flow.id,
+          node: frame.node,
+          loc: flow.loc(['nodes', frame.node, 'role']),
+        });
+      }
+      return follow(flows, s, flow, node.next, effects);
+    }
+  }
+}
+
+function expectPending(flows: FlowSet, state: SessionState, id: string, what: 'ask' | 'exec') {
+  if (state.status !== (what === 'ask' ? 'asking' : 'running') || state.pending !== id) {
+    throw new EngineError(`got ${what === 'ask' ? 'an answer' : 'a result'} for "${id}" but the engine waits for ${state.pending ?? 'nothing'}`);
+  }
+  const frame = top(state);
+  const flow = flows.flows.get(frame.flow)!;
+  const node = flow.node(frame.node)!;
+  return { frame, node, flow };
+}
+
+/** Walk from the current node until something from outside is needed, or the end. */
+function advance(flows: FlowSet, state: SessionState, effects: Effect[]): Step {
+  let s = state;
+  for (let hop = 0; hop < MAX_HOPS; hop++) {
+    const frame = top(s);
+    const flow = flows.flows.get(frame.flow)!;
+    const node = flow.node(frame.node)!;
+    const lang = langOf(s);
+    const ctx = context(flow, s, frame);
+    switch (node.kind) {
+      case 'ask': {
+        const q: Question = {
+          id: qualify(s, frame.node),
+          flow: flow.id,
+          node: frame.node,
+          input: node.input,
+          text: renderText(flow, node.text, ctx, lang),
+          ...(node.help ? { help: renderText(flow, node.help, ctx, lang) } : {}),
+          ...(node.choices ? { choices: node.choices.map((c) => ({ value: c.value, label: renderText(flow, c.label, ctx, lang) })) } : {}),
+          ...(node.pattern !== undefined ? { pattern: node.pattern } : {}),
+          ...(node.default !== undefined ? { default: node.default } : {}),
+        };
+        effects.push({ kind: 'ask', question: q });
+        return { state: { ...s, status: 'asking', pending: q.id }, effects };
+      }
+      case 'run': {
+        const argv = renderArgv(flow, node, ctx);
+        if (!argv.ok) return finish(s, effects, { kind: 'error', code: 'expression', message: argv.message, flow: flow.id, node: frame.node, loc: flow.loc(['nodes', frame.node, 'argv']) });
+        const cmd = commandOf(flow, s, frame, node, argv.argv);
+        effects.push({ kind: 'exec', commands: [cmd] });
+        return { state: { ...s, status: 'running', pending: cmd.id }, effects };
+      }
+      case 'branch': {
+        const r = choose(flow, frame.node, node.next, ctx);
+        if ('error' in r) return finish(s, effects, r.error);
+        effects.push(decision(flow, frame.node, r));
+        s = replaceTop(s, { ...frame, node: r.goto });
+        continue;
+      }
+      case 'call': {
+        const callee = flows.flows.get(node.flow)!;
+        s = { ...s, stack: [...s.stack, { flow: callee.id, node: callee.doc.start, vars: {}, runs: {} }] };
+        continue;
+      }
+      case 'fix': {
+        const fix = {
+          id: node.id,
+          title: renderText(flow, node.title, ctx, lang),
+          cause: renderText(flow, node.cause, ctx, lang),
+          evidence: evidenceOf(flow, frame, node.evidence ?? [], ctx),
+          fix: node.fix.map((t) => renderText(flow, t, ctx, lang)),
+          ...(node.config ? { config: renderText(flow, node.config, ctx, lang) } : {}),
+          verify: node.verify.map((t) => renderText(flow, t, ctx, lang)),
+        };
+        return finish(s, effects, { kind: 'fix', flow: flow.id, node: frame.node, fix });
+      }
+      case 'end': {
+        const end = {
+          title: renderText(flow, node.title, ctx, lang),
+          checked: (node.checked ?? []).map((t) => renderText(flow, t, ctx, lang)),
+          nextSteps: node.next_steps.map((t) => renderText(flow, t, ctx, lang)),
+        };
+        const caller = s.stack[s.stack.length - 2];
+        const callNode = caller ? flows.flows.get(caller.flow)!.node(caller.node) : undefined;
+        if (caller && callNode?.kind === 'call' && callNode.next !== undefined) {
+          // The called flow could not decide: the caller goes on where it said to.
+          s = { ...s, stack: s.stack.slice(0, -1) };
+          const callerFlow = flows.flows.get(caller.flow)!;
+          const r = choose(callerFlow, caller.node, callNode.next, context(callerFlow, s, caller));
+          if ('error' in r) return finish(s, effects, r.error);
+          effects.push(decision(callerFlow, caller.node, r));
+          s = replaceTop(s, { ...caller, node: r.goto });
+          continue;
+        }
+        return finish(s, effects, { kind: 'unresolved', flow: flow.id, node: frame.node, end });
+      }
+    }
+  }
+  const frame = top(s);
+  const flow = flows.flows.get(frame.flow)!;
+  return finish(s, effects, { kind: 'error', code: 'loop', message: `more than ${MAX_HOPS} steps without asking or running anything`, flow: flow.id, node: frame.node, loc: flow.loc(['nodes', frame.node]) });
+}
+
+function follow(flows: FlowSet, s: SessionState, flow: Flow, next: NextT | undefined, effects: Effect[]): Step {
+  const frame = top(s);
+  const r = choose(flow, frame.node, next ?? [], context(flow, s, frame));
+  if ('error' in r) return finish(s, effects, r.error);
+  effects.push(decision(flow, frame.node, r));
+  return advance(flows, replaceTop(s, { ...frame, node: r.goto }), effects);
+}
+
+function go(flows: FlowSet, s: SessionState, flow: Flow, to: string, when: string | null, path: Array<string | number>, effects: Effect[]): Step {
+  const frame = top(s);
+  effects.push({ kind: 'show', item: { kind: 'decision', flow: flow.id, node: frame.node, when, goto: to, loc: flow.loc(path) } });
+  return advance(flows, replaceTop(s, { ...frame, node: to }), effects);
+}
+
+type Choice = { goto: string; when: string | null; path: Array<string | number> } | { error: Outcome };
+
+function choose(flow: Flow, nodeId: string, next: NextT, ctx: Record<string, unknown>): Choice {
+  if (typeof next === 'string') return { goto: next, when: null, path: ['nodes', nodeId, 'next'] };
+  for (let i = 0; i < next.length; i++) {
+    const b = next[i]!;
+    if (b.when === undefined) return { goto: b.goto, when: null, path: ['nodes', nodeId, 'next', i] };
+    const r = evaluate(flow.env, b.when, ctx);
+    if (!r.ok) {
+      return { error: { kind: 'error', code: 'expression', message: `condition \`${b.when}\` failed: ${r.message}`, flow: flow.id, node: nodeId, loc: flow.loc(['nodes', nodeId, 'next', i, 'when']) } };
+    }
+    if (r.value === true) return { goto: b.goto, when: b.when, path: ['nodes', nodeId, 'next', i] };
+  }
+  // Unreachable for a linted flow (a list must end in a default).
+  return { error: { kind: 'error', code: 'expression', message: 'no branch matched and there is no default', flow: flow.id, node: nodeId, loc: flow.loc(['nodes', nodeId, 'next']) } };
+}
+
+function decision(flow: Flow, node: string, c: Extract<Choice, { goto: string }>): Effect {
+  return { kind: 'show', item: { kind: 'decision', flow: flow.id, node, when: c.when, goto: c.goto, loc: flow.loc(c.path) } };
+}
+
+function finish(s: SessionState, effects: Effect[], outcome: Outcome): Step {
+  effects.push({ kind: 'show', item: { kind: 'outcome', outcome, checks: s.checks } });
+  return { state: { ...s, status: 'done', pending: null, outcome }, effects };
+}
+
+function commandOf(flow: Flow, s: SessionState, frame: Frame, node: RunNodeT, argv: readonly string[]): Command {
+  return {
+    id: qualify(s, frame.node),
+    flow: flow.id,
+    node: frame.node,
+    role: node.role,
+    argv,
+    timeoutMs: Math.round((node.timeout ?? DEFAULT_TIMEOUT_S) * 1000),
+    root: node.root === true,
+    title: renderText(flow, node.title, context(flow, s, frame), langOf(s)),
+  };
+}
+
+/** Node ids of the top-level flow stay plain; those of called flows are `flow.node`. */
+function qualify(s: SessionState, node: string): string {
+  return s.stack.length > 1 ? `${top(s).flow}.${node}` : node;
+}
+
+function top(s: SessionState): Frame {
+  const f = s.stack[s.stack.length - 1];
+  if (!f) throw new EngineError('the session has not started');
+  return f;
+}
+
+function replaceTop(s: SessionState, f: Frame): SessionState {
+  return { ...s, stack: [...s.stack.slice(0, -1), f] };
+}
+
+function langOf(s: SessionState): Lang {
+  return s.globals?.lang ?? 'en';
+}
+
+const zeroCache = new WeakMap<Flow, Record<string, unknown>>();
+
+/** The variables a condition sees: globals, then each node's value (its zero value if it has not run). */
+function context(flow: Flow, s: SessionState, frame: Frame): Record<string, unknown> {
+  let zeros = zeroCache.get(flow);
+  if (!zeros) {
+    zeros = {};
+    for (const [k, t] of Object.entries(flow.types)) zeros[k] = zeroValue(t);
+    zeroCache.set(flow, zeros);
+  }
+  const g = s.globals;
+  const ctx: Record<string, unknown> = Object.assign(Object.create(null), zeros, frame.vars);
+  if (g) {
+    ctx.target = toCel(g.target, flow.types.target!);
+    ctx.hosts = toCel({ ...g.hosts, server_is_client: g.hosts.server === g.hosts.client }, flow.types.hosts!);
+    ctx.lang = g.lang;
+  }
+  for (const [name, expr] of flow.lets) {
+    const r = evaluate(flow.env, expr, ctx);
+    // A let that fails at run time (say, an index out of range) reads as unset: conditions
+    // that use it then fail with their own located error.
+    if (r.ok) ctx[name] = r.value;
+  }
+  return ctx;
+}
+
+function runValue(flow: Flow, id: string, node: RunNodeT, r: CommandResult): unknown {
+  const t = flow.types[id] as Extract<ValueType, { struct: string }>;
+  const base: Record<string, unknown> = {
+    ran: true,
+    ok: r.exit === 0 && !r.transport,
+    exit: r.exit ?? -1,
+    stdout: r.stdout,
+    stderr: r.stderr,
+    output: r.stderr ? (r.stdout ? `${r.stdout}\n${r.stderr}` : r.stderr) : r.stdout,
+    error: r.transport?.code ?? '',
+    timed_out: r.timedOut,
+    truncated: r.truncated.stdout || r.truncated.stderr,
+    duration_ms: r.durationMs,
+  };
+  if (!r.transport) {
+    for (const [name, ex] of Object.entries(node.extract ?? {})) {
+      const text = ex.from === 'stderr' ? r.stderr : ex.from === 'both' ? `${r.stdout}\n${r.stderr}` : r.stdout;
+      if ('parser' in ex) {
+        base[name] = PARSERS.get(ex.parser)?.parse(text);
+      } else {
+        const m = new RegExp(ex.regex, 'm').exec(text);
+        base[name] = { matched: m !== null, ...(m?.groups ?? {}) };
+      }
+    }
+  }
+  return toCel(base, t);
+}
+
+type Rendered = { ok: true; argv: string[] } | { ok: false; message: string };
+
+function renderArgv(flow: Flow, node: RunNodeT, ctx: Record<string, unknown>): Rendered {
+  const argv: string[] = [];
+  for (const a of node.argv) {
+    const r = render(flow, a, ctx);
+    if (!r.ok) return r;
+    argv.push(r.text);
+  }
+  return { ok: true, argv };
+}
+
+function renderText(flow: Flow, text: TextT, ctx: Record<string, unknown>, lang: Lang): string {
+  const r = render(flow, pickText(text, lang), ctx);
+  return r.ok ? r.text : `‹${r.message}›`;
+}
+
+function render(flow: Flow, source: string, ctx: Record<string, unknown>): { ok: true; text: string } | { ok: false; message: string } {
+  let out = '';
+  for (const part of parseTemplate(source).parts) {
+    if ('lit' in part) {
+      out += part.lit;
+      continue;
+    }
+    const r = evaluate(flow.env, part.expr, ctx);
+    if (!r.ok) return { ok: false, message: `{{ ${part.expr} }}: ${r.message}` };
+    out += show(r.value);
+  }
+  return { ok: true, text: out };
+}
+
+function evidenceOf(flow: Flow, frame: Frame, list: ReadonlyArray<{ from: string; lines?: string }>, ctx: Record<string, unknown>): Evidence[] {
+  const out: Evidence[] = [];
+  for (const ev of list) {
+    const run = frame.runs[ev.from];
+    if (!run) continue;
+    let lines: string[];
+    if (ev.lines !== undefined) {
+      const r = evaluate(flow.env, ev.lines, ctx);
+      lines = r.ok && Array.isArray(r.value) ? r.value.map(String) : [`‹${r.ok ? 'not a list' : r.message}›`];
+    } else {
+      const all = run.result.transport ? [run.result.transport.message] : splitLines(run.result.stderr ? `${run.result.stdout}\n${run.result.stderr}` : run.result.stdout);
+      lines = all.slice(0, EVIDENCE_DEFAULT_LINES);
+    }
+    out.push({ role: run.role, argv: run.argv, lines });
+  }
+  return out;
+}
+
+function defaultSummary(r: CommandResult): string {
+  if (r.timedOut) return `timed out after ${Math.round(r.durationMs / 100) / 10}s`;
+  const first = splitLines(r.exit === 0 ? r.stdout : r.stderr || r.stdout).find((l) => l.trim());
+  return `exit ${r.exit ?? '?'}${first ? `: ${first.trim().slice(0, 100)}` : ''}`;
+}
+
+export type { FlowNodeT, Answer };

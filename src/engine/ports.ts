@@ -1,0 +1,51 @@
+/**
+ * The ports through which the runner performs the engine's effects. Live use plugs in the
+ * terminal prompter, the local/SSH executors and the terminal reporter; replay plugs in a
+ * transcript; tests plug in scripts. The engine knows none of them.
+ */
+import type { CommandResult, Role } from '../exec/types.js';
+import type { Answer, Command, Question, ShowItem } from './types.js';
+
+export interface Prompter {
+  /** Resolves with the answer; rejects with `NeedsInput` or `Interrupted`. */
+  ask(q: Question): Promise<Answer>;
+}
+
+export interface Executors {
+  /** Runs a command on the host playing `role`. Never rejects: failures are results. */
+  run(role: Role, cmd: Command, signal?: AbortSignal): Promise<CommandResult>;
+  /** What the user named for `role` (`local`, an ssh alias…), for display. */
+  dest(role: Role): string;
+  close(): Promise<void>;
+}
+
+export interface Reporter {
+  /** Commands about to run together. */
+  commandsStart(cmds: readonly Command[], dests: readonly string[]): void;
+  show(item: ShowItem): void;
+  /** An answer was given without a prompt (answers file, replay). */
+  answered?(q: Question, a: Answer, source: 'answers' | 'replay'): void;
+}
+
+/** Someone wants to know everything that happened, in order: the transcript recorder. */
+export interface SessionObserver {
+  question?(q: Question): void;
+  answer?(q: Question, a: Answer, source: 'prompt' | 'answers' | 'replay'): void;
+  command?(cmd: Command, dest: string): void;
+  result?(cmd: Command, r: CommandResult): void;
+  show?(item: ShowItem): void;
+}
+
+export class NeedsInput extends Error {
+  readonly code = 'needs-input';
+  constructor(readonly question: Question) {
+    super(`no answer for question "${question.id}": add it to the answers file, or run interactively`);
+  }
+}
+
+export class Interrupted extends Error {
+  readonly code = 'interrupted';
+  constructor() {
+    super('interrupted');
+  }
+}

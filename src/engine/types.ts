@@ -1,0 +1,163 @@
+/**
+ * The engine's vocabulary: the session state, the events that move it, and the effects it
+ * asks the runner to perform. All plain data, so that a live session, a replay and a test
+ * drive the same `step`.
+ */
+import type { CommandResult, Role } from '../exec/types.js';
+import type { Loc } from '../flow/problem.js';
+import type { Lang } from '../flow/template.js';
+
+export type Answer = string | boolean;
+
+export interface Question {
+  /** The node id; `flow.node` when the question comes from a called flow. */
+  readonly id: string;
+  readonly flow: string;
+  readonly node: string;
+  readonly input: 'confirm' | 'select' | 'input';
+  readonly text: string;
+  readonly help?: string;
+  readonly choices?: ReadonlyArray<{ readonly value: string; readonly label: string }>;
+  readonly pattern?: string;
+  readonly default?: Answer;
+}
+
+export interface Command {
+  /** The node id (qualified like a question's when in a called flow). */
+  readonly id: string;
+  readonly flow: string;
+  readonly node: string;
+  readonly role: Role;
+  readonly argv: readonly string[];
+  readonly timeoutMs: number;
+  readonly root: boolean;
+  readonly title: string;
+}
+
+export interface TargetInfo {
+  readonly url: string;
+  readonly scheme: string;
+  readonly host: string;
+  readonly port: number;
+  readonly path: string;
+  /** The host is a loopback name or address (localhost, 127.0.0.0/8, ::1). */
+  readonly loopback: boolean;
+  /** False when the flow runs without a target (then the fields are empty). */
+  readonly given: boolean;
+}
+
+export interface HostsInfo {
+  readonly client: string;
+  readonly server: string;
+  readonly bastion: string;
+}
+
+export interface Evidence {
+  readonly role: Role;
+  readonly argv: readonly string[];
+  readonly lines: readonly string[];
+}
+
+export interface FixCard {
+  readonly id: string;
+  readonly title: string;
+  readonly cause: string;
+  readonly evidence: readonly Evidence[];
+  readonly fix: readonly string[];
+  readonly config?: string;
+  readonly verify: readonly string[];
+}
+
+export interface EndCard {
+  readonly title: string;
+  readonly checked: readonly string[];
+  readonly nextSteps: readonly string[];
+}
+
+export interface CheckRecord {
+  readonly id: string;
+  readonly role: Role;
+  readonly title: string;
+  readonly argv: readonly string[];
+  readonly ok: boolean;
+  readonly summary: string;
+}
+
+export type Outcome =
+  | { readonly kind: 'fix'; readonly flow: string; readonly node: string; readonly fix: FixCard }
+  | { readonly kind: 'unresolved'; readonly flow: string; readonly node: string; readonly end: EndCard }
+  | {
+      readonly kind: 'error';
+      /** `unreachable`: a host could not be reached and the node has no `on_unreachable`. */
+      readonly code: 'unreachable' | 'expression' | 'loop';
+      readonly message: string;
+      readonly flow: string;
+      readonly node: string;
+      readonly loc: Loc;
+    };
+
+export type ShowItem =
+  | { readonly kind: 'result'; readonly command: Command; readonly result: CommandResult; readonly summary: string }
+  | {
+      readonly kind: 'decision';
+      readonly flow: string;
+      readonly node: string;
+      /** The condition that matched; null for a plain `next` or a default. */
+      readonly when: string | null;
+      readonly goto: string;
+      readonly loc: Loc;
+    }
+  | { readonly kind: 'outcome'; readonly outcome: Outcome; readonly checks: readonly CheckRecord[] };
+
+export type Effect =
+  | { readonly kind: 'ask'; readonly question: Question }
+  | { readonly kind: 'exec'; readonly commands: readonly Command[] }
+  | { readonly kind: 'show'; readonly item: ShowItem };
+
+export type EngineEvent =
+  | {
+      readonly kind: 'start';
+      readonly flow: string;
+      readonly target: TargetInfo;
+      readonly hosts: HostsInfo;
+      readonly lang: Lang;
+    }
+  | { readonly kind: 'answer'; readonly id: string; readonly value: Answer }
+  | { readonly kind: 'result'; readonly id: string; readonly result: CommandResult };
+
+export interface Frame {
+  readonly flow: string;
+  readonly node: string;
+  /** CEL values of the nodes that have run or been answered in this frame. */
+  readonly vars: Readonly<Record<string, unknown>>;
+  /** What each run node ran and got back, for evidence. */
+  readonly runs: Readonly<Record<string, { readonly role: Role; readonly argv: readonly string[]; readonly result: CommandResult }>>;
+}
+
+export interface SessionState {
+  readonly status: 'new' | 'asking' | 'running' | 'done';
+  readonly stack: readonly Frame[];
+  readonly globals: Readonly<{ target: TargetInfo; hosts: HostsInfo; lang: Lang }> | null;
+  /** The question or command the engine waits for. */
+  readonly pending: string | null;
+  readonly outcome: Outcome | null;
+  readonly questions: number;
+  readonly commands: number;
+  readonly checks: readonly CheckRecord[];
+}
+
+export const INITIAL_STATE: SessionState = {
+  status: 'new',
+  stack: [],
+  globals: null,
+  pending: null,
+  outcome: null,
+  questions: 0,
+  commands: 0,
+  checks: [],
+};
+
+export interface Step {
+  readonly state: SessionState;
+  readonly effects: readonly Effect[];
+}

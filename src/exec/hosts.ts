@@ -1,0 +1,53 @@
+/**
+ * Roles to hosts: `client`, `server`, `bastion` each name a destination (`local`, or an SSH
+ * destination); `local` is always this machine. One executor per destination per session,
+ * created on first use and reused by every command (one SSH handshake per host).
+ */
+import type { Executors } from '../engine/ports.js';
+import type { Command } from '../engine/types.js';
+import { createLocalExecutor } from './local.js';
+import { transportFailure, type CommandResult, type Executor, type Role } from './types.js';
+
+export type RoleMap = Partial<Record<Exclude<Role, 'local'>, string>>;
+
+/** Opens an SSH executor for `dest`; `jump` is the bastion's destination when there is one. */
+export type RemoteFactory = (dest: string, opts: { jump?: string }) => Promise<Executor>;
+
+export function createExecutors(roles: RoleMap, remote: RemoteFactory): Executors & { readonly opened: ReadonlyMap<string, Executor> } {
+  const opened = new Map<string, Promise<Executor>>();
+  const ready = new Map<string, Executor>();
+  const destOf = (role: Role): string | undefined => (role === 'local' ? 'local' : roles[role]);
+  const get = (dest: string): Promise<Executor> => {
+    let p = opened.get(dest);
+    if (!p) {
+      p =
+        dest === 'local'
+          ? Promise.resolve(createLocalExecutor())
+          : remote(dest, roles.bastion && dest !== roles.bastion ? { jump: roles.bastion } : {});
+      p.then((e) => ready.set(dest, e)).catch(() => {});
+      opened.set(dest, p);
+    }
+    return p;
+  };
+  return {
+    opened: ready,
+    dest: (role) => destOf(role) ?? '(none)',
+    async run(role: Role, cmd: Command, signal?: AbortSignal): Promise<CommandResult> {
+      const dest = destOf(role);
+      if (!dest) {
+        return transportFailure('unconfigured', `no host is given for the ${role} role: pass --host ${role}=DEST (an ssh destination, or local)`);
+      }
+      let ex: Executor;
+      try {
+        ex = await get(dest);
+      } catch (e) {
+        return transportFailure('disconnected', `${dest}: ${(e as Error).message}`);
+      }
+      return ex.run({ argv: cmd.argv, timeoutMs: cmd.timeoutMs, root: cmd.root }, signal);
+    },
+    async close() {
+      const all = await Promise.allSettled(opened.values());
+      await Promise.allSettled(all.map((r) => (r.status === 'fulfilled' ? r.value.close() : undefined)));
+    },
+  };
+}

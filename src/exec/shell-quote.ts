@@ -1,0 +1,29 @@
+/**
+ * POSIX shell quoting for argv elements sent to a remote `/bin/sh`.
+ *
+ * Each element is wrapped in single quotes, inside which no character is special
+ * (POSIX.1-2017 XCU 2.2.2); a literal `'` is written as `'\''`. The result is safe for
+ * sh, dash, bash, ksh, busybox ash and zsh in sh mode. It is NOT meant for fish or csh:
+ * the remote login shell only ever parses a constant (see remote-shell.ts).
+ */
+
+/** Quote one argument. Empty strings become `''`; a NUL byte cannot pass through argv. */
+export function quoteArg(arg: string): string {
+  if (arg.includes('\0')) {
+    throw new Error(`argument contains a NUL byte, which no argv can carry: ${JSON.stringify(arg)}`);
+  }
+  // `=` is left out: a leading `a=b` word would be an assignment, not a command.
+  if (arg !== '' && /^[A-Za-z0-9_@%+:,./-]+$/.test(arg)) return arg;
+  return `'${arg.replaceAll("'", `'\\''`)}'`;
+}
+
+/**
+ * Quote an argv for `/bin/sh`: the shell splits the result back into exactly these words,
+ * without expanding anything.
+ *
+ * @example
+ * quoteArgv(['printf', '%s\n', '', "it's $(x)"]) // → printf '%s\n' '' 'it'\''s $(x)'
+ */
+export function quoteArgv(argv: readonly string[]): string {
+  return argv.map(quoteArg).join(' ');
+}

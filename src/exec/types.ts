@@ -1,0 +1,68 @@
+/**
+ * The executor port: how the runner has a command run on a host. Implementations: `local`
+ * (child_process, no shell) and `ssh`. A command that fails on the host is a value
+ * (`exit` ≠ 0); only a failure to reach the host is a `transport` error, and even that is
+ * returned, not thrown, so that a flow can branch on it.
+ */
+
+export type Role = 'client' | 'server' | 'bastion' | 'local';
+export const ROLES: readonly Role[] = ['client', 'server', 'bastion', 'local'];
+
+export interface CommandSpec {
+  /** The argv, already rendered. Never joined into a string for a local shell. */
+  readonly argv: readonly string[];
+  /** Wall-clock limit; the process is killed after it. */
+  readonly timeoutMs: number;
+  /** Run as root: `sudo -n` when not root already. */
+  readonly root?: boolean;
+  /** Bytes kept of each of stdout and stderr; the rest is dropped and flagged. */
+  readonly maxOutputBytes?: number;
+}
+
+/** How a host could not be reached. A flow can branch on these (`node.error == "refused"`). */
+export type TransportErrorCode =
+  | 'dns'
+  | 'refused'
+  | 'timeout'
+  | 'auth'
+  | 'host-key'
+  | 'disconnected'
+  | 'unconfigured';
+
+export interface TransportError {
+  readonly code: TransportErrorCode;
+  readonly message: string;
+}
+
+export interface CommandResult {
+  /** Exit status; null when the process did not exit by itself (killed, timed out, transport error). */
+  readonly exit: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly durationMs: number;
+  readonly timedOut: boolean;
+  readonly truncated: { readonly stdout: boolean; readonly stderr: boolean };
+  /** Set when the host itself could not be reached: then nothing ran. */
+  readonly transport: TransportError | null;
+}
+
+export interface Executor {
+  /** What the user named: `local`, `user@host:22`, an ssh alias. */
+  readonly dest: string;
+  run(cmd: CommandSpec, signal?: AbortSignal): Promise<CommandResult>;
+  close(): Promise<void>;
+}
+
+export const DEFAULT_MAX_OUTPUT_BYTES = 1024 * 1024;
+
+export function transportFailure(code: TransportErrorCode, message: string, durationMs = 0): CommandResult {
+  return {
+    exit: null,
+    stdout: '',
+    stderr: '',
+    durationMs,
+    timedOut: code === 'timeout',
+    truncated: { stdout: false, stderr: false },
+    transport: { code, message },
+  };
+}

@@ -1,0 +1,349 @@
+/**
+ * From flow sources to flows the engine can step: the variables each node contributes and
+ * their types, the CEL environment, every expression type-checked, every regex compiled,
+ * and the graph checked (missing targets, defaults, unreachable nodes, cycles with no way
+ * out). Every problem is collected; a flow with an error is not handed to the engine.
+ */
+import type { Environment } from '@marcbachmann/cel-js';
+import { buildEnvironment, checkExpression, GLOBALS, typeName, type ValueType } from './expr.js';
+import type { FlowSource, Path } from './load.js';
+import { didYouMean, type Loc, type Problem } from './problem.js';
+import type { FlowDocT, FlowNodeT, NextT, RunNodeT, TextT } from './schema.js';
+import { LANGS, parseTemplate, TemplateError, textVariants } from './template.js';
+import { PARSERS } from '../parsers/index.js';
+
+export interface Edge {
+  readonly from: string;
+  readonly to: string;
+  /** The condition, `default`, or `unreachable` (a run node's host could not be reached). */
+  readonly label: string;
+  /** Index in the node's `next` list, -1 for a plain `next` or `on_unreachable`. */
+  readonly index: number;
+}
+
+export interface Flow {
+  readonly id: string;
+  readonly file: string;
+  readonly doc: FlowDocT;
+  readonly env: Environment;
+  readonly types: Readonly<Record<string, ValueType>>;
+  /** `let` names in order, with their CEL type names; evaluated in that order for every context. */
+  readonly lets: ReadonlyArray<readonly [name: string, expr: string, type: string]>;
+  readonly edges: readonly Edge[];
+  node(id: string): FlowNodeT | undefined;
+  loc(path: Path): Loc;
+}
+
+export interface FlowSet {
+  readonly flows: ReadonlyMap<string, Flow>;
+  /** sha256 over the sources, for transcripts. */
+  readonly digest?: string;
+}
+
+export interface CompileResult {
+  readonly flows: Map<string, Flow>;
+  readonly problems: Problem[];
+}
+
+/** Base fields of every run node's result, beside its extracted values. */
+export const RUN_FIELDS: Readonly<Record<string, ValueType>> = {
+  ran: 'bool',
+  ok: 'bool',
+  exit: 'int',
+  stdout: 'string',
+  stderr: 'string',
+  output: 'string',
+  error: 'string',
+  timed_out: 'bool',
+  truncated: 'bool',
+  duration_ms: 'int',
+};
+
+const NAMED_GROUP = /\(\?<([A-Za-z_][A-Za-z0-9_]*)>/g;
+
+export function compileFlows(sources: readonly FlowSource[]): CompileResult {
+  const problems: Problem[] = [];
+  const flows = new Map<string, Flow>();
+  const fixIds = new Map<string, { flow: string; loc: Loc }>();
+  for (const src of sources) {
+    const id = src.doc.id;
+    const prior = flows.get(id);
+    if (prior) {
+      problems.push({
+        code: 'duplicate-flow-id',
+        ...src.loc(['id']),
+        message: `flow id "${id}" is also used by ${prior.file}`,
+        hint: 'give each flow its own id',
+      });
+      continue;
+    }
+    const flow = compileOne(src, problems);
+    flows.set(id, flow);
+    for (const [nid, node] of Object.entries(src.doc.nodes)) {
+      if (node.kind !== 'fix') continue;
+      const seen = fixIds.get(node.id);
+      const here = src.loc(['nodes', nid, 'id']);
+      if (seen) {
+        problems.push({
+          code: 'duplicate-fix-id',
+          ...here,
+          node: nid,
+          message: `fix id "${node.id}" is already used at ${seen.loc.file}:${seen.loc.line}`,
+          hint: 'fix ids are stable and unique across all flows',
+        });
+      } else fixIds.set(node.id, { flow: id, loc: here });
+    }
+  }
+  // Calls can only be checked once every flow is known.
+  for (const flow of flows.values()) {
+    for (const [nid, node] of Object.entries(flow.doc.nodes)) {
+      if (node.kind === 'call' && !flows.has(node.flow)) {
+        const guess = didYouMean(node.flow, flows.keys());
+        problems.push({
+          code: 'unknown-flow',
+          ...flow.loc(['nodes', nid, 'flow']),
+          node: nid,
+          message: `calls flow "${node.flow}", which does not exist`,
+          hint: guess ? `did you mean "${guess}"?` : `known flows: ${[...flows.keys()].join(', ')}`,
+        });
+      }
+    }
+  }
+  return { flows, problems };
+}
+
+function compileOne(src: FlowSource, problems: Problem[]): Flow {
+  const doc = src.doc;
+  const nodes = doc.nodes;
+  const ids = Object.keys(nodes);
+  const prefix = doc.id.replace(/-/g, '_');
+
+  // 1. The variables: one per node that produces a value.
+  const types: Record<string, ValueType> = { ...GLOBALS };
+  for (const [id, node] of Object.entries(nodes)) {
+    if (id in GLOBALS) {
+      problems.push({ code: 'schema', ...src.keyLoc(['nodes', id]), node: id, message: `"${id}" is reserved`, hint: 'rename the node' });
+    }
+    if (node.kind === 'ask') types[id] = node.input === 'confirm' ? 'bool' : 'string';
+    if (node.kind === 'run') types[id] = runType(prefix, id, node, src, problems);
+  }
+  const env = buildEnvironment(types);
+  const lets: Array<[string, string, string]> = [];
+  for (const [name, expr] of Object.entries(doc.let ?? {})) {
+    if (name in types) {
+      problems.push({ code: 'schema', ...src.keyLoc(['let', name]), message: `let "${name}" has the name of a node or global`, hint: 'rename it' });
+      continue;
+    }
+    const r = checkExpression(env, expr);
+    if (!r.ok) {
+      problems.push({ code: 'bad-expression', ...src.loc(['let', name]), message: `let ${name}: ${r.message}` });
+      continue;
+    }
+    env.registerVariable(name, r.type);
+    lets.push([name, expr, r.type]);
+  }
+
+  const at = (id: string, ...rest: Array<string | number>) => src.loc(id ? ['nodes', id, ...rest] : rest);
+  const checkBool = (id: string, path: Array<string | number>, expr: string) => {
+    const r = checkExpression(env, expr);
+    if (!r.ok) problems.push({ code: 'bad-expression', ...at(id, ...path), node: id, message: r.message, hint: 'see `tshoot flows vars FLOW` for the names and types in scope' });
+    else if (r.type !== 'bool') problems.push({ code: 'not-boolean', ...at(id, ...path), node: id, message: `condition is ${r.type}, not bool`, hint: `compare it, e.g. \`${expr} == …\`` });
+  };
+  const checkTemplate = (id: string, path: Array<string | number>, s: string) => {
+    try {
+      for (const part of parseTemplate(s).parts) {
+        if (!('expr' in part)) continue;
+        const r = checkExpression(env, part.expr);
+        if (!r.ok) problems.push({ code: 'bad-expression', ...at(id, ...path), node: id, message: `in {{ ${part.expr} }}: ${r.message}` });
+      }
+    } catch (e) {
+      if (!(e instanceof TemplateError)) throw e;
+      problems.push({ code: 'bad-template', ...at(id, ...path), node: id, message: e.message });
+    }
+  };
+  const checkText = (id: string, path: Array<string | number>, t: TextT | undefined) => {
+    if (t === undefined) return;
+    const variants = textVariants(t);
+    for (const [lang, s] of variants) checkTemplate(id, typeof t === 'string' ? path : [...path, lang], s);
+    const missing = LANGS.filter((l) => !variants.some(([v]) => v === l));
+    if (missing.length) {
+      problems.push({ code: 'missing-translation', ...at(id, ...path), node: id, message: `no ${missing.join(', ')} text`, hint: 'write it as {en: …, ja: …}', severity: 'warning' });
+    }
+  };
+
+  // 2. Each node: its references, expressions, texts.
+  const edges: Edge[] = [];
+  const exists = (id: string, target: string, path: Array<string | number>) => {
+    if (target in nodes) return true;
+    const guess = didYouMean(target, ids);
+    problems.push({
+      code: 'missing-node',
+      ...at(id, ...path),
+      node: id,
+      message: `goto "${target}" does not exist`,
+      hint: guess ? `did you mean "${guess}"?` : 'add the node or fix the id',
+    });
+    return false;
+  };
+  const checkNext = (id: string, next: NextT | undefined) => {
+    if (next === undefined) return;
+    if (typeof next === 'string') {
+      if (exists(id, next, ['next'])) edges.push({ from: id, to: next, label: 'next', index: -1 });
+      return;
+    }
+    next.forEach((b, i) => {
+      if (b.when === undefined && i < next.length - 1) {
+        problems.push({ code: 'default-not-last', ...at(id, 'next', i), node: id, message: 'a default (no `when`) before the end of the list: the entries after it are never tried', hint: 'move the default last' });
+      }
+      if (b.when !== undefined) checkBool(id, ['next', i, 'when'], b.when);
+      if (exists(id, b.goto, ['next', i, 'goto'])) edges.push({ from: id, to: b.goto, label: b.when ?? 'default', index: i });
+    });
+    const last = next[next.length - 1];
+    if (last && last.when !== undefined) {
+      problems.push({ code: 'no-default', ...at(id, 'next'), node: id, message: 'the `next` list has no default', hint: 'end it with an entry that has only `goto`' });
+    }
+  };
+
+  if (!(doc.start in nodes)) {
+    const guess = didYouMean(doc.start, ids);
+    problems.push({ code: 'missing-node', ...src.loc(['start']), message: `start node "${doc.start}" does not exist`, hint: guess ? `did you mean "${guess}"?` : 'name an existing node' });
+  }
+  for (const [id, node] of Object.entries(nodes)) {
+    switch (node.kind) {
+      case 'ask':
+        checkText(id, ['text'], node.text);
+        checkText(id, ['help'], node.help);
+        node.choices?.forEach((c, i) => checkText(id, ['choices', i, 'label'], c.label));
+        if (node.input === 'select' && !node.choices) problems.push({ code: 'schema', ...at(id), node: id, message: 'a select question needs `choices`' });
+        if (node.pattern !== undefined) compileRegex(node.pattern, () => at(id, 'pattern'), id, problems);
+        checkNext(id, node.next);
+        break;
+      case 'run':
+        checkText(id, ['title'], node.title);
+        checkText(id, ['summary'], node.summary);
+        node.argv.forEach((a, i) => checkTemplate(id, ['argv', i], a));
+        checkNext(id, node.next);
+        if (node.on_unreachable !== undefined && exists(id, node.on_unreachable, ['on_unreachable'])) {
+          edges.push({ from: id, to: node.on_unreachable, label: 'unreachable', index: -1 });
+        }
+        break;
+      case 'branch':
+        checkText(id, ['title'], node.title);
+        checkNext(id, node.next);
+        break;
+      case 'fix':
+        checkText(id, ['title'], node.title);
+        checkText(id, ['cause'], node.cause);
+        node.fix.forEach((t, i) => checkText(id, ['fix', i], t));
+        node.verify.forEach((t, i) => checkText(id, ['verify', i], t));
+        checkText(id, ['config'], node.config);
+        node.evidence?.forEach((ev, i) => {
+          const from = nodes[ev.from];
+          if (!exists(id, ev.from, ['evidence', i, 'from'])) return;
+          if (from?.kind !== 'run') {
+            problems.push({ code: 'bad-evidence', ...at(id, 'evidence', i, 'from'), node: id, message: `evidence comes from run nodes; "${ev.from}" is a ${from?.kind} node` });
+          }
+          if (ev.lines !== undefined) {
+            const r = checkExpression(env, ev.lines);
+            if (!r.ok) problems.push({ code: 'bad-expression', ...at(id, 'evidence', i, 'lines'), node: id, message: r.message });
+            else if (r.type !== 'list<string>') problems.push({ code: 'bad-evidence', ...at(id, 'evidence', i, 'lines'), node: id, message: `evidence lines are ${r.type}, not list<string>`, hint: 'e.g. `x.sockets.map(s, s.line)`' });
+          }
+        });
+        break;
+      case 'end':
+        checkText(id, ['title'], node.title);
+        node.checked?.forEach((t, i) => checkText(id, ['checked', i], t));
+        node.next_steps.forEach((t, i) => checkText(id, ['next_steps', i], t));
+        break;
+      case 'call':
+        checkNext(id, node.next);
+        break;
+    }
+  }
+  checkText('', ['title'], doc.title);
+  checkText('', ['description'], doc.description);
+
+  // 3. The graph: every node reachable from the start, every reachable node with a way out.
+  const out = new Map<string, string[]>();
+  for (const e of edges) out.set(e.from, [...(out.get(e.from) ?? []), e.to]);
+  const reach = new Set<string>();
+  const stack = doc.start in nodes ? [doc.start] : [];
+  while (stack.length) {
+    const n = stack.pop()!;
+    if (reach.has(n)) continue;
+    reach.add(n);
+    stack.push(...(out.get(n) ?? []));
+  }
+  for (const id of ids) {
+    if (!reach.has(id) && doc.start in nodes) {
+      problems.push({ code: 'unreachable', ...src.keyLoc(['nodes', id]), node: id, message: 'no path from the start reaches this node', hint: 'link it with a goto, or remove it' });
+    }
+  }
+  const terminal = (id: string) => {
+    const k = nodes[id]?.kind;
+    return k === 'fix' || k === 'end' || k === 'call';
+  };
+  const exits = new Set(ids.filter(terminal));
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const e of edges) {
+      if (exits.has(e.to) && !exits.has(e.from)) {
+        exits.add(e.from);
+        changed = true;
+      }
+    }
+  }
+  for (const id of ids) {
+    if (reach.has(id) && !exits.has(id)) {
+      problems.push({ code: 'no-exit', ...src.keyLoc(['nodes', id]), node: id, message: 'this node is in a cycle with no way out to a fix or an end', hint: 'add a branch that leaves the loop' });
+    }
+  }
+
+  return {
+    id: doc.id,
+    file: src.file,
+    doc,
+    env,
+    types,
+    lets,
+    edges,
+    node: (id) => (Object.hasOwn(nodes, id) ? nodes[id] : undefined),
+    loc: src.loc,
+  };
+}
+
+function runType(prefix: string, id: string, node: RunNodeT, src: FlowSource, problems: Problem[]): ValueType {
+  const fields: Record<string, ValueType> = { ...RUN_FIELDS };
+  for (const [name, ex] of Object.entries(node.extract ?? {})) {
+    if (name in RUN_FIELDS) {
+      problems.push({ code: 'schema', ...src.keyLoc(['nodes', id, 'extract', name]), node: id, message: `"${name}" is a built-in field of a run result`, hint: 'pick another name' });
+      continue;
+    }
+    if ('parser' in ex) {
+      const p = PARSERS.get(ex.parser);
+      if (!p) {
+        const guess = didYouMean(ex.parser, PARSERS.keys());
+        problems.push({ code: 'unknown-parser', ...src.loc(['nodes', id, 'extract', name, 'parser']), node: id, message: `unknown parser "${ex.parser}"`, hint: guess ? `did you mean "${guess}"?` : `known: ${[...PARSERS.keys()].join(', ')}` });
+        continue;
+      }
+      fields[name] = p.type;
+    } else {
+      if (!compileRegex(ex.regex, () => src.loc(['nodes', id, 'extract', name, 'regex']), id, problems)) continue;
+      const groups: Record<string, ValueType> = { matched: 'bool' };
+      for (const m of ex.regex.matchAll(NAMED_GROUP)) groups[m[1]!] = 'string';
+      fields[name] = { struct: `Rx_${prefix}_${id}_${name}`, fields: groups };
+    }
+  }
+  return { struct: `Run_${prefix}_${id}`, fields };
+}
+
+export function compileRegex(source: string, where: () => Loc, node: string, problems: Problem[]): RegExp | null {
+  try {
+    return new RegExp(source, 'm');
+  } catch (e) {
+    problems.push({ code: 'bad-regex', ...where(), node, message: `regex does not compile: ${(e as Error).message}` });
+    return null;
+  }
+}
+
+export { typeName };

@@ -1,0 +1,113 @@
+/**
+ * Conditions and `{{ }}` interpolations are CEL (Common Expression Language): no access to
+ * the JS runtime, bounded by parse limits, and type-checked against the variables a flow
+ * declares, so that `listeners.exit + "x"` or a condition that is not a bool is reported
+ * by `flows lint` rather than found during an outage.
+ */
+import { Environment } from '@marcbachmann/cel-js';
+import type { ValueType } from '../parsers/types.js';
+
+export type { ValueType };
+
+/** A struct type with a name: every such type is registered once in an environment. */
+export type StructType = Extract<ValueType, { struct: string }>;
+
+const LIMITS = { maxAstNodes: 2_000, maxDepth: 64, maxListElements: 256, maxMapEntries: 256, maxCallArguments: 16 };
+
+export const TARGET_TYPE: StructType = {
+  struct: 'Target',
+  fields: { url: 'string', scheme: 'string', host: 'string', port: 'int', path: 'string', loopback: 'bool', given: 'bool' },
+};
+
+export const HOSTS_TYPE: StructType = {
+  struct: 'Hosts',
+  fields: { client: 'string', server: 'string', bastion: 'string', server_is_client: 'bool' },
+};
+
+/** Types of the variables every flow can read, beside its nodes' own. */
+export const GLOBALS: Readonly<Record<string, ValueType>> = { target: TARGET_TYPE, hosts: HOSTS_TYPE, lang: 'string' };
+
+export function typeName(t: ValueType): string {
+  if (typeof t === 'string') return t;
+  if ('list' in t) return `list<${typeName(t.list)}>`;
+  return t.struct;
+}
+
+/** Builds a CEL environment with the given variables (and every struct type they use). */
+export function buildEnvironment(vars: Readonly<Record<string, ValueType>>): Environment {
+  const env = new Environment({ limits: LIMITS, homogeneousAggregateLiterals: true });
+  const seen = new Map<string, StructType>();
+  const register = (t: ValueType): void => {
+    if (typeof t === 'string') return;
+    if ('list' in t) return register(t.list);
+    if (seen.has(t.struct)) return;
+    seen.set(t.struct, t);
+    for (const f of Object.values(t.fields)) register(f);
+    const fields: Record<string, string> = {};
+    for (const [k, f] of Object.entries(t.fields)) fields[k] = typeName(f);
+    env.registerType(t.struct, { fields });
+  };
+  for (const t of Object.values(vars)) register(t);
+  for (const [name, t] of Object.entries(vars)) env.registerVariable(name, typeName(t));
+  env.registerFunction('first(list<string>): string', (l: string[]) => l[0] ?? '');
+  env.registerFunction('lines(string): list<string>', (s: string) => splitLines(s));
+  return env;
+}
+
+export type CheckResult = { ok: true; type: string } | { ok: false; message: string };
+
+export function checkExpression(env: Environment, source: string): CheckResult {
+  try {
+    const r = env.check(source);
+    if (r.valid) return { ok: true, type: String(r.type) };
+    return { ok: false, message: firstLine(r.error?.message ?? 'invalid expression') };
+  } catch (e) {
+    return { ok: false, message: firstLine(e instanceof Error ? e.message : String(e)) };
+  }
+}
+
+export type Evaluated = { ok: true; value: unknown } | { ok: false; message: string };
+
+export function evaluate(env: Environment, source: string, context: Record<string, unknown>): Evaluated {
+  try {
+    return { ok: true, value: env.evaluate(source, context) };
+  } catch (e) {
+    return { ok: false, message: firstLine(e instanceof Error ? e.message : String(e)) };
+  }
+}
+
+/** Converts a parser's plain JS value to what CEL expects for `t` (ints are BigInt). */
+export function toCel(value: unknown, t: ValueType): unknown {
+  if (t === 'int') return BigInt(Math.trunc(typeof value === 'number' && Number.isFinite(value) ? value : 0));
+  if (t === 'string') return typeof value === 'string' ? value : value == null ? '' : String(value);
+  if (t === 'bool') return value === true;
+  if ('list' in t) return Array.isArray(value) ? value.map((v) => toCel(v, t.list)) : [];
+  const obj = (value && typeof value === 'object' ? value : {}) as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const [k, ft] of Object.entries(t.fields)) out[k] = toCel(obj[k], ft);
+  return out;
+}
+
+/** The value of type `t` when nothing was recorded: a node that has not run yet. */
+export function zeroValue(t: ValueType): unknown {
+  return toCel(undefined, t);
+}
+
+/** Renders a CEL value for display in text or an argv element. */
+export function show(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'bigint' || typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (Array.isArray(value)) return value.map(show).join(', ');
+  if (value == null) return '';
+  return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? Number(v) : v));
+}
+
+export function splitLines(s: string): string[] {
+  const out = s.split('\n');
+  if (out.length > 0 && out[out.length - 1] === '') out.pop();
+  return out.map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l));
+}
+
+function firstLine(s: string): string {
+  return s.split('\n')[0]?.trim() ?? s;
+}

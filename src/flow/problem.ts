@@ -1,0 +1,84 @@
+/**
+ * A problem in a flow (or a transcript, or an answers file): a code tests can check, a
+ * location a person can jump to, and a message that says what is wrong and how to fix it.
+ * Problems are collected, never thrown one at a time (compare eemeli/yaml's `doc.errors`).
+ */
+
+export type ProblemCode =
+  | 'yaml-syntax'
+  | 'schema'
+  | 'missing-modeline'
+  | 'duplicate-flow-id'
+  | 'missing-node'
+  | 'unreachable'
+  | 'no-default'
+  | 'default-not-last'
+  | 'no-exit'
+  | 'not-boolean'
+  | 'bad-expression'
+  | 'bad-template'
+  | 'bad-regex'
+  | 'unknown-parser'
+  | 'unknown-role'
+  | 'unknown-kind'
+  | 'unknown-flow'
+  | 'duplicate-fix-id'
+  | 'missing-translation'
+  | 'bad-evidence';
+
+export interface Loc {
+  readonly file: string;
+  /** 1-based. */
+  readonly line: number;
+  /** 1-based. */
+  readonly col: number;
+}
+
+export interface Problem extends Loc {
+  readonly code: ProblemCode;
+  /** The flow node the problem is in, when there is one. */
+  readonly node?: string;
+  readonly message: string;
+  readonly hint?: string;
+  /** Errors stop a flow from running; warnings are printed (and fail `flows lint --strict`). */
+  readonly severity?: 'error' | 'warning';
+}
+
+export const isError = (p: Problem): boolean => p.severity !== 'warning';
+
+/** `FILE:LINE:COL node "ID": message (hint)` — the format `flows lint` prints. */
+export function formatProblem(p: Problem): string {
+  const where = `${p.file}:${p.line}:${p.col}`;
+  const node = p.node ? ` node "${p.node}"` : '';
+  const hint = p.hint ? ` (${p.hint})` : '';
+  const sev = p.severity === 'warning' ? ' warning:' : '';
+  return `${where}${node}:${sev} ${p.message}${hint}`;
+}
+
+/** The closest candidate by edit distance, for "did you mean". */
+export function didYouMean(word: string, candidates: Iterable<string>): string | undefined {
+  let best: string | undefined;
+  let bestD = Infinity;
+  for (const c of candidates) {
+    const d = editDistance(word.toLowerCase(), c.toLowerCase());
+    if (d < bestD) {
+      bestD = d;
+      best = c;
+    }
+  }
+  return best !== undefined && bestD <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
+}
+
+export function editDistance(a: string, b: string): number {
+  if (a === b) return 0;
+  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      cur[j] = Math.min((prev[j] ?? 0) + 1, (cur[j - 1] ?? 0) + 1, (prev[j - 1] ?? 0) + cost);
+    }
+    prev = cur;
+  }
+  return prev[b.length] ?? 0;
+}

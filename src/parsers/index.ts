@@ -1,0 +1,38 @@
+/**
+ * The built-in parsers, by the name flows use in `extract: { parser: … }`.
+ */
+import type { Parser } from './types.js';
+import { connectErrorParser } from './connect-error.js';
+import { httpResponseParser } from './http-response.js';
+import { ipRouteParser } from './ip-route.js';
+import { iptablesParser } from './iptables.js';
+import { lsParser } from './ls.js';
+import { nftParser } from './nft.js';
+import { nginxAccessLogParser } from './nginx-access-log.js';
+import { nginxConfigParser } from './nginx-config.js';
+import { psParser } from './ps.js';
+import { ssParser } from './ss.js';
+import { systemctlParser } from './systemctl.js';
+
+export type { Parser, ValueType } from './types.js';
+
+const ALL: readonly Parser[] = [
+  ssParser,
+  nginxConfigParser,
+  systemctlParser,
+  connectErrorParser,
+  httpResponseParser,
+  nginxAccessLogParser,
+  ipRouteParser,
+  iptablesParser,
+  nftParser,
+  lsParser,
+  psParser,
+];
+
+export const PARSERS: ReadonlyMap<string, Parser> = new Map(ALL.map((p) => [p.name, p]));
+
+/** Every parser, sorted by name, for `tshoot flows parsers`. */
+export function listParsers(): readonly Parser[] {
+  return [...ALL].sort((a, b) => a.name.localeCompare(b.name));
+}
