@@ -74,7 +74,7 @@ export function buildSetupScript(nonce: string): string {
   const dir = `tshoot.${randomBytes(12).toString('hex')}`;
   return [
     `T="\${TMPDIR:-/tmp}/${dir}"; mkdir -m 700 "$T" 2>/dev/null || T=`,
-    `trap 'rm -rf "$T"' EXIT; trap 'exit 129' HUP; trap 'exit 143' TERM`,
+    `trap 'rm -rf "$T"' EXIT; trap 'exit 129' HUP; trap 'exit 141' PIPE; trap 'exit 143' TERM`,
     `u=$(id -u 2>/dev/null); b=od; command -v base64 >/dev/null 2>&1 && b=base64`,
     `t=no; (exec timeout -k 1 1 true) >/dev/null 2>&1 && t=yes`,
     `printf '#R %s %s %s %s %s %s\\n' ${nonce} "$$" "\${u:-x}" "$b" "$t" "$T"`,

@@ -38,6 +38,7 @@ import {
   type ClientChannel,
   DEFAULT_HOST_KEY_ALGORITHMS,
   type NextAuth,
+  type ParsedKey,
   type Ssh2Client,
   ssh2,
 } from './ssh2-types.js';
@@ -151,6 +152,7 @@ function poolKey(r: ResolvedDest): string {
 const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 const DEFAULT_KEEPALIVE_MS = 15_000;
 const BACKSTOP_GRACE_MS = 3_000;
+const MAX_TIMER_MS = 2 ** 31 - 1;
 const SUDO_PASSWORD_RE = /password is required|a terminal is required|askpass/i;
 const SUDO_BAD_PASSWORD_RE = /incorrect password|Sorry, try again|no password was provided/i;
 
@@ -184,6 +186,17 @@ export class SshConnection {
   async run(cmd: CommandSpec, signal?: AbortSignal): Promise<CommandResult> {
     const t0 = performance.now();
     const since = (): number => performance.now() - t0;
+    if (signal?.aborted) {
+      return {
+        exit: null,
+        stdout: '',
+        stderr: 'tshoot: cancelled before it ran\n',
+        durationMs: 0,
+        timedOut: false,
+        truncated: { stdout: false, stderr: false },
+        transport: null,
+      };
+    }
     const shell = await this.acquire();
     if (!(shell instanceof RemoteShell)) return transportFailure(shell.code, shell.message, since());
     try {
@@ -274,17 +287,19 @@ export class SshConnection {
     const cap = cmd.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
     const nonce = newNonce();
     const remoteTimeout = shell.info.hasTimeout;
+    // setTimeout takes at most 2^31-1 ms; a longer limit means "none" in practice.
+    const limitMs = Math.min(Math.max(cmd.timeoutMs, 1), MAX_TIMER_MS - BACKSTOP_GRACE_MS);
     const script = buildCommandScript({
       argv: cmd.argv,
       nonce,
       capBytes: cap,
-      timeoutSec: remoteTimeout ? cmd.timeoutMs / 1000 : null,
+      timeoutSec: remoteTimeout ? limitMs / 1000 : null,
       sudo,
       encoder: shell.info.encoder,
     });
     const started = performance.now();
     const outcome = await shell.exec(script, nonce, {
-      deadlineMs: cmd.timeoutMs + (remoteTimeout ? BACKSTOP_GRACE_MS : 0),
+      deadlineMs: limitMs + (remoteTimeout ? BACKSTOP_GRACE_MS : 0),
       capBytes: cap,
       ...(signal === undefined ? {} : { signal }),
     });
@@ -337,7 +352,8 @@ export class SshConnection {
     try {
       const script =
         'pkill -KILL -s "$1" 2>/dev/null || kill -KILL -- -"$1" 2>/dev/null; rm -rf -- "$2"; exit 0';
-      await this.runOn(killer, { argv: ['sh', '-c', script, 'sh', String(victim.info.pid), victim.info.tmpDir], timeoutMs: 5000 }, { kind: 'none' }, performance.now());
+      const argv = ['sh', '-c', script, 'sh', String(victim.info.pid), victim.info.tmpDir];
+      await this.runOn(killer, { argv, timeoutMs: 5000 }, { kind: 'none' }, performance.now());
     } finally {
       this.release(killer);
     }
@@ -364,7 +380,7 @@ export class SshConnection {
   // --- shells -------------------------------------------------------------------------------
 
   /** An idle shell, a new one (up to maxShells), or wait for one. `urgent` may exceed the cap by 2. */
-  private async acquire(urgent = false): Promise<RemoteShell | TransportError> {
+  private async acquire(urgent = false, retried = false): Promise<RemoteShell | TransportError> {
     if (this.closed) return { code: 'disconnected', message: `${this.label}: the session was closed` };
     const client = await this.ensureClient();
     if (!('exec' in client)) return client;
@@ -386,6 +402,9 @@ export class SshConnection {
         this.shells.add(s);
         s.busy = true;
         return s;
+      }
+      if (!retried && this.client !== client) {
+        return this.acquire(urgent, true); // the connection died meanwhile: reconnect once
       }
       if (this.shells.size > 0 && /open failure|prohibited/i.test(s.message)) {
         this.maxShells = this.shells.size; // the server's MaxSessions: queue from now on
@@ -666,7 +685,7 @@ class AuthPlan {
     return { code: 'auth', message: `${label}: authentication failed for user ${this.r.user} (${parts.join('; ')})` };
   }
 
-  private async loadKey(file: string): Promise<import('./ssh2-types.js').ParsedKey | null> {
+  private async loadKey(file: string): Promise<ParsedKey | null> {
     let data: Buffer;
     try {
       data = await readFile(file);

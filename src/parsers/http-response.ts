@@ -22,6 +22,7 @@ export interface HttpResponse {
   http_version: string;
   /** The `Server:` header of the last response (or the error page's footer), or `''`. */
   server: string;
+  /** From `-w`, else the address `curl -v` last tried or connected to (set even if refused). */
   remote_ip: string;
   remote_port: number;
   /** Where `status` came from: `status-line`, `write-out`, `html`, or `''` (none). */

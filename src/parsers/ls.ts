@@ -1,12 +1,12 @@
 /**
  * `ls -l DIR`, `ls -la`, and the common `ll` alias (`ls -alF`).
  *
- * A line is `MODE LINKS OWNER GROUP SIZE DATE… NAME`; the date is `Jul 21 13:08` (or
- * `Jul 21  2022`, or ` 7月 21 13:08` in a ja_JP locale) by default and `2023-07-21 13:08` / `2023-07-21 13:08:01.000 +0000` with
- * `--time-style`/`--full-time`. Device files show `MAJOR, MINOR` instead of a size. The
- * name is the rest of the line verbatim (names may hold spaces); for links, the part
- * before ` -> `. With `-F` (in `ll`), a directory's trailing `/` and an executable's `*`
- * are dropped from the name.
+ * A line is `MODE LINKS OWNER GROUP SIZE DATE… NAME`. The date is `Jul 21 13:08`,
+ * `Jul 21  2022`, or ` 7月 21 13:08` (ja_JP locale) by default; `2023-07-21 13:08` or
+ * `2023-07-21 13:08:01.000 +0000` with `--time-style`/`--full-time`. Device files show
+ * `MAJOR, MINOR` instead of a size. The name is the rest of the line verbatim (names may
+ * hold spaces); for links, the part before ` -> `. With `-F` (in `ll`), a directory's
+ * trailing `/` and an executable's `*` are dropped from the name.
  */
 import type { Parser } from './types.js';
 import { MAX_ITEMS, isDigits, splitLines, tokenize, toInt, total } from './text.js';

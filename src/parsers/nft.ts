@@ -333,12 +333,14 @@ function parseRule(
     } else if ((w === 'l4proto' || w === 'protocol' || w === 'nexthdr') && L4.has(next)) {
       r.proto = next;
       k++;
-    } else if (w === 'saddr' && (tokens[k - 1]?.text === 'ip' || tokens[k - 1]?.text === 'ip6')) {
-      r.source = next === '!=' ? '!' + (tokens[k + 2]?.text ?? '') : next;
-      k++;
-    } else if ((w === 'iif' || w === 'iifname') && next) {
-      r.in_iface = next === '!=' ? '!' + (tokens[k + 2]?.text ?? '') : next;
-      k++;
+    } else if ((w === 'saddr' && (tokens[k - 1]?.text === 'ip' || tokens[k - 1]?.text === 'ip6')) || ((w === 'iif' || w === 'iifname') && next)) {
+      // `ip saddr != 10.0.0.0/8`: keep the negation visible as a `!` prefix.
+      const negated = next === '!=';
+      const value = negated ? '!' + (tokens[k + 2]?.text ?? '') : next;
+      if (negated) r.has_negation = true;
+      if (w === 'saddr') r.source = value;
+      else r.in_iface = value;
+      k += negated ? 2 : 1;
     }
   }
   return r;

@@ -62,6 +62,21 @@ describe.skipIf(!HAVE_SSHD)('ssh executor against a real sshd', () => {
     expect(pool.handshakes.get(`${sshd.user}@[127.0.0.1]:${sshd.port}`)).toBe(1);
   });
 
+  it('costs a few milliseconds per command after the handshake', async () => {
+    const ex = createSshExecutor('good', { configFile: sshd.config, pool: newPool() });
+    await ex.run(cmd(['true']));
+    const times: number[] = [];
+    for (let i = 0; i < 100; i++) {
+      const t = performance.now();
+      expect((await ex.run(cmd(['true']))).exit).toBe(0);
+      times.push(performance.now() - t);
+    }
+    times.sort((a, b) => a - b);
+    const median = times[50] ?? Infinity;
+    console.log(`ssh executor: median ${median.toFixed(2)} ms per \`true\` (p90 ${times[90]?.toFixed(2)} ms)`);
+    expect(median).toBeLessThan(10); // target ≤ 5 ms on loopback; slack for loaded CI
+  });
+
   it('keeps stdout, stderr and the exit code apart', async () => {
     const ex = createSshExecutor('good', { configFile: sshd.config, pool: newPool() });
     const r = await ex.run(cmd(['sh', '-c', 'echo out1; echo err1 >&2; echo out2; printf "no newline" >&2; exit 42']));

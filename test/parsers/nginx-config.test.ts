@@ -62,6 +62,10 @@ describe('nginx-config parser', () => {
     });
   });
 
+  it('captured: `nginx -t` (no dump) only says the test passed', () => {
+    expect(parse(fixture('captured/nginx-t-ok.txt'))).toMatchObject({ ok: true, servers: [], errors: [], files: [] });
+  });
+
   it('captured: a failed `nginx -T` reports the [emerg] line and no servers', () => {
     const c = parse(fixture('captured/nginx-T-emerg.txt'));
     expect(c.ok).toBe(false);

@@ -143,8 +143,9 @@ describe('ss parser', () => {
       expect(g.map(key)).toEqual(a.map(key));
     });
 
-    it('`ss -antup` on the host: a listener whose process is not shown', () => {
+    it('`ss -antup` / `ss -ltnp` on the host: a listener whose process is not shown', () => {
       const { sockets } = parse(fixture('captured/ss-antup-host.txt'));
+      expect(parse(fixture('captured/ss-ltnp-host.txt')).sockets.map((s) => s.local_port)).toEqual([2024]);
       expect(sockets).toEqual([
         expect.objectContaining({ netid: 'tcp', state: 'LISTEN', local_addr: '0.0.0.0', local_port: 2024, process: '', pid: 0, wildcard: true }),
       ]);

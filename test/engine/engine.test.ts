@@ -1,0 +1,172 @@
+/**
+ * The engine as (state, event) → (state, effects) tables, on the shipped `refused` flow, fed
+ * the seed memo's real outputs. No runner, no ports: just the pure step.
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { EngineError, step } from '../../src/engine/engine.js';
+import { INITIAL_STATE, type Effect, type EngineEvent, type SessionState } from '../../src/engine/types.js';
+import type { CommandResult } from '../../src/exec/types.js';
+import { builtinFlowsDir, loadCatalog } from '../../src/flow/catalog.js';
+import { isError } from '../../src/flow/problem.js';
+
+const cat = loadCatalog([builtinFlowsDir()]);
+const seed = (name: string) => readFileSync(new URL(`../fixtures/seed/${name}`, import.meta.url), 'utf8');
+
+const res = (stdout: string, exit = 0, stderr = ''): CommandResult => ({
+  exit,
+  stdout,
+  stderr,
+  durationMs: 5,
+  timedOut: false,
+  truncated: { stdout: false, stderr: false },
+  transport: null,
+});
+
+const start = (url: string, hosts = { client: 'ec2-1', server: 'ec2-2', bastion: '' }): EngineEvent => {
+  const u = new URL(url);
+  return {
+    kind: 'start',
+    flow: 'refused',
+    target: { url, scheme: u.protocol.slice(0, -1), host: u.hostname, port: Number(u.port || 80), path: u.pathname, loopback: false, given: true },
+    hosts,
+    lang: 'en',
+  };
+};
+
+/** What the effects say, compactly: `exec node role argv0`, `ask id`, `goto node`, `outcome …`. */
+function describeEffects(effects: readonly Effect[]): string[] {
+  return effects.map((e) => {
+    if (e.kind === 'exec') return e.commands.map((c) => `exec ${c.id} ${c.role}${c.root ? ' root' : ''} ${c.argv[0]}`).join(', ');
+    if (e.kind === 'ask') return `ask ${e.question.id}`;
+    const it = e.item;
+    if (it.kind === 'decision') return `goto ${it.goto}`;
+    if (it.kind === 'result') return `result ${it.command.id}`;
+    const o = it.outcome;
+    return `outcome ${o.kind} ${o.kind === 'fix' ? o.fix.id : o.kind === 'error' ? o.code : o.node}`;
+  });
+}
+
+type Row = [event: EngineEvent, expected: string[]];
+
+function walk(rows: Row[]): SessionState {
+  let state = INITIAL_STATE;
+  for (const [event, expected] of rows) {
+    const r = step(cat, state, event);
+    expect(describeEffects(r.effects)).toEqual(expected);
+    state = r.state;
+  }
+  return state;
+}
+
+describe('engine: refused flow on the seed outputs', () => {
+  it('the shipped flows have no errors', () => {
+    expect(cat.problems.filter(isError)).toEqual([]);
+  });
+
+  it('seed case A: nothing listens, nginx stopped (systemd) → start-service', () => {
+    const curlRefused = seed('curl-refused-ec2-1.txt').replace(/^\$.*\n/m, '');
+    const state = walk([
+      [start('http://example/'), ['goto probe_http', 'exec probe_http client curl']],
+      [{ kind: 'result', id: 'probe_http', result: res('000\n', 7, curlRefused) }, ['result probe_http', 'goto classify', 'goto listeners', 'exec listeners server root ss']],
+      [{ kind: 'result', id: 'listeners', result: res(seed('ss-antup.txt')) }, ['result listeners', 'goto processes', 'exec processes server ps']],
+      [{ kind: 'result', id: 'processes', result: res('    PID COMMAND         COMMAND\n      1 systemd         /sbin/init\n    714 sshd            sshd: /usr/sbin/sshd -D\n') }, ['result processes', 'goto nginx_conf', 'exec nginx_conf server root nginx']],
+      [{ kind: 'result', id: 'nginx_conf', result: res(`# configuration file /etc/nginx/conf.d/server.conf:\n${seed('nginx-server-conf.txt')}`, 0, 'nginx: the configuration file /etc/nginx/nginx.conf syntax is ok\n') }, ['result nginx_conf', 'goto decide', 'goto running', 'goto status', 'exec status server systemctl']],
+      [{ kind: 'result', id: 'status', result: res(seed('systemctl-status-nginx-inactive.txt'), 3) }, ['result status', 'goto config_test', 'goto nginx_test', 'exec nginx_test server root nginx']],
+      [{ kind: 'result', id: 'nginx_test', result: res('', 0, 'nginx: configuration file /etc/nginx/nginx.conf test is successful\n') }, ['result nginx_test', 'goto start_service', 'outcome fix start-service']],
+    ]);
+    const o = state.outcome;
+    expect(o?.kind).toBe('fix');
+    if (o?.kind !== 'fix') return;
+    expect(o.fix.cause).toContain('inactive (dead)');
+    expect(o.fix.fix.join('\n')).toContain('sudo systemctl start nginx');
+    expect(o.fix.fix.join('\n')).toContain('sudo systemctl enable nginx');
+    expect(o.fix.evidence[1]?.lines).toEqual(['     Active: inactive (dead)']);
+    expect(state.commands).toBe(6);
+    expect(state.checks.map((c) => c.ok)).toEqual([false, true, true, true, false, true]);
+  });
+
+  it('seed case B: nginx on 127.0.0.1:80, client elsewhere → bind-all-interfaces with the config line', () => {
+    const nginxT = `# configuration file /etc/nginx/conf.d/server.conf:\n${seed('nginx-server-conf.txt').replace(/^\$.*\n/m, '')}`;
+    const ps = '    PID COMMAND         COMMAND\n   2265 nginx           nginx: master process /usr/sbin/nginx -g daemon on; master_process on;\n';
+    const state = walk([
+      [start('http://example/'), ['goto probe_http', 'exec probe_http client curl']],
+      [{ kind: 'result', id: 'probe_http', result: res('000\n', 7, seed('curl-refused-ec2-1-again.txt').replace(/^\$.*\n/m, '')) }, ['result probe_http', 'goto classify', 'goto listeners', 'exec listeners server root ss']],
+      [{ kind: 'result', id: 'listeners', result: res(seed('ss-antup-grep-nginx.txt').replace(/^\$.*\n/m, '')) }, ['result listeners', 'goto processes', 'exec processes server ps']],
+      [{ kind: 'result', id: 'processes', result: res(ps) }, ['result processes', 'goto nginx_conf', 'exec nginx_conf server root nginx']],
+      [{ kind: 'result', id: 'nginx_conf', result: res(nginxT) }, ['result nginx_conf', 'goto decide', 'goto bind_all_interfaces', 'outcome fix bind-all-interfaces']],
+    ]);
+    const o = state.outcome;
+    if (o?.kind !== 'fix') throw new Error('expected a fix');
+    expect(o.fix.config).toBe('/etc/nginx/conf.d/server.conf:2');
+    expect(o.fix.fix[0]).toContain('listen 0.0.0.0:80 default_server;');
+    expect(o.fix.evidence.map((e) => e.lines)).toEqual([
+      [expect.stringContaining('127.0.0.1:80')],
+      ['/etc/nginx/conf.d/server.conf:2: listen 127.0.0.1:80 default_server;'],
+    ]);
+  });
+
+  it('a REJECT rule answering the port → host-firewall-reject with the rule to delete', () => {
+    const ss = 'State  Recv-Q Send-Q Local Address:Port Peer Address:Port Process\nLISTEN 0      511          0.0.0.0:80        0.0.0.0:*     users:(("nginx",pid=10,fd=6))\n';
+    const ipt = '-P INPUT ACCEPT\n-P FORWARD ACCEPT\n-P OUTPUT ACCEPT\n-A INPUT -p tcp -m tcp --dport 80 -j REJECT --reject-with tcp-reset\n';
+    const state = walk([
+      [start('http://example/'), ['goto probe_http', 'exec probe_http client curl']],
+      [{ kind: 'result', id: 'probe_http', result: res('000\n', 7, seed('curl-refused-ec2-1.txt').replace(/^\$.*\n/m, '')) }, ['result probe_http', 'goto classify', 'goto listeners', 'exec listeners server root ss']],
+      [{ kind: 'result', id: 'listeners', result: res(ss) }, ['result listeners', 'goto firewall', 'exec firewall server root iptables']],
+      [{ kind: 'result', id: 'firewall', result: res(ipt) }, ['result firewall', 'goto host_firewall_reject', 'outcome fix host-firewall-reject']],
+    ]);
+    const o = state.outcome;
+    if (o?.kind !== 'fix') throw new Error('expected a fix');
+    expect(o.fix.fix[0]).toBe('Delete the rule: sudo iptables -D INPUT -p tcp -m tcp --dport 80 -j REJECT --reject-with tcp-reset');
+  });
+
+  it('a host that cannot be reached, with no on_unreachable, ends as an unreachable error', () => {
+    const state = walk([
+      [start('http://example/'), ['goto probe_http', 'exec probe_http client curl']],
+      [{ kind: 'result', id: 'probe_http', result: res('000\n', 7, seed('curl-refused-ec2-1.txt').replace(/^\$.*\n/m, '')) }, ['result probe_http', 'goto classify', 'goto listeners', 'exec listeners server root ss']],
+      [
+        { kind: 'result', id: 'listeners', result: { ...res(''), exit: null, transport: { code: 'refused', message: 'ssh ec2-2 (10.0.0.2:22): connection refused' } } },
+        ['result listeners', 'outcome error unreachable'],
+      ],
+    ]);
+    expect(state.outcome).toMatchObject({ kind: 'error', code: 'unreachable', node: 'listeners', loc: { file: expect.stringContaining('refused.yaml') } });
+  });
+
+  it('the connection works now → unresolved end, after one command', () => {
+    const state = walk([
+      [start('http://example/'), ['goto probe_http', 'exec probe_http client curl']],
+      [{ kind: 'result', id: 'probe_http', result: res('200\n') }, ['result probe_http', 'goto classify', 'goto works_now', 'outcome unresolved works_now']],
+    ]);
+    expect(state.status).toBe('done');
+  });
+
+  it('refuses events the engine does not wait for', () => {
+    const s1 = step(cat, INITIAL_STATE, start('http://example/')).state;
+    expect(() => step(cat, s1, { kind: 'result', id: 'listeners', result: res('') })).toThrow(EngineError);
+    expect(() => step(cat, s1, { kind: 'answer', id: 'probe_http', value: true })).toThrow(EngineError);
+    expect(() => step(cat, s1, start('http://example/'))).toThrow(EngineError);
+  });
+
+  it('is pure: the same state and event give equal results, and the input state is untouched', () => {
+    const s1 = step(cat, INITIAL_STATE, start('http://example/')).state;
+    const frozen = JSON.stringify(s1, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v));
+    const ev: EngineEvent = { kind: 'result', id: 'probe_http', result: res('000\n', 7, 'curl: (7) Failed to connect to example port 80 after 4 ms: Connection refused\n') };
+    const a = step(cat, s1, ev);
+    const b = step(cat, s1, ev);
+    expect(describeEffects(a.effects)).toEqual(describeEffects(b.effects));
+    expect(JSON.stringify(s1, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v))).toBe(frozen);
+  });
+
+  it('asks only when no command can tell: nginx missing → asks for the service', () => {
+    let s = step(cat, INITIAL_STATE, start('http://example:5432/')).state;
+    s = step(cat, s, { kind: 'result', id: 'probe_http', result: res('000\n', 7, 'curl: (7) Failed to connect to example port 5432 after 1 ms: Connection refused\n') }).state;
+    s = step(cat, s, { kind: 'result', id: 'listeners', result: res(seed('ss-antup.txt')) }).state;
+    s = step(cat, s, { kind: 'result', id: 'processes', result: res('    PID COMMAND         COMMAND\n   1 init   /sbin/init\n') }).state;
+    const r = step(cat, s, { kind: 'result', id: 'nginx_conf', result: res('', 127, 'nginx: command not found\n') });
+    expect(describeEffects(r.effects)).toEqual(['result nginx_conf', 'goto decide', 'goto service', 'ask service']);
+    const r2 = step(cat, r.state, { kind: 'answer', id: 'service', value: 'postgres' });
+    expect(describeEffects(r2.effects)).toEqual(['goto running', 'goto status', 'exec status server systemctl']);
+    const exec = r2.effects.find((e) => e.kind === 'exec');
+    expect(exec?.kind === 'exec' && exec.commands[0]?.argv.at(-1)).toBe('postgres');
+  });
+});
