@@ -8,7 +8,7 @@ import { runSession } from '../engine/runner.js';
 import type { Answer, HostsInfo, Outcome, Question, SessionState, TargetInfo } from '../engine/types.js';
 import { createExecutors, type RemoteFactory, type RoleMap } from '../exec/hosts.js';
 import { quoteArgv } from '../exec/shell-quote.js';
-import type { Executor, Role } from '../exec/types.js';
+import type { Role } from '../exec/types.js';
 import type { Catalog } from '../flow/catalog.js';
 import type { Flow } from '../flow/compile.js';
 import { formatProblem, isError } from '../flow/problem.js';
@@ -88,23 +88,34 @@ export async function runCommand(io: CliIO, flowId: string | null, opts: RunOpti
   };
   const json = (o: Record<string, unknown>) => io.stdout.write(JSON.stringify({ flow: flow.id, ...o }) + '\n');
 
+  let pool: import('../exec/ssh.js').SshPool | null = null;
   const remote: RemoteFactory = async (dest, { jump }) => {
-    const { createSshExecutor } = await import('../exec/ssh.js');
-    return createSshExecutor(dest, {
+    const ssh = await import('../exec/ssh.js');
+    pool ??= new ssh.SshPool();
+    return ssh.createSshExecutor(dest, {
+      pool,
       ...(opts.sshConfig ? { configFile: opts.sshConfig } : {}),
       acceptNewHostKeys: opts.acceptNewHostKeys === true,
       ...(jump ? { jump } : {}),
       ...(terminal
         ? {
-            confirmHostKey: async (info: { host: string; port: number; keyType: string; fingerprint: string }) =>
-              (await terminal.ask({ id: `hostkey.${info.host}`, flow: flow.id, node: 'hostkey', input: 'confirm', text: `The authenticity of ${info.host}:${info.port} can't be established. ${info.keyType} key fingerprint is ${info.fingerprint}. Trust it and continue?`, default: false })) === true,
-            askSecret: async (prompt: string) => {
+            confirmHostKey: async (info) =>
+              (await terminal.ask({
+                id: `hostkey.${info.host}`,
+                flow: flow.id,
+                node: 'hostkey',
+                input: 'confirm',
+                text: `The authenticity of host ${info.host}:${info.port} can't be established. ${info.keyType} key fingerprint is ${info.fingerprint}. Trust it and continue?`,
+                default: false,
+              })) === true,
+            askSecret: async (prompt) => {
+              reporter.stopAll();
               const p = await import('@inquirer/prompts');
               return p.password({ message: prompt, mask: '*' }, { input: io.stdin, output: io.stdout });
             },
           }
         : {}),
-    } as Parameters<typeof createSshExecutor>[1]) as Executor;
+    });
   };
   const executors = createExecutors(roles, remote);
 
@@ -125,7 +136,7 @@ export async function runCommand(io: CliIO, flowId: string | null, opts: RunOpti
       ...(io.signal ? { signal: io.signal } : {}),
     });
     if (io.signal?.aborted) throw new Interrupted();
-    if (opts.json) json(jsonResult(end.outcome, end.state, questions));
+    if (opts.json) json({ ...jsonResult(end.outcome, end.state, questions), ...sshSummary(pool) });
     return exitFor(end.outcome);
   } catch (e) {
     reporter.stopAll();
@@ -143,6 +154,7 @@ export async function runCommand(io: CliIO, flowId: string | null, opts: RunOpti
     throw e;
   } finally {
     await executors.close();
+    await (pool as import('../exec/ssh.js').SshPool | null)?.close();
   }
 }
 
@@ -243,6 +255,11 @@ async function chooseFlow(cat: Catalog, prompter: Prompter, lang: Lang): Promise
   return cat.flows.get(String(a))!;
 }
 
+/** SSH handshakes per host (`user@host:port`): one per host per session is the promise. */
+function sshSummary(pool: { handshakes: ReadonlyMap<string, number> } | null): Record<string, unknown> {
+  return pool ? { ssh: { handshakes: Object.fromEntries(pool.handshakes) } } : {};
+}
+
 export function exitFor(o: Outcome): number {
   if (o.kind === 'fix') return EXIT.fix;
   if (o.kind === 'unresolved') return EXIT.unresolved;
@@ -260,7 +277,7 @@ export function jsonResult(o: Outcome, s: SessionState, questions: number): Reco
     };
   }
   if (o.kind === 'unresolved') return { outcome: 'unresolved', fix: null, evidence: [], end: { title: o.end.title, checked: o.end.checked, next_steps: o.end.nextSteps }, ...base };
-  return { outcome: 'error', fix: null, evidence: [], error: { code: o.code, message: o.message, node: o.node, at: `${o.loc.file}:${o.loc.line}:${o.loc.col}` }, ...base };
+  return { outcome: 'error', fix: null, evidence: [], error: { code: o.code, ...(o.transport ? { transport: o.transport } : {}), message: o.message, node: o.node, at: `${o.loc.file}:${o.loc.line}:${o.loc.col}` }, ...base };
 }
 
 export type { Answer };

@@ -90,6 +90,7 @@ export function step(flows: FlowSet, state: SessionState, event: EngineEvent): S
         return finish(s, effects, {
           kind: 'error',
           code: 'unreachable',
+          transport: event.result.transport.code,
           message: event.result.transport.message,
           flow: flow.id,
           node: frame.node,

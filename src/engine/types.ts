@@ -3,7 +3,7 @@
  * asks the runner to perform. All plain data, so that a live session, a replay and a test
  * drive the same `step`.
  */
-import type { CommandResult, Role } from '../exec/types.js';
+import type { CommandResult, Role, TransportErrorCode } from '../exec/types.js';
 import type { Loc } from '../flow/problem.js';
 import type { Lang } from '../flow/template.js';
 
@@ -90,6 +90,8 @@ export type Outcome =
       readonly kind: 'error';
       /** `unreachable`: a host could not be reached and the node has no `on_unreachable`. */
       readonly code: 'unreachable' | 'expression' | 'loop';
+      /** With `unreachable`: how the host could not be reached. */
+      readonly transport?: TransportErrorCode;
       readonly message: string;
       readonly flow: string;
       readonly node: string;

@@ -76,6 +76,8 @@ export interface SshOptions {
   readonly pool?: SshPool;
   /** Remote shells per connection for concurrent commands; default 8 (sshd MaxSessions is 10). */
   readonly maxShells?: number;
+  /** A jump host (`--host bastion=…`) for destinations whose config names no ProxyJump. */
+  readonly jump?: string;
 }
 
 /**
@@ -104,7 +106,8 @@ export function createSshExecutor(dest: string, opts: SshOptions = {}): Executor
         resolved = null; // the config may be fixed and the run retried
         return transportFailure(r.code, r.message, performance.now() - t0);
       }
-      return pool.connection(r, opts).run(cmd, signal);
+      const via = r.proxyJump === null && opts.jump !== undefined && opts.jump !== dest ? { ...r, proxyJump: opts.jump } : r;
+      return pool.connection(via, opts).run(cmd, signal);
     },
     async close(): Promise<void> {
       if (ownPool) await pool.close();
