@@ -6,6 +6,8 @@
  */
 import { Environment } from '@marcbachmann/cel-js';
 import type { ValueType } from '../parsers/types.js';
+import { nginxConfigParser, type NginxConfig } from '../parsers/nginx-config.js';
+import { closestName, NGINX_ROUTE_TYPE, nginxRoute } from '../parsers/nginx-route.js';
 
 export type { ValueType };
 
@@ -49,9 +51,25 @@ export function buildEnvironment(vars: Readonly<Record<string, ValueType>>): Env
   };
   for (const t of Object.values(vars)) register(t);
   for (const [name, t] of Object.entries(vars)) env.registerVariable(name, typeName(t));
+  register(nginxConfigParser.type);
+  // A function's struct result must be an instance of its registered type (variables are
+  // converted by cel-js itself; return values are not).
+  const routeFields: Record<string, string> = {};
+  for (const [k, f] of Object.entries(NGINX_ROUTE_TYPE.fields)) routeFields[k] = typeName(f);
+  env.registerType(NGINX_ROUTE_TYPE.struct, { ctor: NginxRouteValue, fields: routeFields });
   env.registerFunction('first(list<string>): string', (l: string[]) => l[0] ?? '');
+  env.registerFunction('closest(string, list<string>): string', (w: string, names: string[]) => closestName(w, names));
+  env.registerFunction('nginx_route(NginxConfig, int, string, string): NginxRoute', (conf: unknown, port: bigint, host: string, path: string) =>
+    new NginxRouteValue(toCel(nginxRoute(fromCel(conf) as NginxConfig, Number(port), host, path), NGINX_ROUTE_TYPE) as Record<string, unknown>),
+  );
   env.registerFunction('lines(string): list<string>', (s: string) => splitLines(s));
   return env;
+}
+
+class NginxRouteValue {
+  constructor(fields: Record<string, unknown>) {
+    Object.assign(this, fields);
+  }
 }
 
 export type CheckResult = { ok: true; type: string } | { ok: false; message: string };
@@ -86,6 +104,15 @@ export function toCel(value: unknown, t: ValueType): unknown {
   const out: Record<string, unknown> = {};
   for (const [k, ft] of Object.entries(t.fields)) out[k] = toCel(obj[k], ft);
   return out;
+}
+
+/** A CEL value back to plain JS (ints as numbers), for functions written in TypeScript. */
+export function fromCel(v: unknown): unknown {
+  if (typeof v === 'bigint') return Number(v);
+  if (Array.isArray(v)) return v.map(fromCel);
+  if (v instanceof Map) return Object.fromEntries([...v].map(([k, x]) => [String(k), fromCel(x)]));
+  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, fromCel(x)]));
+  return v;
 }
 
 /** The value of type `t` when nothing was recorded: a node that has not run yet. */

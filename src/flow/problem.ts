@@ -1,3 +1,5 @@
+import { editDistance } from '../util/edit-distance.js';
+
 /**
  * A problem in a flow (or a transcript, or an answers file): a code tests can check, a
  * location a person can jump to, and a message that says what is wrong and how to fix it.
@@ -67,18 +69,4 @@ export function didYouMean(word: string, candidates: Iterable<string>): string |
     }
   }
   return best !== undefined && bestD <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
-}
-
-export function editDistance(a: string, b: string): number {
-  if (a === b) return 0;
-  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      cur[j] = Math.min((prev[j] ?? 0) + 1, (cur[j - 1] ?? 0) + 1, (prev[j - 1] ?? 0) + cost);
-    }
-    prev = cur;
-  }
-  return prev[b.length] ?? 0;
 }
