@@ -13,6 +13,8 @@ export function createLocalExecutor(): Executor {
   };
 }
 
+const KILL_AFTER_ABORT_MS = 300;
+
 export function runLocal(cmd: CommandSpec, signal?: AbortSignal): Promise<CommandResult> {
   const argv = cmd.root && process.getuid?.() !== 0 ? ['sudo', '-n', '--', ...cmd.argv] : [...cmd.argv];
   const max = cmd.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
@@ -42,8 +44,16 @@ export function runLocal(cmd: CommandSpec, signal?: AbortSignal): Promise<Comman
       kill('SIGTERM');
       setTimeout(() => kill('SIGKILL'), 1000).unref();
     }, cmd.timeoutMs);
-    const onAbort = () => kill('SIGTERM');
-    signal?.addEventListener('abort', onAbort, { once: true });
+    // Ctrl-C: the command is in its own process group (no SIGINT from the terminal reaches it),
+    // so end the group; a command that ignores SIGTERM gets SIGKILL soon after. The timer is
+    // not unref'd: the process waits (at most KILL_AFTER_ABORT_MS) rather than leave it running.
+    let killTimer: NodeJS.Timeout | undefined;
+    const onAbort = () => {
+      kill('SIGTERM');
+      killTimer = setTimeout(() => kill('SIGKILL'), KILL_AFTER_ABORT_MS);
+    };
+    if (signal?.aborted) onAbort();
+    else signal?.addEventListener('abort', onAbort, { once: true });
     child.stdout.on('data', out.push);
     child.stderr.on('data', err.push);
     child.on('error', (e) => {
@@ -54,6 +64,7 @@ export function runLocal(cmd: CommandSpec, signal?: AbortSignal): Promise<Comman
       resolve(notRun(argv, e, started));
     });
     child.on('close', (code) => {
+      clearTimeout(killTimer);
       if (settled) return;
       settled = true;
       clearTimeout(timer);

@@ -27,3 +27,28 @@ export function quoteArg(arg: string): string {
 export function quoteArgv(argv: readonly string[]): string {
   return argv.map(quoteArg).join(' ');
 }
+
+/**
+ * An argv as a person should read (and can paste into bash): like `quoteArgv`, but arguments
+ * with control characters use ANSI-C quoting (`$'a\nb'`) so the command stays on one line.
+ * For display only; what runs is always `quoteArgv`.
+ */
+export function displayArgv(argv: readonly string[]): string {
+  return argv
+    .map((a) => {
+      // eslint-disable-next-line no-control-regex
+      if (!/[\x00-\x1f\x7f]/.test(a)) return quoteArg(a);
+      const body = [...a]
+        .map((c) => {
+          const code = c.charCodeAt(0);
+          if (c === '\\' || c === "'") return `\\${c}`;
+          if (c === '\n') return '\\n';
+          if (c === '\t') return '\\t';
+          if (c === '\r') return '\\r';
+          return code < 0x20 || code === 0x7f ? `\\x${code.toString(16).padStart(2, '0')}` : c;
+        })
+        .join('');
+      return `$'${body}'`;
+    })
+    .join(' ');
+}

@@ -310,7 +310,7 @@ export class SshConnection {
   }
 
   private toResult(shell: RemoteShell, o: ExecOutcome, cmd: CommandSpec, ranMs: number, durationMs: number): CommandResult {
-    const base = { durationMs, truncated: { stdout: false, stderr: false }, transport: null };
+    const base = { durationMs: Math.round(durationMs), truncated: { stdout: false, stderr: false }, transport: null };
     switch (o.kind) {
       case 'frame': {
         // coreutils timeout exits 124 (137 after -k); busybox's may give 143 (SIGTERM).

@@ -60,7 +60,7 @@ export function transportFailure(code: TransportErrorCode, message: string, dura
     exit: null,
     stdout: '',
     stderr: '',
-    durationMs,
+    durationMs: Math.round(durationMs),
     timedOut: code === 'timeout',
     truncated: { stdout: false, stderr: false },
     transport: { code, message },

@@ -37,12 +37,12 @@ export function flowFiles(dir: string): string[] {
 }
 
 export function loadCatalog(paths: readonly string[], opts: { relativeTo?: string } = {}): Catalog {
-  const files: string[] = [];
+  const seen = new Set<string>();
   for (const p of paths) {
     const abs = resolve(p);
-    if (existsSync(abs) && statSync(abs).isDirectory()) files.push(...flowFiles(abs));
-    else files.push(abs);
+    for (const f of existsSync(abs) && statSync(abs).isDirectory() ? flowFiles(abs) : [abs]) seen.add(f);
   }
+  const files = [...seen];
   const problems: Problem[] = [];
   const sources: FlowSource[] = [];
   const hash = createHash('sha256');

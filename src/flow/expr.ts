@@ -62,7 +62,8 @@ export function buildEnvironment(vars: Readonly<Record<string, ValueType>>): Env
   env.registerFunction('nginx_route(NginxConfig, int, string, string): NginxRoute', (conf: unknown, port: bigint, host: string, path: string) =>
     new NginxRouteValue(toCel(nginxRoute(fromCel(conf) as NginxConfig, Number(port), host, path), NGINX_ROUTE_TYPE) as Record<string, unknown>),
   );
-  env.registerFunction('lines(string): list<string>', (s: string) => splitLines(s));
+  // Non-empty lines: what a flow quotes as evidence or scans for a message.
+  env.registerFunction('lines(string): list<string>', (s: string) => splitLines(s).filter((l) => l.trim() !== ''));
   return env;
 }
 
