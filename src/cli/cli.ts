@@ -7,7 +7,11 @@ import { Command, CommanderError, Option } from 'commander';
 import { EXIT, type CliIO } from './io.js';
 import { graphCommand, lintCommand, listCommand, parsersCommand, schemaCommand, varsCommand } from './flows.js';
 import { runCommand, type RunOptions } from './run.js';
+import { diagnoseCommand, type DiagnoseOptions } from './diagnose.js';
 import { UsageError } from './target.js';
+import { flowsTestCommand, replayCommand, type ReplayOptions } from './replay.js';
+import { reportCommand } from './report.js';
+import { resumeCommand, type ResumeOptions } from './resume.js';
 import { VERSION } from '../version.js';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
@@ -30,7 +34,9 @@ export async function cli(argv: readonly string[], io: CliIO): Promise<number> {
       .option('--answers <FILE>', 'answers by question id (YAML or JSON)')
       .option('--non-interactive', 'never prompt: a missing answer ends with exit 4')
       .option('--json', 'print exactly one JSON object on stdout (progress goes to stderr)')
-      .option('--transcript <FILE>', 'where to record the session')
+      .option('--transcript <FILE>', 'where to record the session (default: $XDG_STATE_HOME/tshoot/sessions/)')
+      .option('--no-transcript', 'record no transcript')
+      .option('--redact-hosts', 'write host names and addresses into the transcript as placeholders (host-1, 192.0.2.1)')
       .addOption(new Option('--lang <LANG>', 'language of the texts').choices(['en', 'ja']))
       .option('--flows <DIR>', 'also load the flows in DIR (repeatable)', collect)
       .option('--ssh-config <FILE>', 'OpenSSH client config to read instead of ~/.ssh/config')
@@ -48,7 +54,66 @@ export async function cli(argv: readonly string[], io: CliIO): Promise<number> {
     },
   );
 
+  sessionOptions(
+    program
+      .command('diagnose')
+      .description('probe TARGET from the client, classify the failure, and run the matching flow; or start from a pasted error')
+      .argument('[TARGET]', 'a URL or HOST:PORT')
+      .option('--error <TEXT>', 'the error message you saw (curl, nc, browser, EC2 console)'),
+  ).action(async (target: string | undefined, opts: DiagnoseOptions) => {
+    code = await diagnoseCommand(io, target, opts);
+  });
+
+  program
+    .command('replay')
+    .description("show a recorded session again through today's flows; nothing runs, nothing is asked")
+    .argument('<FILE>', 'a transcript (.ndjson)')
+    .option('--check', "exit 1 with the differences when today's flows would ask, run or conclude something else")
+    .option('--update', 'rewrite the decisions and the outcome from the recorded answers and results')
+    .option('--json', 'print exactly one JSON object on stdout')
+    .option('--flows <DIR>', 'also load the flows in DIR (repeatable)', collect)
+    .option('-v, --verbose', 'show every decision and whole command outputs')
+    .option('-q, --quiet', 'print only the final card')
+    .action(async (file: string, opts: ReplayOptions) => {
+      code = await replayCommand(io, file, opts);
+    });
+  program
+    .command('resume')
+    .description('continue an interrupted session: the recorded steps are replayed, not run again; the rest is appended to FILE')
+    .argument('<FILE>', 'the transcript of the interrupted session')
+    .option('--target <URL|HOST:PORT>', 'instead of the recorded target')
+    .option('--host <ROLE=DEST>', 'instead of a recorded role (repeatable)', collect)
+    .option('--answers <FILE>', 'answers by question id (YAML or JSON)')
+    .option('--non-interactive', 'never prompt: a missing answer ends with exit 4')
+    .option('--json', 'print exactly one JSON object on stdout (progress goes to stderr)')
+    .option('--flows <DIR>', 'also load the flows in DIR (repeatable)', collect)
+    .option('--ssh-config <FILE>', 'OpenSSH client config to read instead of ~/.ssh/config')
+    .option('--accept-new-host-keys', "trust (and remember) hosts' keys seen for the first time, like OpenSSH's accept-new")
+    .option('-v, --verbose', 'show every decision and whole command outputs')
+    .option('-q, --quiet', 'print only the final card')
+    .action(async (file: string, opts: ResumeOptions) => {
+      code = await resumeCommand(io, file, opts);
+    });
+  program
+    .command('report')
+    .description('a shareable report of a recorded session: Markdown, or one self-contained HTML file')
+    .argument('<FILE>', 'a transcript (.ndjson)')
+    .addOption(new Option('--format <FORMAT>', 'md or html (default: html, or md when OUT ends in .md)').choices(['md', 'html']))
+    .option('-o, --output <OUT>', 'write to OUT instead of stdout')
+    .option('--flows <DIR>', 'also load the flows in DIR (repeatable)', collect)
+    .action((file: string, opts: { format?: string; output?: string; flows?: string[] }) => {
+      code = reportCommand(io, file, opts);
+    });
+
   const flows = program.command('flows').description("flow authors' tools");
+  flows
+    .command('test')
+    .description('replay the sessions recorded beside each flow (FLOW/sessions/*.ndjson); report the edges they cover; exit 1 if one diverges or an edge is not covered')
+    .argument('[FLOW]', 'flow id (default: every flow)')
+    .option('--flows <DIR>', 'also load the flows in DIR', collect)
+    .action(async (id: string | undefined, opts: { flows?: string[] }) => {
+      code = await flowsTestCommand(io, id, opts);
+    });
   flows
     .command('lint')
     .description('check flows; prints FILE:LINE:COL node "ID": message (hint) for every problem, exit 2 if any')
