@@ -47,30 +47,41 @@ export function buildEnvironment(vars: Readonly<Record<string, ValueType>>): Env
     for (const f of Object.values(t.fields)) register(f);
     const fields: Record<string, string> = {};
     for (const [k, f] of Object.entries(t.fields)) fields[k] = typeName(f);
-    env.registerType(t.struct, { fields });
+    env.registerType(t.struct, { ctor: structClass(t.struct), fields });
   };
   for (const t of Object.values(vars)) register(t);
   for (const [name, t] of Object.entries(vars)) env.registerVariable(name, typeName(t));
   register(nginxConfigParser.type);
-  // A function's struct result must be an instance of its registered type (variables are
-  // converted by cel-js itself; return values are not).
-  const routeFields: Record<string, string> = {};
-  for (const [k, f] of Object.entries(NGINX_ROUTE_TYPE.fields)) routeFields[k] = typeName(f);
-  env.registerType(NGINX_ROUTE_TYPE.struct, { ctor: NginxRouteValue, fields: routeFields });
+  register(NGINX_ROUTE_TYPE);
   env.registerFunction('first(list<string>): string', (l: string[]) => l[0] ?? '');
   env.registerFunction('closest(string, list<string>): string', (w: string, names: string[]) => closestName(w, names));
   env.registerFunction('nginx_route(NginxConfig, int, string, string): NginxRoute', (conf: unknown, port: bigint, host: string, path: string) =>
-    new NginxRouteValue(toCel(nginxRoute(fromCel(conf) as NginxConfig, Number(port), host, path), NGINX_ROUTE_TYPE) as Record<string, unknown>),
+    toCel(nginxRoute(fromCel(conf) as NginxConfig, Number(port), host, path), NGINX_ROUTE_TYPE),
   );
   // Non-empty lines: what a flow quotes as evidence or scans for a message.
   env.registerFunction('lines(string): list<string>', (s: string) => splitLines(s).filter((l) => l.trim() !== ''));
   return env;
 }
 
-class NginxRouteValue {
-  constructor(fields: Record<string, unknown>) {
-    Object.assign(this, fields);
+/**
+ * One class per struct type name, shared by every environment: cel-js checks a struct value's
+ * type by its constructor, including inside lists (`list[0].field`) and in what functions
+ * return, so values are built as instances, never as plain objects.
+ */
+type StructCtor = new (fields: Record<string, unknown>) => object;
+const structClasses = new Map<string, StructCtor>();
+function structClass(name: string): StructCtor {
+  let c = structClasses.get(name);
+  if (!c) {
+    c = class {
+      constructor(fields: Record<string, unknown>) {
+        Object.assign(this, fields);
+      }
+    };
+    Object.defineProperty(c, 'name', { value: name });
+    structClasses.set(name, c);
   }
+  return c;
 }
 
 export type CheckResult = { ok: true; type: string } | { ok: false; message: string };
@@ -104,7 +115,7 @@ export function toCel(value: unknown, t: ValueType): unknown {
   const obj = (value && typeof value === 'object' ? value : {}) as Record<string, unknown>;
   const out: Record<string, unknown> = {};
   for (const [k, ft] of Object.entries(t.fields)) out[k] = toCel(obj[k], ft);
-  return out;
+  return new (structClass(t.struct))(out);
 }
 
 /** A CEL value back to plain JS (ints as numbers), for functions written in TypeScript. */

@@ -2,6 +2,7 @@
  * The built-in parsers, by the name flows use in `extract: { parser: … }`.
  */
 import type { Parser } from './types.js';
+import { awsEc2Parser } from './aws-ec2.js';
 import { connectErrorParser } from './connect-error.js';
 import { httpResponseParser } from './http-response.js';
 import { ipRouteParser } from './ip-route.js';
@@ -28,6 +29,7 @@ const ALL: readonly Parser[] = [
   nftParser,
   lsParser,
   psParser,
+  awsEc2Parser,
 ];
 
 export const PARSERS: ReadonlyMap<string, Parser> = new Map(ALL.map((p) => [p.name, p]));

@@ -1,0 +1,168 @@
+/**
+ * `aws ec2 describe-instances | describe-route-tables | describe-security-groups |
+ * describe-network-acls --output json`: the parts that decide whether a connection can get in
+ * and back out, in the shapes the EC2 API reference documents. One parser for the four
+ * calls: each fills what its JSON holds and leaves the rest empty. Read-only calls only.
+ */
+import { MAX_ITEMS, total } from './text.js';
+import type { Parser, ValueType } from './types.js';
+
+export interface AwsInstance {
+  id: string;
+  state: string;
+  public_ip: string;
+  private_ip: string;
+  subnet_id: string;
+  vpc_id: string;
+  security_groups: string[];
+}
+export interface AwsRoute {
+  table_id: string;
+  main: boolean;
+  dest: string;
+  target: string;
+  state: string;
+}
+export interface AwsSgRule {
+  group_id: string;
+  proto: string;
+  from_port: number;
+  to_port: number;
+  /** CIDRs, `pl-…` prefix lists and `sg-…` groups the rule allows. */
+  sources: string[];
+}
+export interface AwsAclEntry {
+  acl_id: string;
+  rule: number;
+  egress: boolean;
+  proto: string;
+  action: string;
+  cidr: string;
+  from_port: number;
+  to_port: number;
+}
+export interface AwsEc2 {
+  /** The JSON parsed. */
+  ok: boolean;
+  instances: AwsInstance[];
+  routes: AwsRoute[];
+  sg_rules: AwsSgRule[];
+  acl_entries: AwsAclEntry[];
+}
+
+const T = {
+  struct: 'AwsEc2',
+  fields: {
+    ok: 'bool',
+    instances: {
+      list: {
+        struct: 'AwsInstance',
+        fields: { id: 'string', state: 'string', public_ip: 'string', private_ip: 'string', subnet_id: 'string', vpc_id: 'string', security_groups: { list: 'string' } },
+      },
+    },
+    routes: { list: { struct: 'AwsRoute', fields: { table_id: 'string', main: 'bool', dest: 'string', target: 'string', state: 'string' } } },
+    sg_rules: { list: { struct: 'AwsSgRule', fields: { group_id: 'string', proto: 'string', from_port: 'int', to_port: 'int', sources: { list: 'string' } } } },
+    acl_entries: {
+      list: {
+        struct: 'AwsAclEntry',
+        fields: { acl_id: 'string', rule: 'int', egress: 'bool', proto: 'string', action: 'string', cidr: 'string', from_port: 'int', to_port: 'int' },
+      },
+    },
+  },
+} as const satisfies ValueType;
+
+export const awsEc2Parser: Parser<AwsEc2> = {
+  name: 'aws-ec2',
+  description: 'Instances, route tables, security group rules and network ACL entries from `aws ec2 describe-* --output json`.',
+  type: T,
+  parse: (text) => total(text, empty, parseAws),
+};
+
+function empty(): AwsEc2 {
+  return { ok: false, instances: [], routes: [], sg_rules: [], acl_entries: [] };
+}
+
+type J = Record<string, unknown>;
+const arr = (v: unknown): J[] => (Array.isArray(v) ? (v.filter((x) => x && typeof x === 'object') as J[]).slice(0, MAX_ITEMS) : []);
+const str = (v: unknown): string => (typeof v === 'string' ? v : '');
+const num = (v: unknown, d: number): number => (typeof v === 'number' && Number.isFinite(v) ? v : d);
+
+/** `-1` (all protocols) and the numbers AWS also accepts, as names. */
+function proto(p: unknown): string {
+  const s = String(p ?? '');
+  return s === '-1' ? 'all' : s === '6' ? 'tcp' : s === '17' ? 'udp' : s === '1' ? 'icmp' : s;
+}
+
+function parseAws(text: string): AwsEc2 {
+  // JSON.parse is linear; the input is capped by the executor before it gets here.
+  let j: J;
+  try {
+    j = JSON.parse(text) as J;
+  } catch {
+    return empty();
+  }
+  if (!j || typeof j !== 'object') return empty();
+  const out = empty();
+  out.ok = true;
+  for (const r of arr(j.Reservations)) {
+    for (const i of arr(r.Instances)) {
+      out.instances.push({
+        id: str(i.InstanceId),
+        state: str((i.State as J | undefined)?.Name),
+        public_ip: str(i.PublicIpAddress),
+        private_ip: str(i.PrivateIpAddress),
+        subnet_id: str(i.SubnetId),
+        vpc_id: str(i.VpcId),
+        security_groups: arr(i.SecurityGroups).map((g) => str(g.GroupId)),
+      });
+    }
+  }
+  for (const t of arr(j.RouteTables)) {
+    const main = arr(t.Associations).some((a) => a.Main === true);
+    for (const r of arr(t.Routes)) {
+      out.routes.push({
+        table_id: str(t.RouteTableId),
+        main,
+        dest: str(r.DestinationCidrBlock) || str(r.DestinationIpv6CidrBlock) || str(r.DestinationPrefixListId),
+        target: str(r.GatewayId) || str(r.NatGatewayId) || str(r.TransitGatewayId) || str(r.NetworkInterfaceId) || str(r.VpcPeeringConnectionId) || str(r.InstanceId),
+        state: str(r.State),
+      });
+    }
+  }
+  for (const g of arr(j.SecurityGroups)) {
+    for (const p of arr(g.IpPermissions)) {
+      const sources = [
+        ...arr(p.IpRanges).map((x) => str(x.CidrIp)),
+        ...arr(p.Ipv6Ranges).map((x) => str(x.CidrIpv6)),
+        ...arr(p.PrefixListIds).map((x) => str(x.PrefixListId)),
+        ...arr(p.UserIdGroupPairs).map((x) => str(x.GroupId)),
+      ].filter(Boolean);
+      const all = p.IpProtocol === '-1';
+      out.sg_rules.push({
+        group_id: str(g.GroupId),
+        proto: proto(p.IpProtocol),
+        from_port: all ? 0 : num(p.FromPort, 0),
+        to_port: all ? 65535 : num(p.ToPort, 65535),
+        sources,
+      });
+    }
+  }
+  for (const a of arr(j.NetworkAcls)) {
+    for (const e of arr(a.Entries)) {
+      const range = e.PortRange as J | undefined;
+      const all = e.Protocol === '-1';
+      out.acl_entries.push({
+        acl_id: str(a.NetworkAclId),
+        rule: num(e.RuleNumber, 32767),
+        egress: e.Egress === true,
+        proto: proto(e.Protocol),
+        action: str(e.RuleAction),
+        cidr: str(e.CidrBlock) || str(e.Ipv6CidrBlock),
+        from_port: all || !range ? 0 : num(range.From, 0),
+        to_port: all || !range ? 65535 : num(range.To, 65535),
+      });
+    }
+  }
+  out.acl_entries.sort((x, y) => x.rule - y.rule);
+  return out;
+}
