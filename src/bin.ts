@@ -1,10 +1,24 @@
 /**
  * The executable: the only place that touches `process` and sets the exit code.
  */
-import { cli } from './cli/cli.js';
+import module from 'node:module';
+
+// Node ≥ 22.1 keeps V8's compiled code of the bundle on disk: later starts skip compiling it.
+// Before the import below, so that it covers every chunk. Reference:
+// https://nodejs.org/api/module.html#moduleenablecompilecachecachedir
+(module as { enableCompileCache?: () => unknown }).enableCompileCache?.();
+const { cli } = await import('./cli/cli.js');
 
 // chalk (under ora and boxen) does not read NO_COLOR: make it (https://no-color.org).
 if (process.env.NO_COLOR) process.env.FORCE_COLOR = '0';
+
+// `tshoot … | head`: the reader went away; that is not an error worth a stack trace.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw e;
+  });
+}
 
 const controller = new AbortController();
 let interrupts = 0;
@@ -26,6 +40,12 @@ cli(process.argv.slice(2), {
     process.exitCode = code;
   },
   (e: unknown) => {
+    // Ctrl-C that reached here (a command that does not handle it itself) is still no crash.
+    if ((e as { code?: unknown } | null)?.code === 'interrupted') {
+      process.stderr.write('\ntshoot: interrupted\n');
+      process.exitCode = 130;
+      return;
+    }
     const msg = e instanceof Error ? e.message : String(e);
     process.stderr.write(`tshoot: internal error: ${msg.split('\n')[0]}\n`);
     if (process.env.TSHOOT_DEBUG) process.stderr.write(`${(e as Error)?.stack ?? ''}\n`);

@@ -3,20 +3,50 @@
  * touches `process`; `bin.ts` does that. Every usage or flow error becomes one line on
  * stderr and exit 2, never a stack trace.
  */
-import { Command, CommanderError, Option } from 'commander';
+import type { Command } from 'commander';
 import { EXIT, type CliIO } from './io.js';
-import { graphCommand, lintCommand, listCommand, parsersCommand, schemaCommand, varsCommand } from './flows.js';
-import { runCommand, type RunOptions } from './run.js';
-import { diagnoseCommand, type DiagnoseOptions } from './diagnose.js';
+import type { RunOptions } from './run.js';
+import type { DiagnoseOptions } from './diagnose.js';
 import { UsageError } from './target.js';
-import { flowsTestCommand, replayCommand, type ReplayOptions } from './replay.js';
-import { reportCommand } from './report.js';
-import { resumeCommand, type ResumeOptions } from './resume.js';
+import type { ReplayOptions } from './replay.js';
+import type { ResumeOptions } from './resume.js';
 import { VERSION } from '../version.js';
+
+// Each command's module is imported when the command runs, not before: `--version`, `--help`
+// and a usage error load no flow, no CEL, no YAML, no UI (issue 8: start within 1.5× of bare
+// node). The build splits them into chunks (package.json `build`).
+const flowsCli = () => import('./flows.js');
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
+/** The options of `run`, `diagnose` and the bare `tshoot`. */
+export function sessionOptions(c: Command): Command {
+  return c
+    .option('--target <URL|HOST:PORT>', 'what was unreachable: a URL or HOST:PORT')
+    .option('--host <ROLE=DEST>', 'who plays a role: client, server or bastion = local or an ssh destination (repeatable)', collect)
+    .option('--answers <FILE>', 'answers by question id (YAML or JSON)')
+    .option('--non-interactive', 'never prompt: a missing answer ends with exit 4')
+    .option('--json', 'print exactly one JSON object on stdout (progress goes to stderr)')
+    .option('--transcript <FILE>', 'where to record the session (default: $XDG_STATE_HOME/tshoot/sessions/)')
+    .option('--no-transcript', 'record no transcript')
+    .option('--redact-hosts', 'write host names and addresses into the transcript as placeholders (host-1, 192.0.2.1)')
+    .addOption(c.createOption('--lang <LANG>', 'language of the texts').choices(['en', 'ja']))
+    .option('--flows <DIR>', 'also load the flows in DIR (repeatable)', collect)
+    .option('--ssh-config <FILE>', 'OpenSSH client config to read instead of ~/.ssh/config')
+    .option('--accept-new-host-keys', "trust (and remember) hosts' keys seen for the first time, like OpenSSH's accept-new")
+    .option('--apply', "apply the fix's changes without asking (they are shown, backed up, verified, and rolled back if the check fails)")
+    .option('--dry-run', 'show what applying the fix would run, and change nothing')
+    .option('-v, --verbose', 'show every decision and whole command outputs')
+    .option('-q, --quiet', 'print only the final card');
+}
+
+/** What commander gives the bare `tshoot` for no arguments (test/cli/bare.test.ts checks it). */
+export const BARE_OPTIONS: RunOptions = {};
+
 export async function cli(argv: readonly string[], io: CliIO): Promise<number> {
+  // Bare `tshoot` has nothing to parse: straight to the symptom menu, without loading commander.
+  if (argv.length === 0) return usageErrors(io, () => import('./menu.js').then((m) => m.menuCommand(io, { ...BARE_OPTIONS })));
+  const { Command, CommanderError, Option } = await import('commander');
   let code: number = 0;
   const program = new Command('tshoot')
     .description('Find out why a server cannot be reached, and how to fix it.')
@@ -27,30 +57,14 @@ export async function cli(argv: readonly string[], io: CliIO): Promise<number> {
     .showSuggestionAfterError(true)
     .allowExcessArguments(false);
 
-  const sessionOptions = (c: Command) =>
-    c
-      .option('--target <URL|HOST:PORT>', 'what was unreachable: a URL or HOST:PORT')
-      .option('--host <ROLE=DEST>', 'who plays a role: client, server or bastion = local or an ssh destination (repeatable)', collect)
-      .option('--answers <FILE>', 'answers by question id (YAML or JSON)')
-      .option('--non-interactive', 'never prompt: a missing answer ends with exit 4')
-      .option('--json', 'print exactly one JSON object on stdout (progress goes to stderr)')
-      .option('--transcript <FILE>', 'where to record the session (default: $XDG_STATE_HOME/tshoot/sessions/)')
-      .option('--no-transcript', 'record no transcript')
-      .option('--redact-hosts', 'write host names and addresses into the transcript as placeholders (host-1, 192.0.2.1)')
-      .addOption(new Option('--lang <LANG>', 'language of the texts').choices(['en', 'ja']))
-      .option('--flows <DIR>', 'also load the flows in DIR (repeatable)', collect)
-      .option('--ssh-config <FILE>', 'OpenSSH client config to read instead of ~/.ssh/config')
-      .option('--accept-new-host-keys', "trust (and remember) hosts' keys seen for the first time, like OpenSSH's accept-new")
-      .option('-v, --verbose', 'show every decision and whole command outputs')
-      .option('-q, --quiet', 'print only the final card');
 
   sessionOptions(program).action(async (opts: RunOptions) => {
-    code = await runCommand(io, null, opts);
+    code = await (await import('./menu.js')).menuCommand(io, opts);
   });
 
   sessionOptions(program.command('run').description('run a flow').argument('<FLOW>', 'flow id (see `tshoot flows list`)')).action(
     async (flow: string, opts: RunOptions) => {
-      code = await runCommand(io, flow, opts);
+      code = await (await import('./run.js')).runCommand(io, flow, opts);
     },
   );
 
@@ -61,7 +75,7 @@ export async function cli(argv: readonly string[], io: CliIO): Promise<number> {
       .argument('[TARGET]', 'a URL or HOST:PORT')
       .option('--error <TEXT>', 'the error message you saw (curl, nc, browser, EC2 console)'),
   ).action(async (target: string | undefined, opts: DiagnoseOptions) => {
-    code = await diagnoseCommand(io, target, opts);
+    code = await (await import('./diagnose.js')).diagnoseCommand(io, target, opts);
   });
 
   program
@@ -75,7 +89,7 @@ export async function cli(argv: readonly string[], io: CliIO): Promise<number> {
     .option('-v, --verbose', 'show every decision and whole command outputs')
     .option('-q, --quiet', 'print only the final card')
     .action(async (file: string, opts: ReplayOptions) => {
-      code = await replayCommand(io, file, opts);
+      code = await (await import('./replay.js')).replayCommand(io, file, opts);
     });
   program
     .command('resume')
@@ -92,7 +106,7 @@ export async function cli(argv: readonly string[], io: CliIO): Promise<number> {
     .option('-v, --verbose', 'show every decision and whole command outputs')
     .option('-q, --quiet', 'print only the final card')
     .action(async (file: string, opts: ResumeOptions) => {
-      code = await resumeCommand(io, file, opts);
+      code = await (await import('./resume.js')).resumeCommand(io, file, opts);
     });
   program
     .command('report')
@@ -101,8 +115,8 @@ export async function cli(argv: readonly string[], io: CliIO): Promise<number> {
     .addOption(new Option('--format <FORMAT>', 'md or html (default: html, or md when OUT ends in .md)').choices(['md', 'html']))
     .option('-o, --output <OUT>', 'write to OUT instead of stdout')
     .option('--flows <DIR>', 'also load the flows in DIR (repeatable)', collect)
-    .action((file: string, opts: { format?: string; output?: string; flows?: string[] }) => {
-      code = reportCommand(io, file, opts);
+    .action(async (file: string, opts: { format?: string; output?: string; flows?: string[] }) => {
+      code = (await import('./report.js')).reportCommand(io, file, opts);
     });
 
   const flows = program.command('flows').description("flow authors' tools");
@@ -112,7 +126,7 @@ export async function cli(argv: readonly string[], io: CliIO): Promise<number> {
     .argument('[FLOW]', 'flow id (default: every flow)')
     .option('--flows <DIR>', 'also load the flows in DIR', collect)
     .action(async (id: string | undefined, opts: { flows?: string[] }) => {
-      code = await flowsTestCommand(io, id, opts);
+      code = await (await import('./replay.js')).flowsTestCommand(io, id, opts);
     });
   flows
     .command('lint')
@@ -120,16 +134,16 @@ export async function cli(argv: readonly string[], io: CliIO): Promise<number> {
     .argument('[FILE...]', 'flow files (default: every flow)')
     .option('--strict', 'warnings (e.g. a missing translation) fail too')
     .option('--flows <DIR>', 'also load the flows in DIR', collect)
-    .action((files: string[], opts: { strict?: boolean; flows?: string[] }) => {
-      code = lintCommand(io, files, opts);
+    .action(async (files: string[], opts: { strict?: boolean; flows?: string[] }) => {
+      code = (await flowsCli()).lintCommand(io, files, opts);
     });
   flows
     .command('list')
     .description('list the flows')
     .option('--json', 'as JSON')
     .option('--flows <DIR>', 'also load the flows in DIR', collect)
-    .action((opts: { json?: boolean; flows?: string[] }) => {
-      code = listCommand(io, opts);
+    .action(async (opts: { json?: boolean; flows?: string[] }) => {
+      code = (await flowsCli()).listCommand(io, opts);
     });
   flows
     .command('graph')
@@ -137,28 +151,28 @@ export async function cli(argv: readonly string[], io: CliIO): Promise<number> {
     .argument('<FLOW>', 'flow id')
     .addOption(new Option('--format <FORMAT>', 'mermaid or dot').choices(['mermaid', 'dot']).default('mermaid'))
     .option('--flows <DIR>', 'also load the flows in DIR', collect)
-    .action((id: string, opts: { format?: string; flows?: string[] }) => {
-      code = graphCommand(io, id, opts);
+    .action(async (id: string, opts: { format?: string; flows?: string[] }) => {
+      code = (await flowsCli()).graphCommand(io, id, opts);
     });
   flows
     .command('vars')
     .description('the variables a flow’s conditions can read, with their types')
     .argument('<FLOW>', 'flow id')
     .option('--flows <DIR>', 'also load the flows in DIR', collect)
-    .action((id: string, opts: { flows?: string[] }) => {
-      code = varsCommand(io, id, opts);
+    .action(async (id: string, opts: { flows?: string[] }) => {
+      code = (await flowsCli()).varsCommand(io, id, opts);
     });
   flows
     .command('parsers')
     .description('the built-in output parsers')
-    .action(() => {
-      code = parsersCommand(io);
+    .action(async () => {
+      code = (await flowsCli()).parsersCommand(io);
     });
   flows
     .command('schema')
     .description('print the JSON Schema of the flow language (flows/flow.schema.json)')
-    .action(() => {
-      code = schemaCommand(io);
+    .action(async () => {
+      code = (await flowsCli()).schemaCommand(io);
     });
 
   try {
@@ -175,5 +189,15 @@ export async function cli(argv: readonly string[], io: CliIO): Promise<number> {
       return EXIT.usage;
     }
     throw e;
+  }
+}
+
+async function usageErrors(io: CliIO, run: () => Promise<number>): Promise<number> {
+  try {
+    return await run();
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    io.stderr.write(`tshoot: ${e.message}\n`);
+    return EXIT.usage;
   }
 }

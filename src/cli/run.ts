@@ -7,27 +7,33 @@ import { Interrupted, NeedsInput, type Prompter } from '../engine/ports.js';
 import { runSession } from '../engine/runner.js';
 import type { Answer, HostsInfo, Outcome, Question, SessionState, TargetInfo } from '../engine/types.js';
 import { createExecutors, type RemoteFactory, type RoleMap } from '../exec/hosts.js';
-import { quoteArgv } from '../exec/shell-quote.js';
+import { displayArgv } from '../exec/shell-quote.js';
 import type { Role } from '../exec/types.js';
 import type { Catalog } from '../flow/catalog.js';
 import type { Flow } from '../flow/compile.js';
 import { formatProblem, isError } from '../flow/problem.js';
-import { detectLang, pickText, type Lang } from '../flow/template.js';
+import { detectLang, type Lang } from '../flow/template.js';
 import { AnswerError, createAnswersPrompter, createInquirerPrompter } from '../ui/prompter.js';
 import { createTerminalReporter } from '../ui/reporter.js';
-import { colorEnabled, makeStyle } from '../ui/style.js';
+import { interruptedNote } from '../ui/cards.js';
+import { colorEnabled, makeStyle, progressMode } from '../ui/style.js';
 import { readAnswers } from './answers.js';
+import { menuQuestion } from './menu.js';
+import { applyJson, offerApply, type ApplyOptions } from './apply.js';
+import { closeTranscript, openTranscript, type SessionHooks } from './record.js';
 import { findFlow, openCatalog } from './flows.js';
 import { EXIT, type CliIO } from './io.js';
 import { isThisMachine, NO_TARGET, parseTarget, UsageError } from './target.js';
 
-export interface RunOptions {
+export interface RunOptions extends ApplyOptions {
   readonly target?: string;
   readonly host?: readonly string[];
   readonly answers?: string;
   readonly nonInteractive?: boolean;
   readonly json?: boolean;
-  readonly transcript?: string;
+  /** A path; false with `--no-transcript` (commander may give true: the default place). */
+  readonly transcript?: string | boolean;
+  readonly redactHosts?: boolean;
   readonly lang?: string;
   readonly flows?: readonly string[];
   readonly sshConfig?: string;
@@ -39,7 +45,7 @@ export interface RunOptions {
 const TERMINAL_NEEDED =
   'tshoot asks questions and needs a terminal: run it in one, or pass --non-interactive --answers FILE';
 
-export async function runCommand(io: CliIO, flowId: string | null, opts: RunOptions): Promise<number> {
+export async function runCommand(io: CliIO, flowId: string | null, opts: RunOptions, hooks: SessionHooks = {}): Promise<number> {
   const lang = detectLang(opts.lang, io.env);
   if (opts.lang !== undefined && opts.lang !== 'en' && opts.lang !== 'ja') throw new UsageError(`--lang ${JSON.stringify(opts.lang)}: use en or ja`);
   const interactive = !opts.nonInteractive && io.stdin.isTTY === true && io.stdout.isTTY === true;
@@ -51,30 +57,53 @@ export async function runCommand(io: CliIO, flowId: string | null, opts: RunOpti
   const color = colorEnabled(io.env, (opts.json ? io.stderr : io.stdout).isTTY === true);
   const style = makeStyle(color);
   const out = opts.json ? io.stderr : io.stdout;
-  const spinners = out.isTTY === true && !io.env.CI && !opts.quiet;
-  const [ora, boxen] = await Promise.all([
-    spinners ? import('ora').then((m) => m.default) : null,
-    !opts.json && out.isTTY ? import('boxen').then((m) => m.default) : null,
-  ]);
-  const reporter = createTerminalReporter({
-    out,
-    style,
-    spinners,
-    quiet: opts.quiet === true,
-    verbose: opts.verbose === true,
-    lang,
-    dest: (role) => executors.dest(role),
-    ora,
-    boxen,
-    card: !opts.json,
-  });
-  const terminal = interactive ? createInquirerPrompter({ input: io.stdin, output: io.stdout, ...(io.signal ? { signal: io.signal } : {}), beforePrompt: () => reporter.stopAll() }) : null;
-  const prompter: Prompter = createAnswersPrompter(answers, terminal);
+  const mode = progressMode(out, io.env, opts);
+  // ora and boxen are loaded after the symptom menu is drawn, not before (issue 8: the first
+  // prompt within 1.5× of bare node); until then there is no spinner for prompts to pause.
+  let reporter!: ReturnType<typeof createTerminalReporter>;
+  const makeReporter = async () => {
+    const [ora, boxen] = await Promise.all([
+      mode === 'spinners' ? import('ora').then((m) => m.default) : null,
+      !opts.json && out.isTTY ? import('boxen').then((m) => m.default) : null,
+    ]);
+    reporter = createTerminalReporter({
+      out,
+      style,
+      mode,
+      verbose: opts.verbose === true,
+      lang,
+      dest: (role) => executors.dest(role),
+      ora,
+      boxen,
+      card: !opts.json,
+    });
+  };
+  if (flowId !== null) await makeReporter();
+  const terminal = interactive
+    ? createInquirerPrompter({
+        input: io.stdin,
+        output: io.stdout,
+        ...(io.signal ? { signal: io.signal } : {}),
+        style,
+        lang,
+        beforePrompt: () => reporter?.pause(),
+        afterPrompt: () => reporter?.resume(),
+        hostAliases: () => import('../exec/ssh-config.js').then((m) => m.listSshAliases(opts.sshConfig)),
+      })
+    : null;
+  const prompter: Prompter = createAnswersPrompter(answers, terminal, (q, a) => reporter.answered?.(q, a, 'answers'));
 
   let flow: Flow;
   if (flowId === null) {
     if (!terminal) throw new UsageError(`${TERMINAL_NEEDED}; or name a flow: tshoot run FLOW`);
-    flow = await chooseFlow(cat, terminal, lang);
+    try {
+      flow = await chooseFlow(cat, terminal, lang);
+      await makeReporter();
+    } catch (e) {
+      if (!(e instanceof Interrupted)) throw e;
+      io.stderr.write(interruptedNote(lang, null));
+      return EXIT.interrupted;
+    }
   } else flow = findFlow(cat, flowId);
   refuseBroken(cat, flow);
 
@@ -108,36 +137,38 @@ export async function runCommand(io: CliIO, flowId: string | null, opts: RunOpti
                 text: `The authenticity of host ${info.host}:${info.port} can't be established. ${info.keyType} key fingerprint is ${info.fingerprint}. Trust it and continue?`,
                 default: false,
               })) === true,
-            askSecret: async (prompt) => {
-              reporter.stopAll();
-              const p = await import('@inquirer/prompts');
-              return p.password({ message: prompt, mask: '*' }, { input: io.stdin, output: io.stdout });
-            },
+            askSecret: (prompt) => terminal.secret(prompt),
           }
         : {}),
     });
   };
   const executors = createExecutors(roles, remote);
+  const recorder = openTranscript(io, opts, flow.id, answers, hooks);
+  const setup = recorder ? recorder.setup(counted) : counted;
 
   try {
-    const target = await resolveTarget(flow, opts.target, counted);
+    const target = await resolveTarget(flow, opts.target, setup);
     if (roles.server === undefined && target.given && isThisMachine(target.host)) roles.server = 'local';
     const missing = flowRoles(cat, flow).filter((r): r is keyof RoleMap => r !== 'local' && roles[r as keyof RoleMap] === undefined);
     for (const role of missing) {
       if (role === 'bastion') continue;
-      const a = await counted.ask(hostQuestion(flow, role, target, lang));
+      const a = await setup.ask(hostQuestion(flow, role, target, lang));
       roles[role] = String(a);
     }
     const hosts: HostsInfo = { client: roles.client ?? 'local', server: roles.server ?? '', bastion: roles.bastion ?? '' };
+    recorder?.begin({ flow: flow.id, digest: cat.digest, target, hosts, lang });
     const end = await runSession(cat, { kind: 'start', flow: flow.id, target, hosts, lang }, {
-      prompter: counted,
-      executors,
+      prompter: hooks.prompter?.(counted) ?? counted,
+      executors: hooks.executors?.(executors) ?? executors,
+      observers: recorder ? [recorder] : [],
       reporter,
       ...(io.signal ? { signal: io.signal } : {}),
     });
     if (io.signal?.aborted) throw new Interrupted();
-    if (opts.json) json({ ...jsonResult(end.outcome, end.state, questions), ...sshSummary(pool) });
-    return exitFor(end.outcome);
+    const applied = await offerApply(end.outcome, opts, { out, executors, reporter, observers: recorder ? [recorder] : [], terminal, lang, quiet: opts.quiet === true, ...(io.signal ? { signal: io.signal } : {}) });
+    if (opts.json) json({ ...jsonResult(end.outcome, end.state, questions), ...applyJson(applied), ...sshSummary(pool) });
+    // A fix that was applied and did not verify leaves the problem unresolved.
+    return applied.kind === 'ran' && !applied.result.verified ? EXIT.unresolved : exitFor(end.outcome);
   } catch (e) {
     reporter.stopAll();
     if (e instanceof NeedsInput) {
@@ -147,12 +178,13 @@ export async function runCommand(io: CliIO, flowId: string | null, opts: RunOpti
     }
     if (e instanceof Interrupted || io.signal?.aborted) {
       if (opts.json) json({ outcome: 'interrupted', fix: null, evidence: [], questions, commands: 0 });
-      io.stderr.write('\ntshoot: interrupted\n');
+      io.stderr.write(interruptedNote(lang, recorder?.written() ? recorder.path : null));
       return EXIT.interrupted;
     }
     if (e instanceof AnswerError) throw new UsageError(e.message);
     throw e;
   } finally {
+    closeTranscript(io, recorder, io.signal?.aborted === true);
     await executors.close();
     await (pool as import('../exec/ssh.js').SshPool | null)?.close();
   }
@@ -212,7 +244,8 @@ async function resolveTarget(flow: Flow, raw: string | undefined, prompter: Prom
     flow: flow.id,
     node: 'target',
     input: 'input',
-    text: 'What did you try to reach? A URL (http://web/path) or HOST:PORT',
+    text: 'What did you try to reach?',
+    help: 'A URL (http://web/path, https://[::1]:8443/) or HOST:PORT (db:5432), as in the error you saw',
     pattern: '\\S+',
   };
   for (let i = 0; i < 5; i++) {
@@ -234,24 +267,18 @@ function hostQuestion(flow: Flow, role: Role, target: TargetInfo, lang: Lang): Q
     flow: flow.id,
     node: `host.${role}`,
     input: 'input',
-    text:
+    text: lang === 'ja' ? `${role} の役割のホストは?${role === 'server' ? ` (${what} を提供)` : ''}` : `Which host is the ${role}${role === 'server' ? ` (serving ${what})` : ''}?`,
+    help:
       lang === 'ja'
-        ? `${role} の役割のホストは? (ssh の接続先 user@host、~/.ssh/config の別名、またはこのマシンなら local)`
-        : `Which host is the ${role}${role === 'server' ? ` (serving ${what})` : ''}? An ssh destination (user@host[:port], an alias from ~/.ssh/config) or "local" for ${hostname()}`,
+        ? `ssh の接続先 (user@host[:port])、~/.ssh/config の別名、またはこのマシン (${hostname()}) なら local`
+        : `An ssh destination (user@host[:port]), an alias from ~/.ssh/config, or "local" for this machine (${hostname()})`,
     pattern: '[A-Za-z0-9_.@:\\[\\]-]+',
   };
 }
 
 async function chooseFlow(cat: Catalog, prompter: Prompter, lang: Lang): Promise<Flow> {
   const menu = [...cat.flows.values()].filter((f) => f.doc.menu !== false);
-  const a = await prompter.ask({
-    id: 'symptom',
-    flow: 'menu',
-    node: 'symptom',
-    input: 'select',
-    text: lang === 'ja' ? '何が起きていますか?' : 'What do you see?',
-    choices: menu.map((f) => ({ value: f.id, label: pickText(f.doc.title, lang) })),
-  });
+  const a = await prompter.ask(menuQuestion(menu.map((f) => ({ id: f.id, title: f.doc.title })), lang));
   return cat.flows.get(String(a))!;
 }
 
@@ -272,7 +299,7 @@ export function jsonResult(o: Outcome, s: SessionState, questions: number): Reco
     return {
       outcome: 'fix',
       fix: { id: o.fix.id, title: o.fix.title, summary: o.fix.cause },
-      evidence: o.fix.evidence.map((e) => ({ role: e.role, command: quoteArgv(e.argv), lines: e.lines })),
+      evidence: o.fix.evidence.map((e) => ({ role: e.role, command: displayArgv(e.argv), lines: e.lines })),
       ...base,
     };
   }

@@ -7,11 +7,13 @@
 import type { CommandResult } from '../exec/types.js';
 import { evaluate, show, splitLines, toCel, zeroValue, type ValueType } from '../flow/expr.js';
 import type { Flow, FlowSet } from '../flow/compile.js';
-import type { FlowNodeT, NextT, RunNodeT, TextT } from '../flow/schema.js';
+import type { ApplyStepT, FixNodeT, FlowNodeT, NextT, RunNodeT, TextT } from '../flow/schema.js';
 import { parseTemplate, pickText, type Lang } from '../flow/template.js';
 import { PARSERS } from '../parsers/index.js';
 import type {
   Answer,
+  ApplyPlan,
+  ApplyStep,
   CheckRecord,
   Command,
   Effect,
@@ -157,6 +159,13 @@ function advance(flows: FlowSet, state: SessionState, effects: Effect[]): Step {
         continue;
       }
       case 'fix': {
+        let apply: ApplyPlan | undefined;
+        if (node.apply) {
+          const plan = applyPlan(flow, s, frame, node.apply, ctx, lang);
+          if ('error' in plan) return finish(s, effects, { kind: 'error', code: 'expression', message: plan.error, flow: flow.id, node: frame.node, loc: flow.loc(['nodes', frame.node, 'apply']) });
+          // No step applies here (say, the service is not nginx): nothing to offer.
+          if (plan.steps.length > 0) apply = plan;
+        }
         const fix = {
           id: node.id,
           title: renderText(flow, node.title, ctx, lang),
@@ -165,6 +174,7 @@ function advance(flows: FlowSet, state: SessionState, effects: Effect[]): Step {
           fix: node.fix.map((t) => renderText(flow, t, ctx, lang)),
           ...(node.config ? { config: renderText(flow, node.config, ctx, lang) } : {}),
           verify: node.verify.map((t) => renderText(flow, t, ctx, lang)),
+          ...(apply ? { apply } : {}),
         };
         return finish(s, effects, { kind: 'fix', flow: flow.id, node: frame.node, fix });
       }
@@ -350,6 +360,55 @@ function render(flow: Flow, source: string, ctx: Record<string, unknown>): { ok:
     out += show(r.value);
   }
   return { ok: true, text: out };
+}
+
+function applyPlan(
+  flow: Flow,
+  s: SessionState,
+  frame: Frame,
+  apply: NonNullable<FixNodeT['apply']>,
+  ctx: Record<string, unknown>,
+  lang: Lang,
+): ApplyPlan | { error: string } {
+  const render1 = (steps: readonly ApplyStepT[]): ApplyStep[] | { error: string } => {
+    const out: ApplyStep[] = [];
+    for (const st of steps) {
+      if (st.when !== undefined) {
+        const w = evaluate(flow.env, st.when, ctx);
+        if (!w.ok) return { error: `apply step \`${st.when}\`: ${w.message}` };
+        if (w.value !== true) continue;
+      }
+      const argv: string[] = [];
+      for (const a of st.argv) {
+        const r = render(flow, a, ctx);
+        if (!r.ok) return { error: r.message };
+        argv.push(r.text);
+      }
+      const backup = st.backup !== undefined ? render(flow, st.backup, ctx) : undefined;
+      if (backup && !backup.ok) return { error: backup.message };
+      out.push({
+        title: renderText(flow, st.title, ctx, lang),
+        role: st.role,
+        argv,
+        root: st.root === true,
+        timeoutMs: Math.round((st.timeout ?? DEFAULT_TIMEOUT_S) * 1000),
+        ...(backup?.ok && backup.text ? { backup: backup.text } : {}),
+      });
+    }
+    return out;
+  };
+  const steps = render1(apply.steps);
+  if ('error' in steps) return steps;
+  const rollback = render1(apply.rollback ?? []);
+  if ('error' in rollback) return rollback;
+  const ids = typeof apply.check === 'string' ? [apply.check] : apply.check;
+  const checkId = ids.find((c) => frame.runs[c]) ?? ids[0]!;
+  const checkNode = flow.node(checkId);
+  if (checkNode?.kind !== 'run') return { error: `apply.check "${checkId}" is not a run node` };
+  const argv = renderArgv(flow, checkNode, ctx);
+  if (!argv.ok) return { error: argv.message };
+  const check = { ...commandOf(flow, s, { ...frame, node: checkId }, checkNode, argv.argv), id: `${qualify(s, frame.node)}.check` };
+  return { steps, check, rollback };
 }
 
 function evidenceOf(flow: Flow, frame: Frame, list: ReadonlyArray<{ from: string; lines?: string }>, ctx: Record<string, unknown>): Evidence[] {

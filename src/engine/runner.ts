@@ -4,7 +4,7 @@
  */
 import type { FlowSet } from '../flow/compile.js';
 import { step } from './engine.js';
-import type { Executors, Prompter, Reporter, SessionObserver } from './ports.js';
+import { Interrupted, type Executors, type Prompter, type Reporter, type SessionObserver } from './ports.js';
 import { INITIAL_STATE, type EngineEvent, type Effect, type Outcome, type Question, type SessionState } from './types.js';
 
 export interface RunPorts {
@@ -53,6 +53,9 @@ async function perform(effect: Effect, ports: RunPorts, obs: readonly SessionObs
       ports.reporter.commandsStart(cmds, cmds.map((c) => ports.executors.dest(c.role)));
       for (const c of cmds) for (const o of obs) o.command?.(c, ports.executors.dest(c.role));
       const results = await Promise.all(cmds.map((c) => ports.executors.run(c.role, c, ports.signal)));
+      // Ctrl-C killed them: their results are not what the hosts would say, so neither the
+      // engine nor a transcript (which resume replays) gets them.
+      if (ports.signal?.aborted) throw new Interrupted();
       let last: EngineEvent | null = null;
       cmds.forEach((c, i) => {
         const r = results[i]!;

@@ -58,6 +58,24 @@ export interface Evidence {
   readonly lines: readonly string[];
 }
 
+/** A command of a fix's apply, rendered: what will run, where, if the user agrees. */
+export interface ApplyStep {
+  readonly title: string;
+  readonly role: Role;
+  readonly argv: readonly string[];
+  readonly root: boolean;
+  readonly timeoutMs: number;
+  /** The file this step edits: copied aside first, restored on rollback. */
+  readonly backup?: string;
+}
+
+export interface ApplyPlan {
+  readonly steps: readonly ApplyStep[];
+  /** Re-run after the steps (the original failing probe); exit 0 means fixed. */
+  readonly check: Command;
+  readonly rollback: readonly ApplyStep[];
+}
+
 export interface FixCard {
   readonly id: string;
   readonly title: string;
@@ -66,6 +84,7 @@ export interface FixCard {
   readonly fix: readonly string[];
   readonly config?: string;
   readonly verify: readonly string[];
+  readonly apply?: ApplyPlan;
 }
 
 export interface EndCard {

@@ -5,12 +5,13 @@
  * out). Every problem is collected; a flow with an error is not handed to the engine.
  */
 import type { Environment } from '@marcbachmann/cel-js';
-import { buildEnvironment, checkExpression, GLOBALS, typeName, type ValueType } from './expr.js';
+import { buildEnvironment, checkExpression, GLOBALS, typeName, type StructType, type ValueType } from './expr.js';
 import type { FlowSource, Path } from './load.js';
 import { didYouMean, type Loc, type Problem } from './problem.js';
 import type { FlowDocT, FlowNodeT, NextT, RunNodeT, TextT } from './schema.js';
 import { LANGS, parseTemplate, TemplateError, textVariants } from './template.js';
 import { PARSERS } from '../parsers/index.js';
+import { changesHost } from './changes.js';
 
 export interface Edge {
   readonly from: string;
@@ -64,7 +65,7 @@ const NAMED_GROUP = /\(\?<([A-Za-z_][A-Za-z0-9_]*)>/g;
 export function compileFlows(sources: readonly FlowSource[]): CompileResult {
   const problems: Problem[] = [];
   const flows = new Map<string, Flow>();
-  const fixIds = new Map<string, { flow: string; loc: Loc }>();
+  const fixIds = new Map<string, { flow: string; loc: () => Loc }>();
   for (const src of sources) {
     const id = src.doc.id;
     const prior = flows.get(id);
@@ -77,18 +78,21 @@ export function compileFlows(sources: readonly FlowSource[]): CompileResult {
       });
       continue;
     }
-    const flow = compileOne(src, problems);
+    // A flow whose own problems the build already knows (catalog.ts) is compiled when first used.
+    const flow = src.checked ? lazyFlow(src) : compileOne(src, problems);
     flows.set(id, flow);
     for (const [nid, node] of Object.entries(src.doc.nodes)) {
       if (node.kind !== 'fix') continue;
       const seen = fixIds.get(node.id);
-      const here = src.loc(['nodes', nid, 'id']);
+      // Positions only for a duplicate: `loc` of a checked flow parses its YAML.
+      const here = () => src.loc(['nodes', nid, 'id']);
       if (seen) {
+        const first = seen.loc();
         problems.push({
           code: 'duplicate-fix-id',
-          ...here,
+          ...here(),
           node: nid,
-          message: `fix id "${node.id}" is already used at ${seen.loc.file}:${seen.loc.line}`,
+          message: `fix id "${node.id}" is already used at ${first.file}:${first.line}`,
           hint: 'fix ids are stable and unique across all flows',
         });
       } else fixIds.set(node.id, { flow: id, loc: here });
@@ -112,7 +116,8 @@ export function compileFlows(sources: readonly FlowSource[]): CompileResult {
   return { flows, problems };
 }
 
-function compileOne(src: FlowSource, problems: Problem[]): Flow {
+/** One flow on its own: its problems (all but those between flows) and what the engine needs. */
+export function compileOne(src: FlowSource, problems: Problem[]): Flow {
   const doc = src.doc;
   const nodes = doc.nodes;
   const ids = Object.keys(nodes);
@@ -120,12 +125,13 @@ function compileOne(src: FlowSource, problems: Problem[]): Flow {
 
   // 1. The variables: one per node that produces a value.
   const types: Record<string, ValueType> = { ...GLOBALS };
+  const shapes = new Map<string, StructType>();
   for (const [id, node] of Object.entries(nodes)) {
     if (id in GLOBALS) {
       problems.push({ code: 'schema', ...src.keyLoc(['nodes', id]), node: id, message: `"${id}" is reserved`, hint: 'rename the node' });
     }
     if (node.kind === 'ask') types[id] = node.input === 'confirm' ? 'bool' : 'string';
-    if (node.kind === 'run') types[id] = runType(prefix, id, node, src, problems);
+    if (node.kind === 'run') types[id] = runType(prefix, id, node, src, problems, shapes);
   }
   const env = buildEnvironment(types);
   const lets: Array<[string, string, string]> = [];
@@ -218,7 +224,9 @@ function compileOne(src: FlowSource, problems: Problem[]): Flow {
         if (node.pattern !== undefined) compileRegex(node.pattern, () => at(id, 'pattern'), id, problems);
         checkNext(id, node.next);
         break;
-      case 'run':
+      case 'run': {
+        const why = changesHost(node.argv);
+        if (why) problems.push({ code: 'changes-host', ...at(id, 'argv'), node: id, message: `this command changes the host: ${why}`, hint: "tshoot is read-only: move it into a fix's `apply`, which runs only with the user's consent" });
         checkText(id, ['title'], node.title);
         checkText(id, ['summary'], node.summary);
         node.argv.forEach((a, i) => checkTemplate(id, ['argv', i], a));
@@ -227,6 +235,7 @@ function compileOne(src: FlowSource, problems: Problem[]): Flow {
           edges.push({ from: id, to: node.on_unreachable, label: 'unreachable', index: -1 });
         }
         break;
+      }
       case 'branch':
         checkText(id, ['title'], node.title);
         checkNext(id, node.next);
@@ -237,6 +246,24 @@ function compileOne(src: FlowSource, problems: Problem[]): Flow {
         node.fix.forEach((t, i) => checkText(id, ['fix', i], t));
         node.verify.forEach((t, i) => checkText(id, ['verify', i], t));
         checkText(id, ['config'], node.config);
+        if (node.apply) {
+          const ap = node.apply;
+          for (const c of typeof ap.check === 'string' ? [ap.check] : ap.check) {
+            if (exists(id, c, ['apply', 'check']) && nodes[c]?.kind !== 'run') {
+              problems.push({ code: 'bad-apply', ...at(id, 'apply', 'check'), node: id, message: `apply.check must name run nodes; "${c}" is a ${nodes[c]?.kind} node` });
+            }
+          }
+          const steps: Array<['steps' | 'rollback', number, (typeof ap.steps)[number]]> = [
+            ...ap.steps.map((st, i) => ['steps', i, st] as ['steps', number, typeof st]),
+            ...(ap.rollback ?? []).map((st, i) => ['rollback', i, st] as ['rollback', number, typeof st]),
+          ];
+          for (const [list, i, st] of steps) {
+            checkText(id, ['apply', list, i, 'title'], st.title);
+            st.argv.forEach((a, k) => checkTemplate(id, ['apply', list, i, 'argv', k], a));
+            if (st.when !== undefined) checkBool(id, ['apply', list, i, 'when'], st.when);
+            if (st.backup !== undefined) checkTemplate(id, ['apply', list, i, 'backup'], st.backup);
+          }
+        }
         node.evidence?.forEach((ev, i) => {
           const from = nodes[ev.from];
           if (!exists(id, ev.from, ['evidence', i, 'from'])) return;
@@ -265,7 +292,11 @@ function compileOne(src: FlowSource, problems: Problem[]): Flow {
 
   // 3. The graph: every node reachable from the start, every reachable node with a way out.
   const out = new Map<string, string[]>();
-  for (const e of edges) out.set(e.from, [...(out.get(e.from) ?? []), e.to]);
+  const into = new Map<string, string[]>();
+  for (const e of edges) {
+    (out.get(e.from) ?? out.set(e.from, []).get(e.from)!).push(e.to);
+    (into.get(e.to) ?? into.set(e.to, []).get(e.to)!).push(e.from);
+  }
   const reach = new Set<string>();
   const stack = doc.start in nodes ? [doc.start] : [];
   while (stack.length) {
@@ -283,14 +314,15 @@ function compileOne(src: FlowSource, problems: Problem[]): Flow {
     const k = nodes[id]?.kind;
     return k === 'fix' || k === 'end' || k === 'call';
   };
+  // Walked backwards from the fixes and ends: linear in the edges (a fixpoint over all edges
+  // is quadratic on a long chain).
   const exits = new Set(ids.filter(terminal));
-  for (let changed = true; changed; ) {
-    changed = false;
-    for (const e of edges) {
-      if (exits.has(e.to) && !exits.has(e.from)) {
-        exits.add(e.from);
-        changed = true;
-      }
+  const back = [...exits];
+  while (back.length) {
+    for (const from of into.get(back.pop()!) ?? []) {
+      if (exits.has(from)) continue;
+      exits.add(from);
+      back.push(from);
     }
   }
   for (const id of ids) {
@@ -312,7 +344,36 @@ function compileOne(src: FlowSource, problems: Problem[]): Flow {
   };
 }
 
-function runType(prefix: string, id: string, node: RunNodeT, src: FlowSource, problems: Problem[]): ValueType {
+/**
+ * A flow whose problems are already known: the same `Flow`, compiled (CEL environment,
+ * types, edges) on first use. The symptom menu needs only ids and titles.
+ */
+function lazyFlow(src: FlowSource): Flow {
+  let full: Flow | undefined;
+  const get = (): Flow => (full ??= compileOne(src, []));
+  const nodes = src.doc.nodes;
+  return {
+    id: src.doc.id,
+    file: src.file,
+    doc: src.doc,
+    get env() {
+      return get().env;
+    },
+    get types() {
+      return get().types;
+    },
+    get lets() {
+      return get().lets;
+    },
+    get edges() {
+      return get().edges;
+    },
+    node: (id) => (Object.hasOwn(nodes, id) ? nodes[id] : undefined),
+    loc: src.loc,
+  };
+}
+
+function runType(prefix: string, id: string, node: RunNodeT, src: FlowSource, problems: Problem[], shapes: Map<string, StructType>): ValueType {
   const fields: Record<string, ValueType> = { ...RUN_FIELDS };
   for (const [name, ex] of Object.entries(node.extract ?? {})) {
     if (name in RUN_FIELDS) {
@@ -331,10 +392,22 @@ function runType(prefix: string, id: string, node: RunNodeT, src: FlowSource, pr
       if (!compileRegex(ex.regex, () => src.loc(['nodes', id, 'extract', name, 'regex']), id, problems)) continue;
       const groups: Record<string, ValueType> = { matched: 'bool' };
       for (const m of ex.regex.matchAll(NAMED_GROUP)) groups[m[1]!] = 'string';
-      fields[name] = { struct: `Rx_${prefix}_${id}_${name}`, fields: groups };
+      fields[name] = shared(shapes, `Rx_${prefix}_${id}_${name}`, groups);
     }
   }
-  return { struct: `Run_${prefix}_${id}`, fields };
+  return shared(shapes, `Run_${prefix}_${id}`, fields);
+}
+
+/**
+ * One struct type per shape in a flow, named after the first node that has it: cel-js checks
+ * each new type's `type()` overload against every one before it, so a type per node made a
+ * 5,000-node flow's environment quadratic.
+ */
+function shared(shapes: Map<string, StructType>, name: string, fields: Record<string, ValueType>): StructType {
+  const key = `${name.slice(0, name.indexOf('_'))}{${Object.entries(fields).map(([k, t]) => `${k}:${typeName(t)}`).join(',')}}`;
+  let t = shapes.get(key);
+  if (!t) shapes.set(key, (t = { struct: name, fields }));
+  return t;
 }
 
 export function compileRegex(source: string, where: () => Loc, node: string, problems: Problem[]): RegExp | null {

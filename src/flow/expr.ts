@@ -54,6 +54,8 @@ export function buildEnvironment(vars: Readonly<Record<string, ValueType>>): Env
   register(nginxConfigParser.type);
   register(NGINX_ROUTE_TYPE);
   env.registerFunction('first(list<string>): string', (l: string[]) => l[0] ?? '');
+  // For sed addresses and patterns in a fix's apply: the text matched literally (POSIX BRE).
+  env.registerFunction('sed_escape(string): string', (s: string) => s.replace(/[\\/.*[\]^$&]/g, (c) => `\\${c}`));
   env.registerFunction('closest(string, list<string>): string', (w: string, names: string[]) => closestName(w, names));
   env.registerFunction('nginx_route(NginxConfig, int, string, string): NginxRoute', (conf: unknown, port: bigint, host: string, path: string) =>
     toCel(nginxRoute(fromCel(conf) as NginxConfig, Number(port), host, path), NGINX_ROUTE_TYPE),
@@ -88,7 +90,7 @@ export type CheckResult = { ok: true; type: string } | { ok: false; message: str
 
 export function checkExpression(env: Environment, source: string): CheckResult {
   try {
-    const r = env.check(source);
+    const r = program(env, source).check();
     if (r.valid) return { ok: true, type: String(r.type) };
     return { ok: false, message: firstLine(r.error?.message ?? 'invalid expression') };
   } catch (e) {
@@ -96,11 +98,26 @@ export function checkExpression(env: Environment, source: string): CheckResult {
   }
 }
 
+/**
+ * Each expression is parsed once per environment: the compiler's type check and every
+ * evaluation in a session share the AST, which also keeps the types the check found
+ * (cel-js then skips its run-time type check).
+ */
+type Program = ReturnType<Environment['parse']>;
+const programs = new WeakMap<Environment, Map<string, Program>>();
+function program(env: Environment, source: string): Program {
+  let byText = programs.get(env);
+  if (!byText) programs.set(env, (byText = new Map()));
+  let p = byText.get(source);
+  if (!p) byText.set(source, (p = env.parse(source)));
+  return p;
+}
+
 export type Evaluated = { ok: true; value: unknown } | { ok: false; message: string };
 
 export function evaluate(env: Environment, source: string, context: Record<string, unknown>): Evaluated {
   try {
-    return { ok: true, value: env.evaluate(source, context) };
+    return { ok: true, value: program(env, source)(context) };
   } catch (e) {
     return { ok: false, message: firstLine(e instanceof Error ? e.message : String(e)) };
   }

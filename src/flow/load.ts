@@ -2,9 +2,10 @@
  * Reading a flow file: YAML with source positions, then the schema, node by node, so that
  * each problem points at the line and column it comes from.
  */
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { ErrorObject } from 'ajv';
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
-import { FlowSchema, NODE_ID, NODE_KINDS, NODE_SCHEMAS, type FlowDocT, type NodeKind } from './schema.js';
+import type { FlowDocT, NodeKind } from './schema.js';
+import { flowValidators } from './validators.js';
 import type { Loc, Problem } from './problem.js';
 import { didYouMean } from './problem.js';
 import { ROLES } from '../exec/types.js';
@@ -21,40 +22,13 @@ export interface FlowSource {
   loc(path: Path): Loc;
   /** Position of the key of `path` (a node's id, a field's name). */
   keyLoc(path: Path): Loc;
+  /** Its problems are already known (the build checked this very text): compile it lazily. */
+  readonly checked?: boolean;
 }
 
 export interface LoadResult {
   readonly flow: FlowSource | null;
   readonly problems: Problem[];
-}
-
-let validators: { top: ValidateFunction; nodes: Record<NodeKind, ValidateFunction> } | undefined;
-
-function getValidators() {
-  if (validators) return validators;
-  const ajv = new Ajv({ allErrors: true, strict: false });
-  // The top level without the node union: nodes are checked one by one against their kind,
-  // which gives one precise error instead of one per member of the union.
-  const top = {
-    ...FlowSchema,
-    properties: {
-      ...FlowSchema.properties,
-      nodes: {
-        type: 'object',
-        minProperties: 1,
-        propertyNames: { pattern: NODE_ID },
-        additionalProperties: { type: 'object', required: ['kind'] },
-      },
-    },
-  };
-  validators = {
-    top: ajv.compile(top),
-    nodes: Object.fromEntries(NODE_KINDS.map((k) => [k, ajv.compile(NODE_SCHEMAS[k])])) as Record<
-      NodeKind,
-      ValidateFunction
-    >,
-  };
-  return validators;
 }
 
 export function loadFlowSource(file: string, text: string): LoadResult {
@@ -83,7 +57,7 @@ export function loadFlowSource(file: string, text: string): LoadResult {
   const loc = (path: Path): Loc => at(rangeOf(ydoc, path, false));
   const keyLoc = (path: Path): Loc => at(rangeOf(ydoc, path, true));
 
-  const v = getValidators();
+  const v = flowValidators();
   if (!v.top(data)) {
     problems.push(...precise(v.top.errors ?? []).map((e) => schemaProblem(e, [], loc, keyLoc)));
     if (!data || typeof data !== 'object' || Array.isArray(data)) return { flow: null, problems };
@@ -94,14 +68,15 @@ export function loadFlowSource(file: string, text: string): LoadResult {
       if (!node || typeof node !== 'object') continue;
       const kind = (node as { kind?: unknown }).kind;
       const base: Path = ['nodes', id];
-      if (typeof kind !== 'string' || !(kind in NODE_SCHEMAS)) {
-        const guess = typeof kind === 'string' ? didYouMean(kind, NODE_KINDS) : undefined;
+      if (typeof kind !== 'string' || !Object.hasOwn(v.nodes, kind)) {
+        const kinds = Object.keys(v.nodes);
+        const guess = typeof kind === 'string' ? didYouMean(kind, kinds) : undefined;
         problems.push({
           code: 'unknown-kind',
           ...loc([...base, 'kind']),
           node: id,
           message: `unknown node kind ${JSON.stringify(kind)}`,
-          hint: guess ? `did you mean "${guess}"?` : `use one of ${NODE_KINDS.join(', ')}`,
+          hint: guess ? `did you mean "${guess}"?` : `use one of ${kinds.join(', ')}`,
         });
         continue;
       }
@@ -130,6 +105,74 @@ export function loadFlowSource(file: string, text: string): LoadResult {
     return { flow: null, problems };
   }
   return { flow: { file, doc: data as FlowDocT, loc, keyLoc }, problems };
+}
+
+/**
+ * A shipped flow the build has already loaded and checked (same sha256): the data and the
+ * positions (`positionTable`) come from the build's record, so the YAML is not parsed at all;
+ * without a table it is parsed on the first position asked for.
+ */
+export function checkedFlowSource(file: string, text: string, doc: FlowDocT, positions?: () => PositionTable): FlowSource {
+  let parsed: { doc: Document; lc: LineCounter } | undefined;
+  let table: PositionTable | undefined;
+  const at = (key: boolean) => (path: Path): Loc => {
+    if (positions) {
+      table ??= positions();
+      const [line = 1, col = 1] = lookUp(table, path, key);
+      return { file, line, col };
+    }
+    if (!parsed) {
+      const lc = new LineCounter();
+      parsed = { doc: parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true }), lc };
+    }
+    const p = parsed.lc.linePos(rangeOf(parsed.doc, path, key));
+    return { file, line: p.line, col: p.col };
+  };
+  return { file, doc, loc: at(false), keyLoc: at(true), checked: true };
+}
+
+/**
+ * Every path of a document (segments joined by NUL) → `[line, col]` of its value, and of its
+ * key when it is a map entry: what `loc` and `keyLoc` answer, precomputed by the build.
+ */
+export type PositionTable = Record<string, readonly number[]>;
+
+export function positionTable(text: string): PositionTable {
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
+  const out: PositionTable = {};
+  const pos = (offset: number) => {
+    const p = lc.linePos(offset);
+    return [p.line, p.col];
+  };
+  // The same offsets as rangeOf: a value's start, else its key's, else its parent's.
+  const walk = (node: Node | null, path: string[], offset: number, keyOffset: number | null): void => {
+    const k = path.join('\0');
+    if (Object.hasOwn(out, k)) return; // a duplicate key: rangeOf finds the first
+    out[k] = keyOffset === null ? pos(offset) : [...pos(offset), ...pos(keyOffset)];
+    if (isMap(node)) {
+      for (const pair of node.items) {
+        if (!isPair(pair) || !isScalar(pair.key)) continue;
+        const kn = pair.key as Node | null;
+        const val = pair.value as Node | null;
+        walk(val, [...path, String(pair.key.value)], val?.range?.[0] ?? kn?.range?.[0] ?? offset, kn?.range?.[0] ?? offset);
+      }
+    } else if (isSeq(node)) {
+      node.items.forEach((item, i) => walk(item as Node, [...path, String(i)], (item as Node).range?.[0] ?? offset, null));
+    }
+  };
+  const root = doc.contents as Node | null;
+  walk(root, [], root?.range?.[0] ?? 0, null);
+  return out;
+}
+
+function lookUp(table: PositionTable, path: Path, key: boolean): readonly number[] {
+  for (let n = path.length; n >= 0; n--) {
+    const hit = table[path.slice(0, n).map(String).join('\0')];
+    if (hit === undefined) continue;
+    return key && n === path.length && hit.length === 4 ? hit.slice(2) : hit.slice(0, 2);
+  }
+  return [1, 1];
 }
 
 /** Drops the noise a union produces: `anyOf`/`type` errors beside a more precise one under the same path. */

@@ -26,7 +26,9 @@ export type ProblemCode =
   | 'unknown-flow'
   | 'duplicate-fix-id'
   | 'missing-translation'
-  | 'bad-evidence';
+  | 'bad-evidence'
+  | 'changes-host'
+  | 'bad-apply';
 
 export interface Loc {
   readonly file: string;

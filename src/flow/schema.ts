@@ -11,6 +11,8 @@ export const NODE_ID = '^[a-z][a-z0-9_]*$';
 export const FIX_ID = '^[a-z][a-z0-9]*(-[a-z0-9]+)*$';
 export const FLOW_ID = '^[a-z][a-z0-9]*(-[a-z0-9]+)*$';
 
+const RoleT = Type.Union([Type.Literal('client'), Type.Literal('server'), Type.Literal('bastion'), Type.Literal('local')]);
+
 const NodeRef = Type.String({ pattern: NODE_ID, description: 'The id of a node in this flow.' });
 
 /** Text shown to a user: English, with an optional Japanese translation. */
@@ -89,8 +91,8 @@ export const RunNode = Type.Object(
   {
     kind: Type.Literal('run'),
     title: Text,
-    role: Type.Union([Type.Literal('client'), Type.Literal('server'), Type.Literal('bastion'), Type.Literal('local')]),
-    argv: Type.Array(Type.String(), { minItems: 1, description: 'The command as an argv list; never a shell string.' }),
+    role: RoleT,
+    argv: Type.Array(Type.String(), { minItems: 1, description: 'The command as an argv list; never a shell string. Read-only: changes belong in a fix’s apply.' }),
     timeout: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 600, description: 'Seconds (default 10).' })),
     root: Type.Optional(Type.Boolean({ description: 'Needs root: runs under `sudo -n` when not root.' })),
     extract: Type.Optional(Type.Record(Type.String({ pattern: NODE_ID }), Extract)),
@@ -114,6 +116,33 @@ const Evidence = Type.Object(
   { additionalProperties: false },
 );
 
+/** One command of a fix's `apply`: the only place a flow may change a host. */
+const ApplyStep = Type.Object(
+  {
+    title: Text,
+    role: RoleT,
+    argv: Type.Array(Type.String(), { minItems: 1 }),
+    root: Type.Optional(Type.Boolean()),
+    timeout: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 600 })),
+    when: Type.Optional(Type.String({ description: 'A CEL condition: the step runs only when it holds.' })),
+    backup: Type.Optional(
+      Type.String({ description: 'A file this step edits: copied aside on the host first, restored on rollback.' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+const Apply = Type.Object(
+  {
+    steps: Type.Array(ApplyStep, { minItems: 1 }),
+    check: Type.Union([Type.String({ pattern: NODE_ID }), Type.Array(Type.String({ pattern: NODE_ID }), { minItems: 1 })], {
+      description: 'The run node re-run after the steps (the original client probe; with a list, the first that ran); exit 0 means fixed.',
+    }),
+    rollback: Type.Optional(Type.Array(ApplyStep, { description: 'Run (after restoring backups) when the check still fails.' })),
+  },
+  { additionalProperties: false, description: 'What tshoot may do, only with the user’s consent (--apply or a confirmation).' },
+);
+
 export const FixNode = Type.Object(
   {
     kind: Type.Literal('fix'),
@@ -124,6 +153,7 @@ export const FixNode = Type.Object(
     fix: Type.Array(Text, { minItems: 1 }),
     config: Type.Optional(Text),
     verify: Type.Array(Text, { minItems: 1 }),
+    apply: Type.Optional(Apply),
   },
   { additionalProperties: false, description: 'A diagnosis: the cause, the evidence, the fix.' },
 );
@@ -183,6 +213,7 @@ export type AskNodeT = Static<typeof AskNode>;
 export type RunNodeT = Static<typeof RunNode>;
 export type BranchNodeT = Static<typeof BranchNode>;
 export type FixNodeT = Static<typeof FixNode>;
+export type ApplyStepT = Static<typeof ApplyStep>;
 export type EndNodeT = Static<typeof EndNode>;
 export type CallNodeT = Static<typeof CallNode>;
 export type FlowNodeT = AskNodeT | RunNodeT | BranchNodeT | FixNodeT | EndNodeT | CallNodeT;

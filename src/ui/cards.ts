@@ -1,83 +1,140 @@
 /**
- * The cards that end a session: a fix card (cause, evidence, fix, config, verify), an
- * unresolved card (what was checked, what to try next), and an error card. Boxed with
- * boxen on a terminal. Every piece of text that came from a host is sanitized first;
- * boxen passes `\r` and `\t` through, so those go too.
+ * The cards that end a session: a fix card (cause, evidence, fix, config file:line, verify),
+ * an unresolved card (what was checked, what was ruled out, what to try next), and an error
+ * card; then one line counting the checks that passed and failed. Boxed with boxen on a
+ * terminal, plain sections elsewhere. Every piece of text is sanitized first (it may carry
+ * host output); boxen passes `\r` and `\t` through, so those go too.
  */
 import type boxenT from 'boxen';
 import type { CheckRecord, Evidence, Outcome } from '../engine/types.js';
-import { quoteArgv } from '../exec/shell-quote.js';
-import { sanitize } from './sanitize.js';
+import { displayArgv } from '../exec/shell-quote.js';
+import { cut, fold, oneLine, sanitize } from './sanitize.js';
 import type { Style } from './style.js';
+import { displayWidth, wrapLine } from './wrap.js';
 
 export interface CardOptions {
   readonly style: Style;
+  /** The terminal's width; the card is at most 100 wide. */
   readonly width: number;
+  /** null: plain text (not a terminal, or a test without boxes). */
   readonly boxen: typeof boxenT | null;
   /** `role` → what the user named for it (for evidence headers). */
   readonly dest: (role: Evidence['role']) => string;
   readonly lang: 'en' | 'ja';
+  /** Evidence unfolded. */
+  readonly verbose?: boolean;
 }
 
+/** Evidence lines shown per command before folding. */
+const EVIDENCE_LINES = 8;
+
 const L = {
-  en: { cause: 'Cause', evidence: 'Evidence', fix: 'Fix', config: 'Config', verify: 'Verify', checked: 'Checked', next: 'Try next', unresolved: 'Unresolved', error: 'Stopped', checks: 'checks', passed: 'passed', failed: 'failed' },
-  ja: { cause: '原因', evidence: '根拠', fix: '対処', config: '設定', verify: '確認', checked: '確認したこと', next: '次に試すこと', unresolved: '未解決', error: '中断', checks: '件のチェック', passed: '成功', failed: '失敗' },
+  en: {
+    cause: 'Cause', evidence: 'Evidence', fix: 'Fix', config: 'Config', verify: 'Verify',
+    checked: 'Checked', ruledOut: 'Ruled out', next: 'Try next', unresolved: 'Unresolved', error: 'Stopped',
+    checks: (n: number) => `${n} check${n === 1 ? '' : 's'}`, passed: 'passed', failed: 'failed',
+    more: (n: number) => `… ${n} more line${n === 1 ? '' : 's'} (--verbose shows all)`,
+  },
+  ja: {
+    cause: '原因', evidence: '根拠', fix: '対処', config: '設定', verify: '確認',
+    checked: '確認したこと', ruledOut: '除外できたこと', next: '次に試すこと', unresolved: '未解決', error: '中断',
+    checks: (n: number) => `チェック ${n} 件`, passed: '成功', failed: '失敗',
+    more: (n: number) => `… 他 ${n} 行 (--verbose ですべて表示)`,
+  },
 } as const;
 
 export function renderOutcome(outcome: Outcome, checks: readonly CheckRecord[], o: CardOptions): string {
   const t = L[o.lang];
   const s = o.style;
+  // Inner width: the box's border and padding take 4 columns.
+  const boxWidth = Math.max(20, Math.min(o.width, 100));
+  const inner = o.boxen ? boxWidth - 4 : Math.max(20, o.width);
   const body: string[] = [];
+  const section = (head: string, lines: readonly string[]) => {
+    if (!lines.length) return;
+    if (body.length) body.push('');
+    body.push(s.bold(head), ...lines);
+  };
+  const items = (xs: readonly string[], bullet = '') => xs.flatMap((x) => indent(clean(x), bullet));
   let title: string;
   let color: 'green' | 'yellow' | 'red';
   if (outcome.kind === 'fix') {
     const f = outcome.fix;
-    title = `${f.title}  [${f.id}]`;
+    title = `${oneLine(f.title, inner - f.id.length - 6)}  [${f.id}]`;
     color = 'green';
-    body.push(s.bold(t.cause), indent(clean(f.cause)), '');
-    if (f.evidence.length) {
-      body.push(s.bold(t.evidence));
-      for (const ev of f.evidence) {
-        body.push(`  ${s.dim(`${ev.role} (${o.dest(ev.role)}) $`)} ${clean(quoteArgv(ev.argv))}`);
-        for (const line of ev.lines) body.push(`    ${clean(line)}`);
-      }
-      body.push('');
-    }
-    body.push(s.bold(t.fix), ...f.fix.map((x) => indent(clean(x))), '');
-    if (f.config) body.push(s.bold(t.config), indent(clean(f.config)), '');
-    body.push(s.bold(t.verify), ...f.verify.map((x) => indent(clean(x))));
+    section(t.cause, indent(clean(f.cause)));
+    section(
+      t.evidence,
+      f.evidence.flatMap((ev) => [
+        `  ${s.dim(`${who(ev.role, o.dest(ev.role))} $`)} ${oneLine(displayArgv(ev.argv), inner - 20)}`,
+        ...fold(ev.lines, { maxLines: EVIDENCE_LINES, maxWidth: inner - 4, whole: o.verbose === true, more: t.more }).map((l) => `    ${l}`),
+      ]),
+    );
+    section(t.fix, f.fix.length > 1 ? f.fix.flatMap((x, i) => indent(clean(x), `${i + 1}. `)) : items(f.fix));
+    if (f.config) section(t.config, indent(clean(f.config)));
+    section(t.verify, items(f.verify, '- '));
   } else if (outcome.kind === 'unresolved') {
-    title = `${t.unresolved}: ${outcome.end.title}`;
+    title = `${t.unresolved}: ${oneLine(outcome.end.title, inner - 14)}`;
     color = 'yellow';
-    if (outcome.end.checked.length) body.push(s.bold(t.checked), ...outcome.end.checked.map((x) => indent(`- ${clean(x)}`)), '');
-    body.push(s.bold(t.next), ...outcome.end.nextSteps.map((x) => indent(`- ${clean(x)}`)));
+    section(
+      t.checked,
+      checks.map((c) => {
+        const head = `${oneLine(c.title, 50)} (${c.role})`;
+        return `  ${c.ok ? s.green('✓') : s.red('✗')} ${oneLine(c.title, 50)} ${s.dim(`(${c.role})`)} — ${oneLine(c.summary, Math.max(16, inner - head.length - 7))}`;
+      }),
+    );
+    section(t.ruledOut, items(outcome.end.checked, '- '));
+    section(t.next, items(outcome.end.nextSteps, '- '));
   } else {
     title = `${t.error}: ${outcome.code}`;
     color = 'red';
-    body.push(clean(outcome.message), s.dim(`${outcome.loc.file}:${outcome.loc.line}:${outcome.loc.col} node "${outcome.node}"`));
+    body.push(...clean(outcome.message).split('\n'), s.dim(`${outcome.loc.file}:${outcome.loc.line}:${outcome.loc.col} node "${outcome.node}"`));
   }
-  const passed = checks.filter((c) => c.ok).length;
-  const summary = `${checks.length} ${t.checks}: ${passed} ${t.passed}, ${checks.length - passed} ${t.failed}`;
-  const text = body.join('\n');
-  if (!o.boxen) return `== ${title} ==\n${text}\n${summary}\n`;
+  const summary = checks.length ? checkSummary(checks, o) : '';
+  if (!o.boxen) return `== ${title} ==\n${body.join('\n')}\n${summary ? `\n${summary}\n` : ''}`;
+  // Wrapped here, not by boxen: its wrapping drops the indentation.
+  const text = body.flatMap((l) => wrapLine(l, inner)).join('\n');
   return (
     o.boxen(text, {
-      title: s.bold(title),
+      title: s.bold(cut(title, boxWidth - 8)),
       padding: { left: 1, right: 1, top: 0, bottom: 0 },
       borderStyle: 'round',
-      borderColor: s.enabled ? color : undefined,
-      width: Math.max(40, Math.min(o.width, 100)),
-    }) + `\n${s.dim(summary)}\n`
+      ...(s.enabled ? { borderColor: color } : {}),
+      width: boxWidth,
+    }) + `\n${summary ? `${summary}\n` : ''}`
   );
 }
 
-function indent(s: string): string {
-  return s
-    .split('\n')
-    .map((l) => `  ${l}`)
-    .join('\n');
+/** `7 checks: ✓ 6 passed · ✗ 1 failed (Repeat the request from the client)`. */
+export function checkSummary(checks: readonly CheckRecord[], o: Pick<CardOptions, 'style' | 'lang' | 'width'>): string {
+  const t = L[o.lang];
+  const s = o.style;
+  const failed = checks.filter((c) => !c.ok);
+  const passed = checks.length - failed.length;
+  const names = failed.length ? ` (${failed.map((c) => oneLine(c.title, 40)).join(', ')})` : '';
+  const line = `${t.checks(checks.length)}: ${s.green('✓')} ${passed} ${t.passed} · ${failed.length ? s.red('✗') : '✗'} ${failed.length} ${t.failed}`;
+  return names ? line + s.dim(cut(names, Math.max(0, o.width - displayWidth(line) - 1))) : line;
+}
+
+function who(role: string, dest: string): string {
+  return dest && dest !== role ? `${role} (${oneLine(dest, 40)})` : role;
+}
+
+function indent(s: string, bullet = ''): string[] {
+  const pad = ' '.repeat(bullet.length);
+  return s.split('\n').map((l, i) => `  ${i === 0 ? bullet : pad}${l}`);
 }
 
 function clean(s: string): string {
   return sanitize(s).replace(/\t/g, '  ');
+}
+
+/**
+ * What Ctrl-C leaves on stderr: that it stopped, and, when the session was recorded, where
+ * and how to go on from there.
+ */
+export function interruptedNote(lang: 'en' | 'ja', transcript?: string | null): string {
+  const how = transcript ? `tshoot resume ${displayArgv([transcript])}` : null;
+  if (lang === 'ja') return `\ntshoot: 中断しました${how ? `\n記録: ${oneLine(transcript!, 200)}\n続きから: ${how}` : ''}\n`;
+  return `\ntshoot: interrupted${how ? `\nThe session so far is in ${oneLine(transcript!, 200)}\nContinue it with: ${how}` : ''}\n`;
 }

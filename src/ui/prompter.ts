@@ -2,11 +2,17 @@
  * Prompters: answers from a file (for `--non-interactive` and scripted runs), and the
  * terminal one (inquirer), used only when stdin and stdout are terminals: inquirer itself
  * would read piped stdin as keystrokes, or wait forever on an idle one.
+ *
+ * Each question becomes one inquirer prompt call (`promptFor`), so that a test renders
+ * exactly what a user sees with `@inquirer/testing`'s `render()`. A question's help is a dim
+ * hint line under it (where to look); a host role question (`host.ROLE`) offers the aliases
+ * of the user's ssh config, then "local", then "other…" for a destination typed by hand.
  */
 import { checkAnswer } from '../engine/answer.js';
 import { Interrupted, NeedsInput, type Prompter } from '../engine/ports.js';
 import type { Answer, Question } from '../engine/types.js';
-import { sanitize } from './sanitize.js';
+import { oneLine, sanitize } from './sanitize.js';
+import type { Style } from './style.js';
 
 export class AnswerError extends Error {
   readonly code = 'bad-answer';
@@ -37,50 +43,159 @@ export interface TerminalIO {
   readonly input: NodeJS.ReadableStream;
   readonly output: NodeJS.WritableStream;
   readonly signal?: AbortSignal;
-  /** Called before a prompt is drawn: spinners must be stopped. */
+  readonly style: Style;
+  readonly lang: 'en' | 'ja';
+  /** Called before a prompt is drawn: spinners must come off the screen. */
   readonly beforePrompt?: () => void;
+  /** Called after it is answered: spinners may come back. */
+  readonly afterPrompt?: () => void;
+  /** The Host aliases of the user's ssh config, for `host.ROLE` questions. */
+  readonly hostAliases?: () => Promise<readonly string[]>;
 }
 
-export function createInquirerPrompter(io: TerminalIO): Prompter {
+export interface TerminalPrompter extends Prompter {
+  /** A password (sudo, key passphrase): never echoed. */
+  secret(message: string): Promise<string>;
+}
+
+type Prompts = typeof import('./inquirer.js');
+
+/** One inquirer call: which prompt, with what config. The value is mapped back by `toAnswer`. */
+export type PromptCall =
+  | { readonly kind: 'confirm'; readonly config: Parameters<Prompts['confirm']>[0] }
+  | { readonly kind: 'select'; readonly config: Parameters<Prompts['select']>[0] }
+  | { readonly kind: 'input'; readonly config: Parameters<Prompts['input']>[0] };
+
+/** The value of the "other…" choice of a host question: then a destination is typed. */
+export const OTHER = '\u0000other';
+
+const T = {
+  en: { other: 'other… (type an ssh destination)', local: 'local (this machine, no SSH)', dest: 'SSH destination ([user@]host[:port] or an alias)' },
+  ja: { other: 'その他… (ssh の接続先を入力)', local: 'local (このマシン、SSH なし)', dest: 'SSH の接続先 ([user@]host[:port] または別名)' },
+} as const;
+
+export function createInquirerPrompter(io: TerminalIO): TerminalPrompter {
+  const ctx = { input: io.input, output: io.output, ...(io.signal ? { signal: io.signal } : {}) } as Parameters<Prompts['input']>[1];
+  const call = async <V>(run: (p: Prompts) => Promise<V>): Promise<V> => {
+    if (io.signal?.aborted) throw new Interrupted();
+    io.beforePrompt?.();
+    const p = await import('./inquirer.js');
+    try {
+      return await run(p);
+    } catch (e) {
+      // Ctrl-C in raw mode is a keypress, not SIGINT: inquirer rejects with ExitPromptError;
+      // the abort signal (SIGINT elsewhere) gives AbortPromptError.
+      const name = (e as Error).name;
+      if (name === 'ExitPromptError' || name === 'AbortPromptError') throw new Interrupted();
+      throw e;
+    } finally {
+      io.afterPrompt?.();
+    }
+  };
+  const ask = (pc: PromptCall) =>
+    call((p) => {
+      switch (pc.kind) {
+        case 'confirm':
+          return p.confirm(pc.config, ctx);
+        case 'select':
+          return p.select(pc.config, ctx);
+        case 'input':
+          return p.input(pc.config, ctx);
+      }
+    });
   return {
     async ask(q) {
-      io.beforePrompt?.();
-      const p = await import('@inquirer/prompts');
-      const ctx = { input: io.input, output: io.output, ...(io.signal ? { signal: io.signal } : {}) } as Parameters<typeof p.input>[1];
-      const message = sanitize(q.text);
-      const help = q.help ? sanitize(q.help) : undefined;
-      try {
-        switch (q.input) {
-          case 'confirm':
-            return await p.confirm({ message: help ? `${message}\n  (${help})` : message, default: q.default === true || q.default === 'yes' }, ctx);
-          case 'select':
-            return await p.select(
-              {
-                message,
-                choices: (q.choices ?? []).map((c) => ({ value: c.value, name: sanitize(c.label) })),
-                ...(typeof q.default === 'string' ? { default: q.default } : {}),
-                ...(help ? { instructions: { navigation: help, pager: help } } : {}),
-              },
-              ctx,
-            );
-          case 'input':
-            return await p.input(
-              {
-                message: help ? `${message}\n  (${help})\n ` : message,
-                ...(typeof q.default === 'string' ? { default: q.default } : {}),
-                validate: (v: string) => {
-                  const r = checkAnswer(q, v);
-                  return r.ok ? true : r.message;
-                },
-              },
-              ctx,
-            );
+      if (isHostQuestion(q) && io.hostAliases) {
+        const aliases = await io.hostAliases().catch(() => [] as readonly string[]);
+        if (aliases.length) {
+          const picked = await ask(hostSelect(q, aliases, io));
+          if (picked !== OTHER) return toAnswer(q, picked);
         }
-      } catch (e) {
-        const name = (e as Error).name;
-        if (name === 'ExitPromptError' || name === 'AbortPromptError') throw new Interrupted();
-        throw e;
       }
+      return toAnswer(q, await ask(promptFor(q, io)));
+    },
+    secret(message) {
+      return call((p) => p.password({ message: sanitize(message), mask: '*' }, ctx));
     },
   };
+}
+
+/** A host role question, as `cli/run.ts` asks it: `host.server`, `host.client`. */
+export function isHostQuestion(q: Question): boolean {
+  return q.input === 'input' && q.id.startsWith('host.');
+}
+
+/**
+ * The inquirer prompt for a question: texts sanitized (a flow may template host output into
+ * them), the help as a hint line, defaults and validation from the question.
+ */
+export function promptFor(q: Question, o: Pick<TerminalIO, 'style'>): PromptCall {
+  const message = withHint(sanitize(q.text), q.help, o.style, q.input !== 'select');
+  switch (q.input) {
+    case 'confirm':
+      return { kind: 'confirm', config: { message, default: q.default === true || q.default === 'yes' } };
+    case 'select':
+      return {
+        kind: 'select',
+        config: {
+          message,
+          choices: (q.choices ?? []).map((c) => ({ value: c.value, name: oneLine(c.label, 100) })),
+          ...(typeof q.default === 'string' ? { default: q.default } : {}),
+          pageSize: 12,
+        },
+      };
+    case 'input':
+      return {
+        kind: 'input',
+        config: {
+          message,
+          ...(typeof q.default === 'string' && q.default !== '' ? { default: q.default } : {}),
+          validate: (v: string) => {
+            const r = checkAnswer(q, v.trim());
+            return r.ok ? true : humane(r.message, q);
+          },
+        },
+      };
+  }
+}
+
+/** A host question as a select: the ssh config's aliases, `local`, then "other…". */
+export function hostSelect(q: Question, aliases: readonly string[], o: Pick<TerminalIO, 'style' | 'lang'>): PromptCall {
+  const t = T[o.lang];
+  const valid = aliases.filter((a) => checkAnswer(q, a).ok && a !== 'local');
+  return {
+    kind: 'select',
+    config: {
+      message: withHint(sanitize(q.text), q.help, o.style, false),
+      choices: [
+        ...valid.map((a) => ({ value: a, name: oneLine(a, 60) })),
+        { value: 'local', name: t.local },
+        { value: OTHER, name: t.other, short: '…' },
+      ],
+      pageSize: 12,
+    },
+  };
+}
+
+/** An inquirer value → the answer: inputs trimmed, everything checked like any other answer. */
+export function toAnswer(q: Question, v: unknown): Answer {
+  const r = checkAnswer(q, typeof v === 'string' && q.input === 'input' ? v.trim() : v);
+  if (!r.ok) throw new AnswerError(r.message);
+  return r.value;
+}
+
+/**
+ * The help as dim lines under the question. For a confirm or an input the answer then goes
+ * on a line of its own (`  ›`), not at the end of the hint.
+ */
+function withHint(message: string, help: string | undefined, s: Style, answerLine: boolean): string {
+  if (!help) return message;
+  const lines = sanitize(help).split('\n');
+  return `${message}\n${lines.map((l) => s.dim(`  ${l}`)).join('\n')}${answerLine ? '\n  ›' : ''}`;
+}
+
+/** checkAnswer speaks to answers-file authors; at a prompt, the question is on screen. */
+function humane(message: string, q: Question): string {
+  const m = message.replace(`"${q.id}" `, '');
+  return q.help ? `${m} (${oneLine(q.help, 80)})` : m;
 }

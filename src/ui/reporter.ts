@@ -1,78 +1,163 @@
 /**
- * The terminal reporter: a spinner per running command on a terminal (ora), plain lines
- * elsewhere (CI, pipes, `--json` where it writes to stderr), nothing with `--quiet`; then
- * the card. Never a spinner frame off a TTY.
+ * The terminal reporter: while commands run, one spinner line per command (role, host,
+ * command), drawn by a single ora instance so that commands that run together show
+ * together; each ends as a ✔/✖ line with its duration and a one-line summary. Off a
+ * terminal, in CI and with `--json`: the same ✔/✖ lines, plain; with `--quiet`: nothing.
+ * Then the card. Never a spinner frame off a TTY.
+ *
+ * ora draws one spinner per stream (two instances on one stream overwrite each other, ora
+ * warns), so lines 2…n of the group are ora's `suffixText`, re-rendered with each frame.
+ * `discardStdin` is off: it would put stdin in raw mode behind inquirer's back.
  */
 import type { Ora } from 'ora';
 import type { Reporter } from '../engine/ports.js';
-import type { Command, ShowItem } from '../engine/types.js';
-import { quoteArgv } from '../exec/shell-quote.js';
+import type { Answer, Command, Question, ShowItem } from '../engine/types.js';
+import { displayArgv } from '../exec/shell-quote.js';
 import { renderOutcome, type CardOptions } from './cards.js';
-import { oneLine } from './sanitize.js';
-import type { Style } from './style.js';
+import { cut, fold, oneLine } from './sanitize.js';
+import { termWidth, type ProgressMode, type Style } from './style.js';
 
 export interface ReporterOptions {
   readonly out: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
   readonly style: Style;
-  readonly spinners: boolean;
-  readonly quiet: boolean;
+  /** From `progressMode()`: spinners, plain lines, or nothing (`--quiet`). */
+  readonly mode: ProgressMode;
+  /** Every decision, whole outputs, unfolded evidence. */
   readonly verbose: boolean;
   readonly lang: 'en' | 'ja';
   readonly dest: CardOptions['dest'];
-  /** Loaded lazily by the caller only when needed (start-up time). */
+  /** Loaded lazily by the caller only for `spinners` (start-up time). */
   readonly ora: typeof import('ora').default | null;
   readonly boxen: CardOptions['boxen'];
   /** Whether the final card is printed here (false with --json). */
   readonly card: boolean;
 }
 
-export function createTerminalReporter(o: ReporterOptions): Reporter & { stopAll(): void } {
-  const spinners = new Map<string, Ora>();
-  const width = () => Math.max(40, o.out.columns || 80);
-  const label = (c: Command, dest: string) => `${c.role} (${oneLine(dest, 40)}) $ ${oneLine(quoteArgv(c.argv), width() - 20)}`;
+export interface TerminalReporter extends Reporter {
+  /** Take the spinners off the screen (a prompt is coming); the commands still run. */
+  pause(): void;
+  /** Put them back after the prompt. */
+  resume(): void;
+  /** Stop for good (end, error, Ctrl-C): no spinner left, cursor shown. */
+  stopAll(): void;
+}
+
+const DOTS = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+const INTERVAL = 80;
+
+export function createTerminalReporter(o: ReporterOptions): TerminalReporter {
+  const running = new Map<string, string>();
+  let spinner: Ora | null = null;
+  let paused = false;
+  const width = () => termWidth(o.out);
+  const useSpinners = o.mode === 'spinners' && o.ora !== null;
   const write = (s: string) => {
-    if (!o.quiet) o.out.write(s);
+    if (o.mode !== 'none') o.out.write(s);
   };
+
+  const stopSpinner = () => {
+    spinner?.stop();
+    spinner = null;
+  };
+  const startSpinner = () => {
+    if (!useSpinners || paused || running.size === 0 || spinner) return;
+    const [first, ...rest] = [...running.values()];
+    const frame = () => o.style.cyan(DOTS[Math.floor(Date.now() / INTERVAL) % DOTS.length]!);
+    spinner = o.ora!({
+      text: first!,
+      suffixText: rest.length ? () => rest.map((l) => `\n${frame()} ${l}`).join('') : '',
+      spinner: { interval: INTERVAL, frames: DOTS },
+      color: o.style.enabled ? 'cyan' : false,
+      stream: o.out,
+      discardStdin: false,
+      isEnabled: true,
+    }).start();
+  };
+
   return {
     commandsStart(cmds, dests) {
-      cmds.forEach((c, i) => {
-        const text = `${oneLine(c.title, 60)}: ${label(c, dests[i] ?? '')}`;
-        if (o.spinners && o.ora && !o.quiet) {
-          spinners.set(c.id, o.ora({ text, stream: o.out, discardStdin: false, isEnabled: true }).start());
-        }
-      });
+      cmds.forEach((c, i) => running.set(c.id, runningLine(c, dests[i] ?? '', o.style, width())));
+      stopSpinner();
+      startSpinner();
     },
     show(item: ShowItem) {
       switch (item.kind) {
         case 'result': {
           const c = item.command;
-          const ok = item.result.exit === 0 && !item.result.transport;
-          const mark = ok ? o.style.green('✔') : o.style.red('✖');
-          const dur = `${item.result.durationMs} ms`;
-          const text = `${oneLine(c.title, 60)} ${o.style.dim(`[${c.role} · ${dur}]`)} — ${oneLine(item.summary, width() - 30)}`;
-          const sp = spinners.get(c.id);
-          if (sp) {
-            sp.stopAndPersist({ symbol: mark, text });
-            spinners.delete(c.id);
-          } else write(`${mark} ${text}\n`);
-          if (o.verbose && !o.quiet) {
-            write(o.style.dim(`    $ ${oneLine(quoteArgv(c.argv), width())}\n`));
-            const body = `${item.result.stdout}${item.result.stderr ? `\n${item.result.stderr}` : ''}`;
-            for (const l of body.split('\n').slice(0, 200)) if (l) write(`    ${oneLine(l, 400)}\n`);
+          const r = item.result;
+          stopSpinner();
+          running.delete(c.id);
+          write(resultLine(item, o.dest(c.role), o.style, width()) + '\n');
+          if (o.verbose) {
+            write(o.style.dim(`    $ ${oneLine(displayArgv(c.argv), width() - 6)}\n`));
+            const body = `${r.stdout}${r.stderr ? `${r.stdout && !r.stdout.endsWith('\n') ? '\n' : ''}${r.stderr}` : ''}`;
+            for (const l of fold(body, { maxLines: 0, maxWidth: 0, whole: true })) if (l) write(`    ${l}\n`);
+            if (r.truncated.stdout || r.truncated.stderr) write(o.style.dim('    (output cut at the size limit)\n'));
           }
+          startSpinner();
           return;
         }
         case 'decision':
-          if (o.verbose) write(o.style.dim(`  → ${item.goto}${item.when ? `  (when ${oneLine(item.when, 80)})` : ''}\n`));
+          if (o.verbose && o.mode !== 'none') {
+            stopSpinner();
+            write(o.style.dim(`  → ${item.goto}${item.when ? `  (when ${oneLine(item.when, width() - item.goto.length - 14)})` : ''}\n`));
+            startSpinner();
+          }
           return;
         case 'outcome':
-          if (o.card) o.out.write('\n' + renderOutcome(item.outcome, item.checks, { style: o.style, width: width(), boxen: o.boxen, dest: o.dest, lang: o.lang }));
+          stopSpinner();
+          running.clear();
+          if (o.card) o.out.write('\n' + renderOutcome(item.outcome, item.checks, { style: o.style, width: width(), boxen: o.boxen, dest: o.dest, lang: o.lang, verbose: o.verbose }));
           return;
       }
     },
+    answered(q: Question, a: Answer, source) {
+      if (o.mode === 'none') return;
+      stopSpinner();
+      const from = source === 'answers' ? (o.lang === 'ja' ? '回答ファイル' : 'answers file') : source;
+      write(`${o.style.green('?')} ${oneLine(q.text, Math.max(20, width() - 30))} ${o.style.cyan(oneLine(String(a), 40))} ${o.style.dim(`(${from})`)}\n`);
+      startSpinner();
+    },
+    pause() {
+      paused = true;
+      stopSpinner();
+    },
+    resume() {
+      paused = false;
+      startSpinner();
+    },
     stopAll() {
-      for (const sp of spinners.values()) sp.stop();
-      spinners.clear();
+      paused = true;
+      stopSpinner();
+      running.clear();
     },
   };
+}
+
+/** `title · role (dest) $ command`, one terminal line. */
+export function runningLine(c: Command, dest: string, s: Style, width: number): string {
+  const who = dest && dest !== c.role ? `${c.role} (${oneLine(dest, 40)})` : c.role;
+  const head = `${oneLine(c.title, 60)} · ${who} `;
+  const room = Math.max(10, width - 3 - head.length - 2);
+  return `${head}${s.dim(`$ ${oneLine(displayArgv(c.argv), room)}`)}`;
+}
+
+/** `✔ title [role (dest) · 12 ms] — summary`, one terminal line. */
+export function resultLine(item: Extract<ShowItem, { kind: 'result' }>, dest: string, s: Style, width: number): string {
+  const c = item.command;
+  const r = item.result;
+  const ok = r.exit === 0 && !r.transport;
+  const mark = ok ? s.green('✔') : s.red('✖');
+  const who = dest && dest !== c.role ? `${c.role} (${oneLine(dest, 30)})` : c.role;
+  const meta = `[${who} · ${duration(r.durationMs)}]`;
+  // Narrow terminal: the title gives way before the summary does.
+  const title = oneLine(c.title, Math.max(12, Math.min(60, width - meta.length - 20)));
+  const room = Math.max(10, width - 2 - title.length - meta.length - 5);
+  return `${mark} ${title} ${s.dim(meta)} — ${cut(oneLine(item.summary, room), room)}`;
+}
+
+export function duration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  return `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
 }

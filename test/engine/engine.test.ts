@@ -93,12 +93,21 @@ describe('engine: refused flow on the seed outputs', () => {
       [{ kind: 'result', id: 'probe_http', result: res('000\n', 7, seed('curl-refused-ec2-1-again.txt').replace(/^\$.*\n/m, '')) }, ['result probe_http', 'goto classify', 'goto listeners', 'exec listeners server root ss']],
       [{ kind: 'result', id: 'listeners', result: res(seed('ss-antup-grep-nginx.txt').replace(/^\$.*\n/m, '')) }, ['result listeners', 'goto which_conf', 'goto processes', 'exec processes server ps']],
       [{ kind: 'result', id: 'processes', result: res(ps) }, ['result processes', 'goto nginx_conf', 'exec nginx_conf server root nginx']],
-      [{ kind: 'result', id: 'nginx_conf', result: res(nginxT) }, ['result nginx_conf', 'goto decide', 'goto bind_all_interfaces', 'outcome fix bind-all-interfaces']],
+      [{ kind: 'result', id: 'nginx_conf', result: res(nginxT) }, ['result nginx_conf', 'goto decide', 'goto init_system', 'exec init_system server ps']],
+      [{ kind: 'result', id: 'init_system', result: res('systemd\n') }, ['result init_system', 'goto bind_all_interfaces', 'outcome fix bind-all-interfaces']],
     ]);
     const o = state.outcome;
     if (o?.kind !== 'fix') throw new Error('expected a fix');
     expect(o.fix.config).toBe('/etc/nginx/conf.d/server.conf:2');
     expect(o.fix.fix[0]).toContain('listen 0.0.0.0:80 default_server;');
+    // With systemd as PID 1, applying it restarts nginx through systemctl, after a backup.
+    expect(o.fix.apply?.steps.map((st) => st.argv.join(' '))).toEqual([
+      "sed -i -e 2s/127\\.0\\.0\\.1:80/0.0.0.0:80/ /etc/nginx/conf.d/server.conf",
+      'nginx -t -c /etc/nginx/nginx.conf',
+      'systemctl restart nginx',
+    ]);
+    expect(o.fix.apply?.steps[0]?.backup).toBe('/etc/nginx/conf.d/server.conf');
+    expect(o.fix.apply?.check.argv[0]).toBe('curl');
     expect(o.fix.evidence.map((e) => e.lines)).toEqual([
       [expect.stringContaining('127.0.0.1:80')],
       ['/etc/nginx/conf.d/server.conf:2: listen 127.0.0.1:80 default_server;'],

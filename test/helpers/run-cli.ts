@@ -3,10 +3,16 @@
  * contract is about what a user's shell sees — stdout, stderr, exit code.
  */
 import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const BIN = fileURLToPath(new URL('../../dist/tshoot.js', import.meta.url));
+
+/** Transcripts of test runs go to a scratch folder, not the user's ~/.local/state. */
+const STATE_HOME = mkdtempSync(join(tmpdir(), 'tshoot-state-'));
 
 export interface CliRun {
   code: number | null;
@@ -22,7 +28,7 @@ export function runCli(
   return new Promise((resolve, reject) => {
     const child = spawn(argv[0]!, argv.slice(1), {
       cwd: opts.cwd ?? ROOT,
-      env: { ...process.env, NO_COLOR: '1', ...opts.env },
+      env: { ...process.env, NO_COLOR: '1', XDG_STATE_HOME: STATE_HOME, ...opts.env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stdout = '';

@@ -1,0 +1,87 @@
+/**
+ * The symptom menu of a bare `tshoot`, drawn before the rest of the CLI is loaded (issue 8:
+ * the first prompt within 1.5× of bare node). The shipped flows' ids and titles come from
+ * the build's record of them (flow/shipped.ts), trusted only while every file in `flows/`
+ * still has the sha256 the build saw and none has an error; the session modules load while
+ * the user reads the menu. Otherwise — no record, a file changed or added, `--flows`,
+ * `--answers`, `--host` (whose mistakes are reported before any prompt) — `run` draws the
+ * same menu from the loaded catalogue.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { Interrupted } from '../engine/ports.js';
+import type { Question } from '../engine/types.js';
+import { builtinFlowsDir, flowFiles } from '../flow/files.js';
+import { isError } from '../flow/problem.js';
+import type { TextT } from '../flow/schema.js';
+import { SHIPPED } from '../flow/shipped.js';
+import { detectLang, pickText, type Lang } from '../flow/template.js';
+import { interruptedNote } from '../ui/cards.js';
+import { createInquirerPrompter } from '../ui/prompter.js';
+import { colorEnabled, makeStyle } from '../ui/style.js';
+import { EXIT, type CliIO } from './io.js';
+import type { RunOptions } from './run.js';
+
+export interface MenuEntry {
+  readonly id: string;
+  readonly title: TextT;
+}
+
+/** The one menu question, whichever way the flows were found. */
+export function menuQuestion(flows: readonly MenuEntry[], lang: Lang): Question {
+  return {
+    id: 'symptom',
+    flow: 'menu',
+    node: 'symptom',
+    input: 'select',
+    text: lang === 'ja' ? '何が起きていますか?' : 'What do you see?',
+    choices: flows.map((f) => ({ value: f.id, label: pickText(f.title, lang) })),
+  };
+}
+
+/** The menu's flows from the build's record, or null when the record does not hold for these files. */
+export function shippedMenu(): MenuEntry[] | null {
+  if (!SHIPPED) return null;
+  const out: MenuEntry[] = [];
+  const ids = new Set<string>();
+  for (const file of flowFiles(builtinFlowsDir())) {
+    const name = basename(file);
+    const entry = Object.hasOwn(SHIPPED, name) ? SHIPPED[name] : undefined;
+    if (!entry || entry.problems.some(isError)) return null;
+    if (createHash('sha256').update(readFileSync(file, 'utf8')).digest('hex') !== entry.sha256) return null;
+    if (ids.has(entry.id)) return null;
+    ids.add(entry.id);
+    if (entry.menu) out.push({ id: entry.id, title: entry.title });
+  }
+  return out;
+}
+
+/** Bare `tshoot`: the menu, then the chosen flow as `tshoot run FLOW` would run it. */
+export async function menuCommand(io: CliIO, opts: RunOptions): Promise<number> {
+  const interactive = !opts.nonInteractive && io.stdin.isTTY === true && io.stdout.isTTY === true;
+  const menu = interactive && !opts.answers && !opts.flows?.length && !opts.host?.length ? shippedMenu() : null;
+  if (!menu) return (await import('./run.js')).runCommand(io, null, opts);
+  const lang = detectLang(opts.lang, io.env);
+  const prompter = createInquirerPrompter({
+    input: io.stdin,
+    output: io.stdout,
+    ...(io.signal ? { signal: io.signal } : {}),
+    style: makeStyle(colorEnabled(io.env, io.stdout.isTTY === true)),
+    lang,
+  });
+  // The session's modules load while the menu waits for a key, not before it is drawn.
+  const session = new Promise<typeof import('./run.js')>((resolve, reject) => {
+    setTimeout(() => import('./run.js').then(resolve, reject), 100).unref();
+  });
+  session.catch(() => {});
+  let chosen: string;
+  try {
+    chosen = String(await prompter.ask(menuQuestion(menu, lang)));
+  } catch (e) {
+    if (!(e instanceof Interrupted)) throw e;
+    io.stderr.write(interruptedNote(lang, null));
+    return EXIT.interrupted;
+  }
+  return (await session).runCommand(io, chosen, opts);
+}

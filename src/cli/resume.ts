@@ -1,0 +1,61 @@
+/**
+ * `tshoot resume FILE`: an interrupted session goes on where it stopped. The recorded
+ * answers and results are replayed (no command runs twice), then the same live ports as
+ * `run` take over; the new steps are appended to the same transcript.
+ */
+import { resolve } from 'node:path';
+import { TranscriptError } from '../transcript/format.js';
+import { openRecorder } from '../transcript/recorder.js';
+import { ResumeError, resumePorts } from '../transcript/resume.js';
+import { openCatalog } from './flows.js';
+import { EXIT, type CliIO } from './io.js';
+import { readTranscript, transcriptFlow } from './replay.js';
+import { runCommand, type RunOptions } from './run.js';
+import { UsageError } from './target.js';
+
+export type ResumeOptions = Omit<RunOptions, 'transcript' | 'redactHosts' | 'lang'>;
+
+export async function resumeCommand(io: CliIO, file: string, opts: ResumeOptions): Promise<number> {
+  let t;
+  try {
+    t = readTranscript(io, file);
+  } catch (e) {
+    if (!(e instanceof TranscriptError)) throw e;
+    io.stderr.write(`${e.message}\n`);
+    return EXIT.usage;
+  }
+  const h = t.header;
+  const end = t.events.find((l) => l.event.kind === 'outcome');
+  if (end) {
+    const o = end.event.kind === 'outcome' ? end.event : null;
+    throw new UsageError(`${file}:${end.line}: the session already ended (${o?.fix ? `fix ${o.fix.id}` : o?.outcome}); nothing to resume (show it: tshoot replay ${file})`);
+  }
+  if (h.redacted.hosts && !(opts.host?.length && opts.target)) {
+    throw new UsageError(`${file}:1: recorded with --redact-hosts, so its hosts are placeholders: give --target and --host ROLE=DEST to resume it`);
+  }
+  const cat = openCatalog(io, opts.flows);
+  transcriptFlow(cat, t);
+  if (cat.digest !== h.digest) io.stderr.write(`tshoot: the flows changed since ${file} was recorded; its steps are checked as they are replayed\n`);
+  const given = new Set((opts.host ?? []).map((x) => x.split('=')[0]));
+  const hosts = [...(opts.host ?? []), ...Object.entries(h.roles).filter(([role]) => !given.has(role)).map(([role, dest]) => `${role}=${dest}`)];
+  const target = opts.target ?? (h.target.given ? h.target.url : undefined);
+  const ports = resumePorts(t);
+  try {
+    return await runCommand(
+      io,
+      h.flow,
+      { ...opts, host: hosts, lang: h.lang, ...(target !== undefined ? { target } : {}) },
+      {
+        recorder: (sourceOf) => openRecorder({ path: resolve(io.cwd, file), resume: t, sourceOf }),
+        prompter: (live) => ports.prompter(live),
+        executors: (live) => ports.executors(live),
+      },
+    );
+  } catch (e) {
+    if (e instanceof ResumeError) {
+      io.stderr.write(`${e.message}\n`);
+      return EXIT.usage;
+    }
+    throw e;
+  }
+}

@@ -1,0 +1,60 @@
+/**
+ * What the build computes once so that the CLI does not at every start (issue 8):
+ * - the flow validators as Ajv standalone code (replaces validators.ts in the bundle);
+ * - the shipped flows loaded and checked, by sha256 (fills in shipped.ts).
+ * Run by scripts/build.mjs from a throwaway bundle of this module; not part of the CLI.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { Ajv } from 'ajv';
+import standalone from 'ajv/dist/standalone/index.js';
+import { flowFiles } from './catalog.js';
+import { compileOne } from './compile.js';
+import { loadFlowSource, positionTable } from './load.js';
+import type { Problem } from './problem.js';
+import type { ShippedFlow } from './shipped.js';
+import type { ShippedDoc } from './shipped-docs.js';
+import { AJV_OPTIONS, validatorSchemas } from './validators.js';
+
+/**
+ * A CommonJS module exporting `{ top, nodes: { KIND: validate } }`: the validators
+ * precompiled. The build bundles it as `dist/flow-validators.cjs`, which the CLI `require`s
+ * only when a file must be validated (a user's flow, a shipped one edited since the build).
+ */
+export function validatorsModule(): string {
+  const ajv = new Ajv({ ...AJV_OPTIONS, code: { source: true } });
+  const schemas = validatorSchemas();
+  const names = Object.keys(schemas);
+  for (const [name, schema] of Object.entries(schemas)) ajv.addSchema(schema, name);
+  const code = standalone.default(ajv, Object.fromEntries(names.map((n) => [`v_${n}`, n])));
+  const kinds = names.filter((n) => n !== 'top');
+  return [
+    code,
+    `module.exports = { top: exports.v_top, nodes: { ${kinds.map((k) => `${JSON.stringify(k)}: exports.v_${k}`).join(', ')} } };`,
+  ].join('\n');
+}
+
+/** The shipped flows of `dir` as loaded and checked now: shipped.ts and shipped-docs.ts. */
+export function shippedFlows(dir: string): { index: Record<string, ShippedFlow>; docs: Record<string, ShippedDoc> } {
+  const index: Record<string, ShippedFlow> = {};
+  const docs: Record<string, ShippedDoc> = {};
+  for (const file of flowFiles(dir)) {
+    const text = readFileSync(file, 'utf8');
+    const r = loadFlowSource(file, text);
+    // A file that does not load stays out: it is checked (and refused) at every start.
+    if (!r.flow) continue;
+    const problems: Problem[] = [...r.problems];
+    compileOne(r.flow, problems);
+    const doc = r.flow.doc;
+    index[basename(file)] = {
+      sha256: createHash('sha256').update(text).digest('hex'),
+      id: doc.id,
+      title: doc.title,
+      menu: doc.menu !== false,
+      problems,
+    };
+    docs[basename(file)] = { doc: JSON.stringify(doc), positions: JSON.stringify(positionTable(text)) };
+  }
+  return { index, docs };
+}

@@ -1,0 +1,257 @@
+/**
+ * A transcript as a report for a ticket: what was tried to reach, on which hosts, each
+ * check with its command and an excerpt of what the host printed, the path through the
+ * flow, and the fix card. Markdown, or one self-contained HTML file (inline CSS and SVG, no
+ * script, nothing fetched) that opens offline. Everything from a host is untrusted: control
+ * characters are made visible and, in HTML, every character that means something is escaped.
+ */
+import type { Flow } from '../flow/compile.js';
+import { pickText } from '../flow/template.js';
+import { sanitize } from '../ui/sanitize.js';
+import type { EventOf, Transcript, TranscriptEvent } from './format.js';
+import { esc, flowSvg } from './svg.js';
+
+export type ReportFormat = 'md' | 'html';
+
+const EXCERPT_LINES = 20;
+const LINE_CHARS = 300;
+
+interface Check {
+  readonly command: EventOf<'command'>;
+  result: EventOf<'result'> | null;
+}
+
+interface Model {
+  readonly title: string;
+  readonly file: string;
+  readonly t: Transcript;
+  readonly checks: readonly Check[];
+  /** Commands run to apply the fix, after the diagnosis. */
+  readonly applied: readonly Check[];
+  readonly answers: ReadonlyArray<{ q: EventOf<'question'>; a: EventOf<'answer'> | null }>;
+  readonly decisions: readonly EventOf<'decision'>[];
+  readonly outcome: EventOf<'outcome'> | null;
+}
+
+/**
+ * @example
+ * writeFileSync('report.html', renderReport(transcript, catalog.flows.get('refused'), 'html'));
+ */
+export function renderReport(t: Transcript, flow: Flow | undefined, format: ReportFormat): string {
+  const m = model(t, flow);
+  return format === 'md' ? markdown(m) : html(m, flow);
+}
+
+function model(t: Transcript, flow: Flow | undefined): Model {
+  const events: TranscriptEvent[] = t.events.map((l) => l.event);
+  const checks: Check[] = [];
+  const answers: Array<{ q: EventOf<'question'>; a: EventOf<'answer'> | null }> = [];
+  const decisions: EventOf<'decision'>[] = [];
+  let outcome: EventOf<'outcome'> | null = null;
+  const applied: Check[] = [];
+  for (const e of events) {
+    // Commands after the outcome apply the fix.
+    if (e.kind === 'command') (outcome ? applied : checks).push({ command: e, result: null });
+    else if (e.kind === 'result' && outcome) {
+      const c = applied.find((x) => x.result === null && x.command.id === e.id);
+      if (c) c.result = e;
+    } else if (e.kind === 'result') {
+      const c = checks.find((x) => x.result === null && x.command.id === e.id);
+      if (c) c.result = e;
+    } else if (e.kind === 'question') answers.push({ q: e, a: null });
+    else if (e.kind === 'answer') {
+      const x = answers.find((y) => y.a === null && y.q.id === e.id);
+      if (x) x.a = e;
+    } else if (e.kind === 'decision') decisions.push(e);
+    else if (e.kind === 'outcome') outcome = e;
+  }
+  const title = flow ? pickText(flow.doc.title, t.header.lang) : t.header.flow;
+  return { title, file: t.file, t, checks, applied, answers, decisions, outcome };
+}
+
+function excerpt(r: EventOf<'result'> | null): { lines: string[]; more: number } {
+  if (!r) return { lines: ['(no result: the session stopped while this ran)'], more: 0 };
+  if (r.transport) return { lines: [`host unreachable (${r.transport.code}): ${r.transport.message}`], more: 0 };
+  const text = [r.stdout.replace(/\n$/, ''), r.stderr.replace(/\n$/, '')].filter(Boolean).join('\n');
+  const all = text ? text.split('\n') : ['(no output)'];
+  const lines = all.slice(0, EXCERPT_LINES).map((l) => {
+    const s = sanitize(l);
+    return s.length > LINE_CHARS ? `${s.slice(0, LINE_CHARS)}…` : s;
+  });
+  return { lines, more: all.length - lines.length };
+}
+
+function status(r: EventOf<'result'> | null): string {
+  if (!r) return 'interrupted';
+  if (r.transport) return `unreachable: ${r.transport.code}`;
+  if (r.timedOut) return `timed out after ${r.durationMs} ms`;
+  return `exit ${r.exit ?? '?'} · ${r.durationMs} ms${r.truncated.stdout || r.truncated.stderr ? ' · output truncated' : ''}`;
+}
+
+function outcomeLine(o: EventOf<'outcome'> | null): string {
+  if (!o) return 'Not finished: the session was interrupted (tshoot resume FILE continues it)';
+  if (o.fix) return `Fix: ${o.fix.title} [${o.fix.id}]`;
+  if (o.end) return `Unresolved: ${o.end.title}`;
+  return `Stopped: ${o.error?.code ?? 'error'}: ${o.error?.message ?? ''}`;
+}
+
+function argvText(argv: readonly string[]): string {
+  return argv.map((a) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(a) ? a : `'${a.replaceAll("'", `'\\''`)}'`)).join(' ');
+}
+
+// ---- Markdown
+
+function markdown(m: Model): string {
+  const h = m.t.header;
+  const md: string[] = [];
+  const text = (s: string) => mdEscape(sanitize(s));
+  md.push(`# ${text(m.title)} — tshoot report`, '');
+  md.push(`**${text(outcomeLine(m.outcome))}**`, '');
+  md.push('| | |', '|---|---|');
+  md.push(`| target | ${h.target.given ? `\`${code(h.target.url)}\`` : '(none)'} |`);
+  for (const [role, dest] of Object.entries(h.roles)) md.push(`| ${text(role)} | \`${code(dest)}\` |`);
+  md.push(`| flow | \`${code(h.flow)}\` (${text(h.digest.slice(0, 19))}…) |`, `| started | ${text(h.started)} |`, `| tshoot | ${text(h.tshoot)} |`, '');
+  if (m.outcome?.fix) {
+    const f = m.outcome.fix;
+    md.push(`## Fix: ${text(f.title)} \`${code(f.id)}\``, '', `**Cause.** ${text(f.cause)}`, '');
+    if (f.evidence.length) {
+      md.push('**Evidence.**', '');
+      for (const ev of f.evidence) md.push(`${text(ev.role)} \`$ ${code(argvText(ev.argv))}\``, '', fence(ev.lines.map(sanitize).join('\n')), '');
+    }
+    md.push('**Fix.**', '', ...f.fix.map((x, i) => `${i + 1}. ${text(x)}`), '');
+    if (f.config) md.push('**Config.**', '', fence(sanitize(f.config)), '');
+    md.push('**Verify.**', '', ...f.verify.map((x) => `- ${text(x)}`), '');
+  } else if (m.outcome?.end) {
+    const e = m.outcome.end;
+    md.push(`## Unresolved: ${text(e.title)}`, '');
+    if (e.checked.length) md.push('**Checked.**', '', ...e.checked.map((x) => `- ${text(x)}`), '');
+    md.push('**Try next.**', '', ...e.nextSteps.map((x) => `- ${text(x)}`), '');
+  } else if (m.outcome?.error) {
+    md.push(`## Stopped: ${text(m.outcome.error.code)}`, '', text(m.outcome.error.message), '', `at \`${code(m.outcome.error.at)}\``, '');
+  }
+  md.push('## Checks', '');
+  m.checks.forEach((c, i) => {
+    const ex = excerpt(c.result);
+    md.push(`### ${i + 1}. ${text(c.command.title)}`, '', `${text(c.command.role)} (\`${code(c.command.dest)}\`) \`$ ${code(argvText(c.command.argv))}\` — ${text(status(c.result))}`, '');
+    md.push(fence(ex.lines.join('\n') + (ex.more > 0 ? `\n… ${ex.more} more lines` : '')), '');
+  });
+  if (m.applied.length) {
+    md.push('## Applied', '');
+    for (const c of m.applied) md.push(`- ${text(c.command.title)}: ${text(c.command.role)} \`$ ${code(argvText(c.command.argv))}\` — ${text(status(c.result))}`);
+    md.push('');
+  }
+  const asked = m.answers.filter((x) => !x.q.setup);
+  if (asked.length) {
+    md.push('## Answers', '');
+    for (const { q, a } of asked) md.push(`- ${text(q.text)} → **${a ? text(String(a.value)) : '(not answered)'}**${a ? ` (${a.source})` : ''}`);
+    md.push('');
+  }
+  md.push('## Path through the flow', '');
+  m.decisions.forEach((d, i) => md.push(`${i + 1}. \`${code(d.node)}\` → \`${code(d.goto)}\`${d.when ? ` when \`${code(d.when)}\`` : ''}`));
+  md.push('', `<sub>From ${text(m.file)}, recorded by tshoot ${text(h.tshoot)}.</sub>`, '');
+  return md.join('\n');
+}
+
+/** Markdown inline text: no HTML, no emphasis or links made by a host's output. */
+function mdEscape(s: string): string {
+  return s.replace(/[&<>]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;' })[c]!).replace(/[\\`*_[\]|#]/g, '\\$&');
+}
+
+/** Inside `…`: a backtick would close it. */
+function code(s: string): string {
+  return sanitize(s).replaceAll('`', 'ˋ');
+}
+
+/** A fence longer than any run of backticks inside (CommonMark §4.5). */
+function fence(body: string): string {
+  const longest = Math.max(2, ...[...body.matchAll(/`+/g)].map((x) => x[0].length));
+  const f = '`'.repeat(longest + 1);
+  return `${f}text\n${body}\n${f}`;
+}
+
+// ---- HTML
+
+const CSS = `
+:root{color-scheme:light}
+body{font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;background:#f8f9fa;color:#202124}
+main{max-width:1100px;margin:0 auto;padding:24px}
+h1{font-size:24px;margin:0 0 4px}h2{font-size:19px;margin:28px 0 8px;border-bottom:1px solid #dadce0;padding-bottom:4px}h3{font-size:16px;margin:18px 0 4px}
+.outcome{padding:12px 16px;border-radius:8px;font-weight:600;margin:12px 0}
+.outcome.fix{background:#d4f7d4;border:1px solid #2a7a2a}.outcome.unresolved{background:#fef3d6;border:1px solid #b26a00}.outcome.error,.outcome.none{background:#fce8e6;border:1px solid #c5221f}
+table.meta{border-collapse:collapse}table.meta td{padding:2px 12px 2px 0;vertical-align:top}table.meta td:first-child{color:#5f6368}
+code,pre{font:13px/1.45 ui-monospace,Menlo,Consolas,monospace}
+pre{background:#fff;border:1px solid #dadce0;border-radius:6px;padding:8px 10px;overflow-x:auto;white-space:pre-wrap;word-break:break-all}
+.check{background:#fff;border:1px solid #dadce0;border-radius:8px;padding:8px 14px;margin:10px 0}
+.check .cmd{color:#3c4043}.check .st{color:#5f6368;font-size:13px}.check.bad{border-left:4px solid #c5221f}.check.ok{border-left:4px solid #188038}
+.card{background:#fff;border:2px solid #2a7a2a;border-radius:10px;padding:4px 18px 12px}.card.unresolved{border-color:#b26a00}
+ol.path li code{background:#eef}
+.graph{overflow-x:auto;background:#fff;border:1px solid #dadce0;border-radius:8px;padding:8px}
+footer{color:#5f6368;font-size:12px;margin-top:32px}
+`;
+
+function html(m: Model, flow: Flow | undefined): string {
+  const h = m.t.header;
+  const e = (s: string) => esc(sanitize(s));
+  const o = m.outcome;
+  const b: string[] = [];
+  b.push(`<h1>${e(m.title)}</h1>`);
+  b.push(`<div class="outcome ${o ? o.outcome : 'none'}" id="outcome">${e(outcomeLine(o))}</div>`);
+  b.push('<table class="meta">');
+  b.push(`<tr><td>target</td><td><code>${h.target.given ? e(h.target.url) : '(none)'}</code></td></tr>`);
+  for (const [role, dest] of Object.entries(h.roles)) b.push(`<tr><td>${e(role)}</td><td><code>${e(dest)}</code></td></tr>`);
+  b.push(`<tr><td>flow</td><td><code>${e(h.flow)}</code> <small>${e(h.digest.slice(0, 19))}…</small></td></tr>`);
+  b.push(`<tr><td>started</td><td>${e(h.started)}</td></tr><tr><td>tshoot</td><td>${e(h.tshoot)}</td></tr></table>`);
+
+  if (o?.fix) {
+    const f = o.fix;
+    b.push(`<h2>Fix</h2><section class="card fix" id="fix-${e(f.id)}"><h3>${e(f.title)} <code>[${e(f.id)}]</code></h3>`);
+    b.push(`<p><b>Cause.</b> ${e(f.cause)}</p>`);
+    if (f.evidence.length) {
+      b.push('<p><b>Evidence.</b></p>');
+      for (const ev of f.evidence) b.push(`<div class="cmd"><code>${e(ev.role)} $ ${e(argvText(ev.argv))}</code></div><pre>${e(ev.lines.join('\n'))}</pre>`);
+    }
+    b.push(`<p><b>Fix.</b></p><ol>${f.fix.map((x) => `<li>${e(x)}</li>`).join('')}</ol>`);
+    if (f.config) b.push(`<p><b>Config.</b></p><pre>${e(f.config)}</pre>`);
+    b.push(`<p><b>Verify.</b></p><ul>${f.verify.map((x) => `<li>${e(x)}</li>`).join('')}</ul></section>`);
+  } else if (o?.end) {
+    b.push(`<h2>Unresolved</h2><section class="card unresolved"><h3>${e(o.end.title)}</h3>`);
+    if (o.end.checked.length) b.push(`<p><b>Checked.</b></p><ul>${o.end.checked.map((x) => `<li>${e(x)}</li>`).join('')}</ul>`);
+    b.push(`<p><b>Try next.</b></p><ul>${o.end.nextSteps.map((x) => `<li>${e(x)}</li>`).join('')}</ul></section>`);
+  } else if (o?.error) {
+    b.push(`<h2>Stopped</h2><p><b>${e(o.error.code)}</b>: ${e(o.error.message)} <code>${e(o.error.at)}</code></p>`);
+  }
+
+  if (flow) {
+    const edges = new Set(m.decisions.filter((d) => d.flow === flow.id).map((d) => `${d.node}\0${d.goto}`));
+    const nodes = new Set<string>([flow.doc.start]);
+    for (const d of m.decisions) if (d.flow === flow.id) (nodes.add(d.node), nodes.add(d.goto));
+    for (const c of m.checks) if (c.command.flow === flow.id) nodes.add(c.command.node);
+    b.push(`<h2>Path through the flow</h2><div class="graph">${flowSvg(flow, { edges, nodes, last: o && o.flow === flow.id ? o.node : null }, h.lang)}</div>`);
+  } else b.push('<h2>Path through the flow</h2>');
+  b.push(`<ol class="path">${m.decisions.map((d) => `<li><code>${e(d.node)}</code> → <code>${e(d.goto)}</code>${d.when ? ` <small>when <code>${e(d.when)}</code></small>` : ''}</li>`).join('')}</ol>`);
+
+  b.push('<h2>Checks</h2>');
+  m.checks.forEach((c, i) => {
+    const ex = excerpt(c.result);
+    const ok = c.result && c.result.exit === 0 && !c.result.transport;
+    b.push(
+      `<section class="check ${ok ? 'ok' : 'bad'}"><h3>${i + 1}. ${e(c.command.title)}</h3>` +
+        `<div class="cmd"><code>${e(c.command.role)} (${e(c.command.dest)}) $ ${e(argvText(c.command.argv))}</code></div>` +
+        `<div class="st">${e(status(c.result))}</div><pre>${e(ex.lines.join('\n'))}${ex.more > 0 ? `\n… ${ex.more} more lines` : ''}</pre></section>`,
+    );
+  });
+  if (m.applied.length) {
+    b.push(`<h2>Applied</h2><ul>${m.applied.map((c) => `<li>${e(c.command.title)}: <code>${e(c.command.role)} $ ${e(argvText(c.command.argv))}</code> — ${e(status(c.result))}</li>`).join('')}</ul>`);
+  }
+  const asked = m.answers.filter((x) => !x.q.setup);
+  if (asked.length) {
+    b.push(`<h2>Answers</h2><ul>${asked.map(({ q, a }) => `<li>${e(q.text)} → <b>${a ? e(String(a.value)) : '(not answered)'}</b></li>`).join('')}</ul>`);
+  }
+  b.push(`<footer>From ${e(m.file)}, recorded by tshoot ${e(h.tshoot)}. This page is self-contained: no scripts, nothing loaded from the network.</footer>`);
+  return (
+    `<!doctype html>\n<html lang="${h.lang}"><head><meta charset="utf-8">` +
+    `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">` +
+    `<meta name="viewport" content="width=device-width,initial-scale=1"><title>${e(`${m.title} — tshoot report`)}</title>` +
+    `<style>${CSS}</style></head><body><main>\n${b.join('\n')}\n</main></body></html>\n`
+  );
+}

@@ -1,0 +1,41 @@
+/**
+ * `npm run bench`: builds nothing itself (the script does), brings the lab up, measures every
+ * target of issue 8 against its baseline, prints the table and writes BENCHMARKS.md.
+ *
+ *   node dist/bench.js [--reps N] [--no-lab] [--out FILE]
+ *   node dist/bench.js ssh-probe CONFIG N REPS     (inside the client's namespace)
+ *   node dist/bench.js diag CONFIG REPS TRANSCRIPT (inside the client's namespace)
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { diagnosis, FULL, ROOT, runBench, sshProbe } from './bench.js';
+
+const [cmd, ...rest] = process.argv.slice(2);
+
+if (cmd === 'ssh-probe') {
+  process.stdout.write(JSON.stringify(await sshProbe(rest[0]!, Number(rest[1]), Number(rest[2]))) + '\n');
+} else if (cmd === 'diag') {
+  process.stdout.write(JSON.stringify(await diagnosis(rest[0]!, Number(rest[1]), rest[2]!)) + '\n');
+} else {
+  const args = process.argv.slice(2);
+  const opt = (name: string) => {
+    const i = args.indexOf(name);
+    return i >= 0 ? args[i + 1] : undefined;
+  };
+  const isRoot = process.getuid?.() === 0;
+  const lab = !args.includes('--no-lab') && (isRoot || Boolean(process.env.CI));
+  const out = opt('--out') ?? join(ROOT, 'BENCHMARKS.md');
+  const r = await runBench({ ...FULL, reps: Number(opt('--reps') ?? FULL.reps), lab, log: (l) => process.stderr.write(`bench: ${l}\n`) });
+  const doc = [
+    '# Benchmarks',
+    '',
+    'Issue 8\'s targets, measured by `npm run bench` (test/bench/): each against its baseline in one',
+    'run on one machine. Regenerate with `npm run bench`; the numbers below are from the run named',
+    'in the first line.',
+    '',
+    r.markdown,
+  ].join('\n');
+  writeFileSync(out, doc);
+  process.stdout.write(r.markdown);
+  process.stderr.write(`bench: written to ${out}\n`);
+}
