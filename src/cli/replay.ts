@@ -28,15 +28,20 @@ export interface ReplayOptions {
   readonly quiet?: boolean;
 }
 
-/** Reads and checks a transcript; a bad one is `FILE:LINE: message` on stderr and exit 2. */
+/** Reads and checks a transcript; a bad one is a usage error `FILE:LINE: message` (exit 2). */
 export function readTranscript(io: CliIO, file: string): Transcript {
   let text: string;
   try {
     text = readFileSync(resolve(io.cwd, file), 'utf8');
   } catch (e) {
-    throw new TranscriptError(file, 1, `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new UsageError(`${file}:1: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
-  return parseTranscript(file, text);
+  try {
+    return parseTranscript(file, text);
+  } catch (e) {
+    if (e instanceof TranscriptError) throw new UsageError(e.message);
+    throw e;
+  }
 }
 
 /** The flow a transcript names, refused with its location if today's copy has errors. */
@@ -50,14 +55,7 @@ export function transcriptFlow(cat: Catalog, t: Transcript): Flow {
 
 export async function replayCommand(io: CliIO, file: string, opts: ReplayOptions): Promise<number> {
   if (opts.check && opts.update) throw new UsageError('--check and --update: choose one');
-  let t: Transcript;
-  try {
-    t = readTranscript(io, file);
-  } catch (e) {
-    if (!(e instanceof TranscriptError)) throw e;
-    io.stderr.write(`${e.message}\n`);
-    return EXIT.usage;
-  }
+  const t = readTranscript(io, file);
   const cat = openCatalog(io, opts.flows);
   transcriptFlow(cat, t);
   // --check and --update print the verdict only; -v shows the session too.

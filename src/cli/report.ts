@@ -4,24 +4,16 @@
  */
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { TranscriptError } from '../transcript/format.js';
 import { renderReport, type ReportFormat } from '../transcript/report.js';
 import { openCatalog } from './flows.js';
-import { EXIT, type CliIO } from './io.js';
+import type { CliIO } from './io.js';
 import { readTranscript } from './replay.js';
 import { UsageError } from './target.js';
 
 export function reportCommand(io: CliIO, file: string, opts: { format?: string; output?: string; flows?: string[] }): number {
   const format = (opts.format ?? (opts.output?.endsWith('.md') ? 'md' : 'html')) as ReportFormat;
   if (format !== 'md' && format !== 'html') throw new UsageError(`--format ${JSON.stringify(opts.format)}: use md or html`);
-  let t;
-  try {
-    t = readTranscript(io, file);
-  } catch (e) {
-    if (!(e instanceof TranscriptError)) throw e;
-    io.stderr.write(`${e.message}\n`);
-    return EXIT.usage;
-  }
+  const t = readTranscript(io, file);
   const cat = openCatalog(io, opts.flows);
   const text = renderReport(t, cat.flows.get(t.header.flow), format);
   if (opts.output && opts.output !== '-') {

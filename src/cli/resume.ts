@@ -4,7 +4,6 @@
  * `run` take over; the new steps are appended to the same transcript.
  */
 import { resolve } from 'node:path';
-import { TranscriptError } from '../transcript/format.js';
 import { openRecorder } from '../transcript/recorder.js';
 import { ResumeError, resumePorts } from '../transcript/resume.js';
 import { openCatalog } from './flows.js';
@@ -16,14 +15,7 @@ import { UsageError } from './target.js';
 export type ResumeOptions = Omit<RunOptions, 'transcript' | 'redactHosts' | 'lang'>;
 
 export async function resumeCommand(io: CliIO, file: string, opts: ResumeOptions): Promise<number> {
-  let t;
-  try {
-    t = readTranscript(io, file);
-  } catch (e) {
-    if (!(e instanceof TranscriptError)) throw e;
-    io.stderr.write(`${e.message}\n`);
-    return EXIT.usage;
-  }
+  const t = readTranscript(io, file);
   const h = t.header;
   const end = t.events.find((l) => l.event.kind === 'outcome');
   if (end) {

@@ -54,7 +54,7 @@ describe('what counts as changing a host', () => {
 });
 
 /** A flow whose fix edits a file; its check passes only when `good` exists. */
-function fileFlow(dir: string, target: string, good: string): string {
+function fileFlow(target: string, good: string): string {
   return `${MODELINE}
 id: edit-demo
 title: { en: Edit demo, ja: 編集デモ }
@@ -97,7 +97,7 @@ describe('apply on this machine', () => {
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'tshoot-apply-'));
     target = join(dir, 'app.conf');
-    writeFileSync(join(dir, 'edit-demo.yaml'), fileFlow(dir, target, join(dir, 'never-there')));
+    writeFileSync(join(dir, 'edit-demo.yaml'), fileFlow(target, join(dir, 'never-there')));
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const run = (...extra: string[]) => runCli(['run', 'edit-demo', '--flows', dir, '--non-interactive', '--json', ...extra]);
@@ -132,7 +132,7 @@ describe('apply on this machine', () => {
 
   it('--apply whose check passes: the edit stays, exit 0', async () => {
     const good = join(dir, 'app.conf');
-    writeFileSync(join(dir, 'edit-demo.yaml'), fileFlow(dir, target, good).replace(`argv: [test, -e, "${good}"]`, `argv: [grep, -q, new, "${good}"]`));
+    writeFileSync(join(dir, 'edit-demo.yaml'), fileFlow(target, good).replace(`argv: [test, -e, "${good}"]`, `argv: [grep, -q, new, "${good}"]`));
     writeFileSync(target, 'listen old;\n');
     const r = await run('--apply');
     expect(r.code, r.stderr).toBe(0);
@@ -143,7 +143,7 @@ describe('apply on this machine', () => {
   });
 
   it('lint refuses a changing command in a run node', async () => {
-    writeFileSync(join(dir, 'bad.yaml'), fileFlow(dir, target, 'x').replace('id: edit-demo', 'id: bad').replace('id: edit-the-file', 'id: bad-fix').replace('argv: [test, -e, "x"]', 'argv: [systemctl, restart, nginx]'));
+    writeFileSync(join(dir, 'bad.yaml'), fileFlow(target, 'x').replace('id: edit-demo', 'id: bad').replace('id: edit-the-file', 'id: bad-fix').replace('argv: [test, -e, "x"]', 'argv: [systemctl, restart, nginx]'));
     const r = await runCli(['flows', 'lint', join(dir, 'bad.yaml')]);
     rmSync(join(dir, 'bad.yaml'));
     expect(r.code).toBe(2);
