@@ -3,6 +3,7 @@
  * answers and results are replayed (no command runs twice), then the same live ports as
  * `run` take over; the new steps are appended to the same transcript.
  */
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { openRecorder } from '../transcript/recorder.js';
 import { ResumeError, resumePorts } from '../transcript/resume.js';
@@ -11,15 +12,20 @@ import { EXIT, type CliIO } from './io.js';
 import { readTranscript, transcriptFlow } from './replay.js';
 import { runCommand, type RunOptions } from './run.js';
 import { UsageError } from './target.js';
+import type { Transcript } from '../transcript/format.js';
 
 export type ResumeOptions = Omit<RunOptions, 'transcript' | 'redactHosts' | 'lang'>;
 
 export async function resumeCommand(io: CliIO, file: string, opts: ResumeOptions): Promise<number> {
-  const t = readTranscript(io, file);
+  let t = readTranscript(io, file);
   const h = t.header;
   const end = t.events.find((l) => l.event.kind === 'outcome');
-  if (end) {
-    const o = end.event.kind === 'outcome' ? end.event : null;
+  const o = end?.event.kind === 'outcome' ? end.event : null;
+  // A session that ended because a host could not be reached goes on once it can be: the
+  // failed command runs again, the steps before it are replayed.
+  const cut = o?.outcome === 'error' && o.error?.transport ? beforeUnreachable(io, file, t) : null;
+  if (cut) t = cut;
+  else if (end) {
     throw new UsageError(`${file}:${end.line}: the session already ended (${o?.fix ? `fix ${o.fix.id}` : o?.outcome}); nothing to resume (show it: tshoot replay ${file})`);
   }
   if (h.redacted.hosts && !(opts.host?.length && opts.target)) {
@@ -50,4 +56,17 @@ export async function resumeCommand(io: CliIO, file: string, opts: ResumeOptions
     }
     throw e;
   }
+}
+
+/**
+ * The transcript up to the result that said the host could not be reached: that result, the
+ * decisions after it and the outcome are dropped (the file is cut there when the recorder
+ * opens it), so the command is a started one without a result, which resume runs.
+ */
+function beforeUnreachable(io: CliIO, file: string, t: Transcript): Transcript | null {
+  const failed = t.events.findLast((l) => l.event.kind === 'result' && l.event.transport !== null);
+  if (!failed) return null;
+  const lines = readFileSync(resolve(io.cwd, file), 'utf8').split('\n');
+  const completeBytes = lines.slice(0, failed.line - 1).reduce((n, l) => n + Buffer.byteLength(l) + 1, 0);
+  return { ...t, events: t.events.filter((l) => l.line < failed.line), completeBytes, torn: false };
 }

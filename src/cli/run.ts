@@ -156,6 +156,9 @@ export async function runCommand(io: CliIO, flowId: string | null, opts: RunOpti
       roles[role] = String(a);
     }
     const hosts: HostsInfo = { client: roles.client ?? 'local', server: roles.server ?? '', bastion: roles.bastion ?? '' };
+    // The SSH code loads and `ssh -G` runs while the first steps do; no host is contacted
+    // before a command needs it (a flow may end without it).
+    for (const role of flowRoles(cat, flow)) executors.prepare(role);
     recorder?.begin({ flow: flow.id, digest: cat.digest, target, hosts, lang });
     const end = await runSession(cat, { kind: 'start', flow: flow.id, target, hosts, lang }, {
       prompter: hooks.prompter?.(counted) ?? counted,

@@ -323,12 +323,40 @@ function runValue(flow: Flow, id: string, node: RunNodeT, r: CommandResult): unk
       if ('parser' in ex) {
         base[name] = PARSERS.get(ex.parser)?.parse(text);
       } else {
-        const m = new RegExp(ex.regex, 'm').exec(text);
+        const m = new RegExp(ex.regex, 'm').exec(regexText(text));
         base[name] = { matched: m !== null, ...(m?.groups ?? {}) };
       }
     }
   }
   return toCel(base, t);
+}
+
+/**
+ * What a flow's `extract` regex sees of a command's output: the first 1 MB, each line cut at
+ * 4096 characters. Lint refuses the exponential shapes (flow/regex-safety.ts), but a plain
+ * `.*x` is still quadratic in a line's length: on a 10 MB line with no `x` it would take
+ * minutes; on lines of at most 4096 characters it is linear in the text, with a bounded factor.
+ */
+export const REGEX_TEXT_MAX = 1024 * 1024;
+export const REGEX_LINE_MAX = 4096;
+
+export function regexText(text: string): string {
+  const head = text.length > REGEX_TEXT_MAX ? text.slice(0, REGEX_TEXT_MAX) : text;
+  if (head.length <= REGEX_LINE_MAX) return head;
+  let out = '';
+  let from = 0;
+  let changed = false;
+  while (from <= head.length) {
+    let nl = head.indexOf('\n', from);
+    if (nl < 0) nl = head.length;
+    if (nl - from > REGEX_LINE_MAX) {
+      out += head.slice(from, from + REGEX_LINE_MAX);
+      changed = true;
+    } else out += head.slice(from, nl);
+    if (nl < head.length) out += '\n';
+    from = nl + 1;
+  }
+  return changed ? out : head;
 }
 
 type Rendered = { ok: true; argv: string[] } | { ok: false; message: string };

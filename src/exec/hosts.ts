@@ -13,7 +13,10 @@ export type RoleMap = Partial<Record<Exclude<Role, 'local'>, string>>;
 /** Opens an SSH executor for `dest`; `jump` is the bastion's destination when there is one. */
 export type RemoteFactory = (dest: string, opts: { jump?: string }) => Promise<Executor>;
 
-export function createExecutors(roles: RoleMap, remote: RemoteFactory): Executors & { readonly opened: ReadonlyMap<string, Executor> } {
+export function createExecutors(
+  roles: RoleMap,
+  remote: RemoteFactory,
+): Executors & { readonly opened: ReadonlyMap<string, Executor>; prepare(role: Role): void } {
   const opened = new Map<string, Promise<Executor>>();
   const ready = new Map<string, Executor>();
   const destOf = (role: Role): string | undefined => (role === 'local' ? 'local' : roles[role]);
@@ -32,6 +35,11 @@ export function createExecutors(roles: RoleMap, remote: RemoteFactory): Executor
   return {
     opened: ready,
     dest: (role) => destOf(role) ?? '(none)',
+    /** Open the role's executor and get it ready (SSH code loaded, destination resolved), connecting nothing. */
+    prepare(role: Role): void {
+      const dest = destOf(role);
+      if (dest) get(dest).then((ex) => ex.prepare?.(), () => {});
+    },
     async run(role: Role, cmd: Command, signal?: AbortSignal): Promise<CommandResult> {
       const dest = destOf(role);
       if (!dest) {

@@ -94,14 +94,18 @@ export function createSshExecutor(dest: string, opts: SshOptions = {}): Executor
   const ownPool = opts.pool === undefined;
   const pool = opts.pool ?? new SshPool();
   let resolved: Promise<ResolvedDest | TransportError> | null = null;
+  const resolve = () =>
+    (resolved ??= resolveSshDest(dest, opts.configFile === undefined ? {} : { configFile: opts.configFile }).catch(
+      (err: unknown): TransportError => ({ code: 'unconfigured', message: `ssh ${dest}: ${(err as Error).message}` }),
+    ));
   return {
     dest,
+    prepare(): void {
+      void resolve();
+    },
     async run(cmd: CommandSpec, signal?: AbortSignal): Promise<CommandResult> {
       const t0 = performance.now();
-      resolved ??= resolveSshDest(dest, opts.configFile === undefined ? {} : { configFile: opts.configFile }).catch(
-        (err: unknown): TransportError => ({ code: 'unconfigured', message: `ssh ${dest}: ${(err as Error).message}` }),
-      );
-      const r = await resolved;
+      const r = await resolve();
       if ('code' in r) {
         resolved = null; // the config may be fixed and the run retried
         return transportFailure(r.code, r.message, performance.now() - t0);
@@ -310,6 +314,20 @@ export class SshConnection {
   }
 
   private toResult(shell: RemoteShell, o: ExecOutcome, cmd: CommandSpec, ranMs: number, durationMs: number): CommandResult {
+    // The host's own `timeout` ends the command before our deadline and then answers, so
+    // silence past it means the connection is gone (a cut network): killing the command
+    // through it, or the next command, would wait for TCP keepalive. Drop it instead;
+    // the host's `timeout` ends the command there.
+    if (o.kind === 'deadline' && shell.info.hasTimeout && this.client !== null) {
+      const client = this.client;
+      this.onLost(client);
+      client.destroy();
+      return transportFailure(
+        'timeout',
+        `${this.label}: no answer within ${Math.round(ranMs / 100) / 10} s, although the host ends ${cmd.argv[0] ?? 'the command'} at ${Math.round(cmd.timeoutMs / 100) / 10} s: the connection seems lost`,
+        durationMs,
+      );
+    }
     const base = { durationMs: Math.round(durationMs), truncated: { stdout: false, stderr: false }, transport: null };
     switch (o.kind) {
       case 'frame': {

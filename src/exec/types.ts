@@ -50,6 +50,11 @@ export interface Executor {
   /** What the user named: `local`, `user@host:22`, an ssh alias. */
   readonly dest: string;
   run(cmd: CommandSpec, signal?: AbortSignal): Promise<CommandResult>;
+  /**
+   * Get ready without touching the host (SSH: resolve the destination with `ssh -G`), so the
+   * first command does not wait for it; what it finds is what that command gets.
+   */
+  prepare?(): void;
   close(): Promise<void>;
 }
 

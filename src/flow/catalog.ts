@@ -2,6 +2,10 @@
  * Where flows come from: the ones shipped in the package's `flows/`, plus the user's
  * (`--flows DIR` or a file given by path). Reads, loads and compiles them in one go and
  * hands back every problem found.
+ *
+ * A shipped file whose text still has the sha256 the build recorded (shipped.ts) is not
+ * parsed, validated nor type-checked again: its data and its own problems come from the
+ * build, and it is compiled when first used. Every other file is checked in full.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';

@@ -12,6 +12,7 @@ import type { FlowDocT, FlowNodeT, NextT, RunNodeT, TextT } from './schema.js';
 import { LANGS, parseTemplate, TemplateError, textVariants } from './template.js';
 import { PARSERS } from '../parsers/index.js';
 import { changesHost } from './changes.js';
+import { unsafeRegex } from './regex-safety.js';
 
 export interface Edge {
   readonly from: string;
@@ -150,12 +151,17 @@ export function compileOne(src: FlowSource, problems: Problem[]): Flow {
   }
 
   const at = (id: string, ...rest: Array<string | number>) => src.loc(id ? ['nodes', id, ...rest] : rest);
+  // A flow the build checked (src.checked) has no problems left to find: its conditions, texts
+  // and evidence are type-checked by cel-js on first evaluation instead of all of them here.
+  const verify = src.checked !== true;
   const checkBool = (id: string, path: Array<string | number>, expr: string) => {
+    if (!verify) return;
     const r = checkExpression(env, expr);
     if (!r.ok) problems.push({ code: 'bad-expression', ...at(id, ...path), node: id, message: r.message, hint: 'see `tshoot flows vars FLOW` for the names and types in scope' });
     else if (r.type !== 'bool') problems.push({ code: 'not-boolean', ...at(id, ...path), node: id, message: `condition is ${r.type}, not bool`, hint: `compare it, e.g. \`${expr} == …\`` });
   };
   const checkTemplate = (id: string, path: Array<string | number>, s: string) => {
+    if (!verify) return;
     try {
       for (const part of parseTemplate(s).parts) {
         if (!('expr' in part)) continue;
@@ -168,7 +174,7 @@ export function compileOne(src: FlowSource, problems: Problem[]): Flow {
     }
   };
   const checkText = (id: string, path: Array<string | number>, t: TextT | undefined) => {
-    if (t === undefined) return;
+    if (t === undefined || !verify) return;
     const variants = textVariants(t);
     for (const [lang, s] of variants) checkTemplate(id, typeof t === 'string' ? path : [...path, lang], s);
     const missing = LANGS.filter((l) => !variants.some(([v]) => v === l));
@@ -221,7 +227,14 @@ export function compileOne(src: FlowSource, problems: Problem[]): Flow {
         checkText(id, ['help'], node.help);
         node.choices?.forEach((c, i) => checkText(id, ['choices', i, 'label'], c.label));
         if (node.input === 'select' && !node.choices) problems.push({ code: 'schema', ...at(id), node: id, message: 'a select question needs `choices`' });
-        if (node.pattern !== undefined) compileRegex(node.pattern, () => at(id, 'pattern'), id, problems);
+        if (node.pattern !== undefined && compileRegex(node.pattern, () => at(id, 'pattern'), id, problems)) {
+          // Answers are checked with the `u` flag (engine/answer.ts), which is stricter: `[\w-.]`.
+          try {
+            new RegExp(`^(?:${node.pattern})$`, 'u');
+          } catch (e) {
+            problems.push({ code: 'bad-regex', ...at(id, 'pattern'), node: id, message: `pattern does not compile as a Unicode regex: ${(e as Error).message}`, hint: 'answers are checked in Unicode mode, which refuses loose escapes, lone braces and ranges like [\\w-.] (write [\\w.-])' });
+          }
+        }
         checkNext(id, node.next);
         break;
       case 'run': {
@@ -271,7 +284,7 @@ export function compileOne(src: FlowSource, problems: Problem[]): Flow {
             problems.push({ code: 'bad-evidence', ...at(id, 'evidence', i, 'from'), node: id, message: `evidence comes from run nodes; "${ev.from}" is a ${from?.kind} node` });
           }
           if (ev.lines !== undefined) {
-            const r = checkExpression(env, ev.lines);
+            const r = verify ? checkExpression(env, ev.lines) : ({ ok: true, type: 'list<string>' } as const);
             if (!r.ok) problems.push({ code: 'bad-expression', ...at(id, 'evidence', i, 'lines'), node: id, message: r.message });
             else if (r.type !== 'list<string>') problems.push({ code: 'bad-evidence', ...at(id, 'evidence', i, 'lines'), node: id, message: `evidence lines are ${r.type}, not list<string>`, hint: 'e.g. `x.sockets.map(s, s.line)`' });
           }
@@ -411,12 +424,20 @@ function shared(shapes: Map<string, StructType>, name: string, fields: Record<st
 }
 
 export function compileRegex(source: string, where: () => Loc, node: string, problems: Problem[]): RegExp | null {
+  let re: RegExp;
   try {
-    return new RegExp(source, 'm');
+    re = new RegExp(source, 'm');
   } catch (e) {
     problems.push({ code: 'bad-regex', ...where(), node, message: `regex does not compile: ${(e as Error).message}` });
     return null;
   }
+  // It runs on whatever a host prints (or a user types): refuse shapes that backtrack for ever.
+  const why = unsafeRegex(source);
+  if (why) {
+    problems.push({ code: 'unsafe-regex', ...where(), node, message: `regex /${source}/ is unsafe: ${why}` });
+    return null;
+  }
+  return re;
 }
 
 export { typeName };

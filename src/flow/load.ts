@@ -3,7 +3,7 @@
  * each problem points at the line and column it comes from.
  */
 import type { ErrorObject } from 'ajv';
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
 import type { FlowDocT, NodeKind } from './schema.js';
 import { flowValidators } from './validators.js';
 import type { Loc, Problem } from './problem.js';
@@ -53,7 +53,14 @@ export function loadFlowSource(file: string, text: string): LoadResult {
       hint: `make the first line "${MODELINE}"`,
     });
   }
-  const data: unknown = ydoc.toJS({ maxAliasCount: 100 });
+  let data: unknown;
+  try {
+    data = ydoc.toJS({ maxAliasCount: 100 });
+  } catch (e) {
+    // An alias before its anchor, or too many aliases (a billion laughs): thrown, not collected.
+    problems.push({ code: 'yaml-syntax', ...at(firstAlias(ydoc)), message: (e as Error).message.split('\n')[0] ?? String(e) });
+    return { flow: null, problems };
+  }
   const loc = (path: Path): Loc => at(rangeOf(ydoc, path, false));
   const keyLoc = (path: Path): Loc => at(rangeOf(ydoc, path, true));
 
@@ -231,5 +238,18 @@ function rangeOf(doc: Document, path: Path, key: boolean): number {
       node = item;
     } else break;
   }
+  return offset;
+}
+
+/** Where the first alias is (what `toJS` refuses has no position of its own). */
+function firstAlias(doc: Document): number {
+  let offset = 0;
+  visit(doc, (_key, node) => {
+    if (isAlias(node) && node.range) {
+      offset = node.range[0];
+      return visit.BREAK;
+    }
+    return undefined;
+  });
   return offset;
 }

@@ -2,7 +2,7 @@
  * What the build computes once so that the CLI does not at every start (issue 8):
  * - the flow validators as Ajv standalone code (replaces validators.ts in the bundle);
  * - the shipped flows loaded and checked, by sha256 (fills in shipped.ts).
- * Run by scripts/build.mjs from a throwaway bundle of this module; not part of the CLI.
+ * Run by esbuild.config.mjs from a throwaway bundle of this module; not part of the CLI.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';

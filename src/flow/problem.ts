@@ -20,6 +20,7 @@ export type ProblemCode =
   | 'bad-expression'
   | 'bad-template'
   | 'bad-regex'
+  | 'unsafe-regex'
   | 'unknown-parser'
   | 'unknown-role'
   | 'unknown-kind'

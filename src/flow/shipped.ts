@@ -1,5 +1,5 @@
 /**
- * The shipped flows as the build loaded and checked them (scripts/build.mjs fills this in;
+ * The shipped flows as the build loaded and checked them (esbuild.config.mjs fills this in;
  * from source it is null and every flow is checked at load). A shipped file whose sha256
  * still matches is not parsed, validated nor type-checked again at start: its data and its
  * problems come from here, its positions from a lazy parse (load.ts `checkedFlowSource`),

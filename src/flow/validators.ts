@@ -3,7 +3,7 @@
  * `kind`) and one per node kind, so that each node gets one precise error instead of one per
  * member of the union.
  *
- * From source (tests) they are compiled by Ajv on first use. The build (scripts/build.mjs)
+ * From source (tests) they are compiled by Ajv on first use. The build (esbuild.config.mjs)
  * replaces this module with the same validators precompiled by Ajv's standalone code, so the
  * CLI neither loads Ajv nor compiles a schema when it starts.
  */

@@ -199,7 +199,7 @@ export function parseTranscript(file: string, text: string): Transcript {
     throw new TranscriptError(file, 1, `not a tshoot transcript: the first line must be {"format":"${FORMAT}",…}`);
   }
   if ((head as { version?: unknown }).version !== FORMAT_VERSION) {
-    throw new TranscriptError(file, 1, `transcript format version ${JSON.stringify((head as { version?: unknown }).version)} is not supported (this tshoot reads version ${FORMAT_VERSION})`);
+    throw new TranscriptError(file, 1, `transcript format version ${brief((head as { version?: unknown }).version)} is not supported (this tshoot reads version ${FORMAT_VERSION})`);
   }
   check(file, 1, 'header', Header, head);
   const events: Located[] = [];
@@ -210,7 +210,7 @@ export function parseTranscript(file: string, text: string): Transcript {
     const v = json(file, n, raw);
     const kind = typeof v === 'object' && v !== null ? (v as { kind?: unknown }).kind : undefined;
     if (typeof kind !== 'string' || !(kind in EVENTS)) {
-      throw new TranscriptError(file, n, `unknown event kind ${JSON.stringify(kind)}; expected one of ${Object.keys(EVENTS).join(', ')}`);
+      throw new TranscriptError(file, n, `unknown event kind ${brief(kind)}; expected one of ${Object.keys(EVENTS).join(', ')}`);
     }
     check(file, n, `"${kind}" event`, EVENTS[kind as EventKind], v);
     events.push({ line: n, event: v as TranscriptEvent });
@@ -233,6 +233,13 @@ function pairUp(file: string, events: readonly Located[]): void {
       if (!running.delete(e.id)) throw new TranscriptError(file, line, `result of "${e.id}" without its command before it`);
     }
   }
+}
+
+/** A value for a message: short, and never a throw (a 5,000-deep array overflows JSON.stringify). */
+function brief(v: unknown): string {
+  if (typeof v === 'object' && v !== null) return Array.isArray(v) ? 'an array' : 'an object';
+  const s = JSON.stringify(v) ?? String(v);
+  return s.length > 60 ? `${s.slice(0, 57)}…` : s;
 }
 
 function json(file: string, line: number, raw: string): unknown {
