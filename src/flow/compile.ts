@@ -154,8 +154,18 @@ export function compileOne(src: FlowSource, problems: Problem[]): Flow {
   // A flow the build checked (src.checked) has no problems left to find: its conditions, texts
   // and evidence are type-checked by cel-js on first evaluation instead of all of them here.
   const verify = src.checked !== true;
+  // CEL's `matches()` runs a regex on host output too: hold its pattern to the same rule as
+  // `extract` regexes. Only a literal can be checked, so only a literal is allowed.
+  const checkMatches = (id: string, path: Array<string | number>, expr: string) => {
+    for (const m of expr.matchAll(MATCHES_CALL)) {
+      const lit = celStringLiteral(m[1] ?? '');
+      const why = lit === null ? 'its pattern must be a string literal, so that lint can check it' : unsafeRegex(lit);
+      if (why) problems.push({ code: 'unsafe-regex', ...at(id, ...path), node: id, message: `matches(): ${why}`, hint: 'use a pattern without nested or overlapping repetition' });
+    }
+  };
   const checkBool = (id: string, path: Array<string | number>, expr: string) => {
     if (!verify) return;
+    checkMatches(id, path, expr);
     const r = checkExpression(env, expr);
     if (!r.ok) problems.push({ code: 'bad-expression', ...at(id, ...path), node: id, message: r.message, hint: 'see `tshoot flows vars FLOW` for the names and types in scope' });
     else if (r.type !== 'bool') problems.push({ code: 'not-boolean', ...at(id, ...path), node: id, message: `condition is ${r.type}, not bool`, hint: `compare it, e.g. \`${expr} == …\`` });
@@ -165,6 +175,7 @@ export function compileOne(src: FlowSource, problems: Problem[]): Flow {
     try {
       for (const part of parseTemplate(s).parts) {
         if (!('expr' in part)) continue;
+        checkMatches(id, path, part.expr);
         const r = checkExpression(env, part.expr);
         if (!r.ok) problems.push({ code: 'bad-expression', ...at(id, ...path), node: id, message: `in {{ ${part.expr} }}: ${r.message}` });
       }
@@ -421,6 +432,16 @@ function shared(shapes: Map<string, StructType>, name: string, fields: Record<st
   let t = shapes.get(key);
   if (!t) shapes.set(key, (t = { struct: name, fields }));
   return t;
+}
+
+/** `x.matches(ARG)` / `matches(x, ARG)`: ARG up to the closing parenthesis. */
+const MATCHES_CALL = /\bmatches\(\s*(?:[^,()]*,\s*)?(r?"(?:[^"\\]|\\.)*"|r?'(?:[^'\\]|\\.)*'|[^)]*)\s*\)/g;
+
+/** The value of a CEL string literal (`"a\\.b"`, `r"a\.b"`), or null when ARG is not one. */
+function celStringLiteral(arg: string): string | null {
+  const m = /^(r?)(["'])([\s\S]*)\2$/.exec(arg.trim());
+  if (!m) return null;
+  return m[1] ? m[3]! : m[3]!.replace(/\\(.)/g, '$1');
 }
 
 export function compileRegex(source: string, where: () => Loc, node: string, problems: Problem[]): RegExp | null {

@@ -126,3 +126,14 @@ nodes:
     expect(ps.every((p) => p.severity === 'warning')).toBe(true);
   });
 });
+
+describe('matches() in conditions is held to the regex rule', () => {
+  it('an exponential pattern, or one that is not a literal, is unsafe-regex', () => {
+    const bad = ok.replace('when: a.exit == 0', `when: 'a.stdout.matches("(a+)+$")'`);
+    expect(lint(bad).map((p) => p.code)).toContain('unsafe-regex');
+    const dyn = ok.replace('when: a.exit == 0', `when: 'a.stdout.matches(a.stderr)'`);
+    expect(lint(dyn).find((p) => p.code === 'unsafe-regex')?.message).toContain('string literal');
+    const fine = ok.replace('when: a.exit == 0', `when: 'a.stdout.matches("^HTTP/1\\\\.[01] 200")'`);
+    expect(lint(fine)).toEqual([]);
+  });
+});
