@@ -142,7 +142,10 @@ export async function runCommand(io: CliIO, flowId: string | null, opts: RunOpti
         : {}),
     });
   };
-  const executors = createExecutors(roles, remote);
+  const hostsPort = createExecutors(roles, remote);
+  // Commands that ran, for --json when the session stops before its outcome (needs-input).
+  let ran = 0;
+  const executors: typeof hostsPort = { ...hostsPort, run: (role, cmd, signal) => (ran++, hostsPort.run(role, cmd, signal)) };
   const recorder = openTranscript(io, opts, flow.id, answers, hooks);
   const setup = recorder ? recorder.setup(counted) : counted;
 
@@ -175,12 +178,12 @@ export async function runCommand(io: CliIO, flowId: string | null, opts: RunOpti
   } catch (e) {
     reporter.stopAll();
     if (e instanceof NeedsInput) {
-      if (opts.json) json({ outcome: 'needs-input', fix: null, evidence: [], questions, commands: 0, question: { id: e.question.id, kind: e.question.input, text: e.question.text, choices: e.question.choices?.map((c) => c.value) ?? null } });
+      if (opts.json) json({ outcome: 'needs-input', fix: null, evidence: [], questions, commands: ran, question: { id: e.question.id, kind: e.question.input, text: e.question.text, choices: e.question.choices?.map((c) => c.value) ?? null } });
       io.stderr.write(`tshoot: ${e.message}\n`);
       return EXIT.needsInput;
     }
     if (e instanceof Interrupted || io.signal?.aborted) {
-      if (opts.json) json({ outcome: 'interrupted', fix: null, evidence: [], questions, commands: 0 });
+      if (opts.json) json({ outcome: 'interrupted', fix: null, evidence: [], questions, commands: ran });
       io.stderr.write(interruptedNote(lang, recorder?.written() ? recorder.path : null));
       return EXIT.interrupted;
     }
