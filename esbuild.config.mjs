@@ -34,10 +34,11 @@ await build({
   outfile: tmp,
   logLevel: 'warning',
 });
-let validators, shipped;
+let validators, transcriptSchemas, shipped;
 try {
   const pre = await import(pathToFileURL(tmp).href);
   validators = pre.validatorsModule();
+  transcriptSchemas = pre.transcriptSchemasJson();
   shipped = pre.shippedFlows(join(root, 'flows'));
 } finally {
   rmSync(tmp, { force: true });
@@ -84,8 +85,8 @@ ${yamlExports.map((k) => `export function ${k}(...a) { return new.target ? Refle
 
 /**
  * Swaps src/flow/validators.ts (Ajv, compiling at first use) and `yaml` for loaders of the
- * side bundles, and src/flow/shipped.ts, shipped-docs.ts for the shipped flows as checked in
- * step 1.
+ * side bundles, src/transcript/validators.ts (TypeBox) for the transcript schemas as JSON,
+ * and src/flow/shipped.ts, shipped-docs.ts for the shipped flows as checked in step 1.
  */
 const prebuilt = {
   name: 'tshoot-prebuilt',
@@ -93,6 +94,10 @@ const prebuilt = {
     b.onResolve({ filter: /^yaml$/ }, () => ({ path: 'yaml', namespace: 'tshoot-on-demand' }));
     b.onLoad({ filter: /^yaml$/, namespace: 'tshoot-on-demand' }, () => ({ contents: YAML_LOADER, loader: 'js' }));
     b.onLoad({ filter: /[\\/]src[\\/]flow[\\/]validators\.ts$/ }, () => ({ contents: VALIDATORS_LOADER, loader: 'js' }));
+    b.onLoad({ filter: /[\\/]src[\\/]transcript[\\/]validators\.ts$/ }, () => ({
+      contents: `export function transcriptSchemas() { return JSON.parse(${JSON.stringify(transcriptSchemas)}); }`,
+      loader: 'js',
+    }));
     // Small records as JSON.parse (fast for V8), the documents as one string each (parsed when
     // that file is loaded), the position tables likewise (parsed on the first position asked).
     b.onLoad({ filter: /[\\/]src[\\/]flow[\\/]shipped\.ts$/ }, () => ({

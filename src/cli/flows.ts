@@ -4,18 +4,16 @@
 import { resolve } from 'node:path';
 import { builtinFlowsDir, loadCatalog, type Catalog } from '../flow/catalog.js';
 import { drawFlow, type GraphFormat } from '../flow/graph.js';
-import { formatProblem, isError, didYouMean } from '../flow/problem.js';
+import { formatProblem, isError } from '../flow/problem.js';
 import { editorSchema } from '../flow/schema.js';
 import { pickText } from '../flow/template.js';
 import { typeName } from '../flow/expr.js';
 import { PARSERS } from '../parsers/index.js';
+import { findFlow, openCatalog } from './catalog.js';
 import { EXIT, type CliIO } from './io.js';
 import { UsageError } from './target.js';
 
-/** Built-in flows plus the user's `--flows` folders. */
-export function openCatalog(io: CliIO, extra: readonly string[] = []): Catalog {
-  return loadCatalog([builtinFlowsDir(), ...extra.map((d) => resolve(io.cwd, d))], { relativeTo: io.cwd });
-}
+export { findFlow, openCatalog };
 
 export function lintCommand(io: CliIO, files: readonly string[], opts: { strict?: boolean; flows?: string[] }): number {
   const targets = files.map((f) => resolve(io.cwd, f));
@@ -71,15 +69,6 @@ export function parsersCommand(io: CliIO): number {
 export function schemaCommand(io: CliIO): number {
   io.stdout.write(JSON.stringify(editorSchema(), null, 2) + '\n');
   return 0;
-}
-
-export function findFlow(cat: Catalog, id: string) {
-  const f = cat.flows.get(id);
-  if (f) return f;
-  const bad = cat.problems.find((p) => isError(p) && p.file.replace(/\.ya?ml$/, '').endsWith(id));
-  if (bad) throw new UsageError(`flow "${id}" has errors: ${formatProblem(bad)} (run \`tshoot flows lint\`)`);
-  const guess = didYouMean(id, cat.flows.keys());
-  throw new UsageError(`unknown flow "${id}"${guess ? ` (did you mean "${guess}"?)` : ''}; known flows: ${[...cat.flows.keys()].join(', ')}`);
 }
 
 function reportProblems(io: CliIO, cat: Catalog): number {

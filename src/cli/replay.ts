@@ -3,20 +3,18 @@
  * recorded session walked through today's flows, nothing run and nothing asked; then the
  * sessions beside each flow as its regression tests and its edge coverage.
  */
-import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Reporter } from '../engine/ports.js';
+import { nodeCrypto } from '../lazy-crypto.js';
 import type { Catalog } from '../flow/catalog.js';
 import type { Edge, Flow } from '../flow/compile.js';
 import { formatProblem, isError } from '../flow/problem.js';
 import { parseTranscript, serialize, TranscriptError, type Transcript } from '../transcript/format.js';
 import { formatDivergences, replay, updatedEvents, type ReplayResult } from '../transcript/replay.js';
-import { createTerminalReporter } from '../ui/reporter.js';
-import { colorEnabled, makeStyle } from '../ui/style.js';
-import { findFlow, openCatalog } from './flows.js';
+import { findFlow, openCatalog } from './catalog.js';
 import { EXIT, type CliIO } from './io.js';
-import { exitFor, jsonResult } from './run.js';
+import { exitFor, jsonResult } from './outcome.js';
 import { UsageError } from './target.js';
 
 export interface ReplayOptions {
@@ -101,7 +99,7 @@ function update(io: CliIO, file: string, t: Transcript, r: ReplayResult, report:
     return 1;
   }
   const path = resolve(io.cwd, file);
-  const tmp = `${path}.tmp-${randomBytes(4).toString('hex')}`;
+  const tmp = `${path}.tmp-${nodeCrypto().randomBytes(4).toString('hex')}`;
   const text = serialize({ ...t.header, digest }) + events.map(serialize).join('');
   writeFileSync(tmp, text, { mode: 0o600 });
   renameSync(tmp, path);
@@ -117,6 +115,8 @@ function describe(r: ReplayResult): string {
 
 async function replayReporter(io: CliIO, t: Transcript, o: { json: boolean; show: boolean; verbose: boolean }): Promise<Reporter> {
   if (!o.show) return { commandsStart() {}, show() {} };
+  // The terminal's modules only when the session is shown (not for --check, --update, -q).
+  const [{ createTerminalReporter }, { colorEnabled, makeStyle }] = await Promise.all([import('../ui/reporter.js'), import('../ui/style.js')]);
   const out = o.json ? io.stderr : io.stdout;
   const boxen = !o.json && out.isTTY ? (await import('boxen')).default : null;
   return createTerminalReporter({

@@ -5,7 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { renderReport, type ReportFormat } from '../transcript/report.js';
-import { openCatalog } from './flows.js';
+import { openCatalog } from './catalog.js';
 import type { CliIO } from './io.js';
 import { readTranscript } from './replay.js';
 import { UsageError } from './target.js';

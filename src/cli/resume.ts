@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { openRecorder } from '../transcript/recorder.js';
 import { ResumeError, resumePorts } from '../transcript/resume.js';
-import { openCatalog } from './flows.js';
+import { openCatalog } from './catalog.js';
 import { EXIT, type CliIO } from './io.js';
 import { readTranscript, transcriptFlow } from './replay.js';
 import { runCommand, type RunOptions } from './run.js';

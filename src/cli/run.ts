@@ -5,9 +5,8 @@
 import { hostname } from 'node:os';
 import { Interrupted, NeedsInput, type Prompter } from '../engine/ports.js';
 import { runSession } from '../engine/runner.js';
-import type { Answer, HostsInfo, Outcome, Question, SessionState, TargetInfo } from '../engine/types.js';
+import type { Answer, HostsInfo, Question, TargetInfo } from '../engine/types.js';
 import { createExecutors, type RemoteFactory, type RoleMap } from '../exec/hosts.js';
-import { displayArgv } from '../exec/shell-quote.js';
 import type { Role } from '../exec/types.js';
 import type { Catalog } from '../flow/catalog.js';
 import type { Flow } from '../flow/compile.js';
@@ -21,8 +20,9 @@ import { readAnswers } from './answers.js';
 import { menuQuestion } from './menu.js';
 import { applyJson, offerApply, type ApplyOptions } from './apply.js';
 import { closeTranscript, openTranscript, type SessionHooks } from './record.js';
-import { findFlow, openCatalog } from './flows.js';
+import { findFlow, openCatalog } from './catalog.js';
 import { EXIT, type CliIO } from './io.js';
+import { exitFor, jsonResult } from './outcome.js';
 import { isThisMachine, NO_TARGET, parseTarget, UsageError } from './target.js';
 
 export interface RunOptions extends ApplyOptions {
@@ -293,24 +293,6 @@ function sshSummary(pool: { handshakes: ReadonlyMap<string, number> } | null): R
   return pool ? { ssh: { handshakes: Object.fromEntries(pool.handshakes) } } : {};
 }
 
-export function exitFor(o: Outcome): number {
-  if (o.kind === 'fix') return EXIT.fix;
-  if (o.kind === 'unresolved') return EXIT.unresolved;
-  return o.code === 'unreachable' ? EXIT.unreachable : EXIT.usage;
-}
-
-export function jsonResult(o: Outcome, s: SessionState, questions: number): Record<string, unknown> {
-  const base = { questions, commands: s.commands };
-  if (o.kind === 'fix') {
-    return {
-      outcome: 'fix',
-      fix: { id: o.fix.id, title: o.fix.title, summary: o.fix.cause },
-      evidence: o.fix.evidence.map((e) => ({ role: e.role, command: displayArgv(e.argv), lines: e.lines })),
-      ...base,
-    };
-  }
-  if (o.kind === 'unresolved') return { outcome: 'unresolved', fix: null, evidence: [], end: { title: o.end.title, checked: o.end.checked, next_steps: o.end.nextSteps }, ...base };
-  return { outcome: 'error', fix: null, evidence: [], error: { code: o.code, ...(o.transport ? { transport: o.transport } : {}), message: o.message, node: o.node, at: `${o.loc.file}:${o.loc.line}:${o.loc.col}` }, ...base };
-}
+export { exitFor, jsonResult };
 
 export type { Answer };

@@ -70,22 +70,44 @@ export function step(flows: FlowSet, state: SessionState, event: EngineEvent): S
       };
       let s: SessionState = { ...replaceTop(state, f), pending: null, status: 'running', commands: state.commands + 1 };
       const lang = langOf(s);
-      const summary = event.result.transport
-        ? event.result.transport.message
-        : node.summary
-          ? renderText(flow, node.summary, context(flow, s, f), lang)
-          : defaultSummary(event.result);
+      // The summary and the check's title are rendered when first read (the progress line,
+      // a card, --json): replay and --quiet read none of them. Same state, same text.
+      const at = s;
+      let summaryText: string | undefined;
+      const summary = (): string =>
+        (summaryText ??= event.result.transport
+          ? event.result.transport.message
+          : node.summary
+            ? renderText(flow, node.summary, context(flow, at, f), lang)
+            : defaultSummary(event.result));
+      let titleText: string | undefined;
+      const title = (): string => (titleText ??= renderText(flow, node.title, context(flow, at, f), lang));
       const check: CheckRecord = {
         id: qualify(s, frame.node),
         role: node.role,
-        title: renderText(flow, node.title, context(flow, s, f), lang),
+        get title() {
+          return title();
+        },
         argv: argv.ok ? argv.argv : [],
         ok: event.result.exit === 0 && !event.result.transport,
-        summary,
+        get summary() {
+          return summary();
+        },
       };
       s = { ...s, checks: [...s.checks, check] };
+      const command = commandOf(flow, s, f, node, argv.ok ? argv.argv : []);
       const effects: Effect[] = [
-        { kind: 'show', item: { kind: 'result', command: commandOf(flow, s, f, node, argv.ok ? argv.argv : []), result: event.result, summary } },
+        {
+          kind: 'show',
+          item: {
+            kind: 'result',
+            command,
+            result: event.result,
+            get summary() {
+              return summary();
+            },
+          },
+        },
       ];
       if (event.result.transport) {
         if (node.on_unreachable) return go(flows, s, flow, node.on_unreachable, null, ['nodes', frame.node, 'on_unreachable'], effects);
@@ -279,8 +301,24 @@ function langOf(s: SessionState): Lang {
 
 const zeroCache = new WeakMap<Flow, Record<string, unknown>>();
 
+/**
+ * The last context built for a frame's variables: a step renders titles, argv, summaries and
+ * conditions from the same variables, and the `let`s need evaluating only once for them.
+ * Frames and their `vars` are never changed in place (a new value is a new object), so the
+ * same `vars`, flow and globals give the same context. Contexts are only read.
+ */
+const contextCache = new WeakMap<object, { readonly flow: Flow; readonly globals: SessionState['globals']; readonly ctx: Record<string, unknown> }>();
+
 /** The variables a condition sees: globals, then each node's value (its zero value if it has not run). */
 function context(flow: Flow, s: SessionState, frame: Frame): Record<string, unknown> {
+  const hit = contextCache.get(frame.vars);
+  if (hit && hit.flow === flow && hit.globals === s.globals) return hit.ctx;
+  const ctx = buildContext(flow, s, frame);
+  contextCache.set(frame.vars, { flow, globals: s.globals, ctx });
+  return ctx;
+}
+
+function buildContext(flow: Flow, s: SessionState, frame: Frame): Record<string, unknown> {
   let zeros = zeroCache.get(flow);
   if (!zeros) {
     zeros = {};
@@ -294,11 +332,23 @@ function context(flow: Flow, s: SessionState, frame: Frame): Record<string, unkn
     ctx.hosts = toCel({ ...g.hosts, server_is_client: g.hosts.server === g.hosts.client }, flow.types.hosts!);
     ctx.lang = g.lang;
   }
+  // Each `let` is evaluated when an expression first reads it (most read none or a few), then
+  // kept. One that fails at run time (say, an index out of range) reads as unset: conditions
+  // that use it then fail with their own located error.
   for (const [name, expr] of flow.lets) {
-    const r = evaluate(flow.env, expr, ctx);
-    // A let that fails at run time (say, an index out of range) reads as unset: conditions
-    // that use it then fail with their own located error.
-    if (r.ok) ctx[name] = r.value;
+    let busy = false;
+    Object.defineProperty(ctx, name, {
+      configurable: true,
+      enumerable: true,
+      get() {
+        if (busy) return undefined;
+        busy = true;
+        const r = evaluate(flow.env, expr, ctx);
+        const value = r.ok ? r.value : undefined;
+        Object.defineProperty(ctx, name, { value, configurable: true, enumerable: true, writable: false });
+        return value;
+      },
+    });
   }
   return ctx;
 }

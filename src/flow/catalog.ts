@@ -3,11 +3,10 @@
  * (`--flows DIR` or a file given by path). Reads, loads and compiles them in one go and
  * hands back every problem found.
  *
- * A shipped file whose text still has the sha256 the build recorded (shipped.ts) is not
+ * A shipped file whose text is still the one the build recorded (shipped-docs.ts) is not
  * parsed, validated nor type-checked again: its data and its own problems come from the
  * build, and it is compiled when first used. Every other file is checked in full.
  */
-import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { compileFlows, type Flow, type FlowSet } from './compile.js';
@@ -17,6 +16,7 @@ import type { Problem } from './problem.js';
 import type { FlowDocT } from './schema.js';
 import { SHIPPED } from './shipped.js';
 import { SHIPPED_DOCS } from './shipped-docs.js';
+import { nodeCrypto } from '../lazy-crypto.js';
 
 export { builtinFlowsDir, flowFiles };
 
@@ -36,7 +36,7 @@ export function loadCatalog(paths: readonly string[], opts: { relativeTo?: strin
   const files = [...seen];
   const problems: Problem[] = [];
   const sources: FlowSource[] = [];
-  const hash = createHash('sha256');
+  const hashed: string[] = [];
   for (const file of files) {
     const shown = opts.relativeTo ? relativeName(file, opts.relativeTo) : file;
     let text: string;
@@ -46,11 +46,11 @@ export function loadCatalog(paths: readonly string[], opts: { relativeTo?: strin
       problems.push({ code: 'yaml-syntax', file: shown, line: 1, col: 1, message: `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` });
       continue;
     }
-    hash.update(file.split('/').pop() ?? file).update('\0').update(text).update('\0');
+    hashed.push(file.split('/').pop() ?? file, text);
     const known = shippedAsBuilt(file, text);
     if (known) {
       problems.push(...known.problems.map((p) => ({ ...p, file: shown })));
-      sources.push(checkedFlowSource(shown, text, JSON.parse(known.doc.doc) as FlowDocT, () => JSON.parse(known.doc.positions) as PositionTable));
+      sources.push(checkedFlowSource(shown, text, JSON.parse(known.doc.doc) as FlowDocT, () => JSON.parse(known.doc.positions) as PositionTable, known.doc.lets));
       continue;
     }
     const r = loadFlowSource(shown, text);
@@ -59,7 +59,21 @@ export function loadCatalog(paths: readonly string[], opts: { relativeTo?: strin
   }
   const compiled = compileFlows(sources);
   problems.push(...compiled.problems);
-  return { flows: compiled.flows, problems, files, digest: `sha256:${hash.digest('hex')}` };
+  // The digest only when asked (a recording, `replay --update`, `resume`).
+  let digest: string | undefined;
+  return {
+    flows: compiled.flows,
+    problems,
+    files,
+    get digest() {
+      if (digest === undefined) {
+        const hash = nodeCrypto().createHash('sha256');
+        for (const part of hashed) hash.update(part).update('\0');
+        digest = `sha256:${hash.digest('hex')}`;
+      }
+      return digest;
+    },
+  };
 }
 
 /** The build's record of a shipped flow file, if this is one and its text is unchanged. */
@@ -69,7 +83,8 @@ function shippedAsBuilt(file: string, text: string) {
   const entry = Object.hasOwn(SHIPPED, name) ? SHIPPED[name] : undefined;
   const doc = Object.hasOwn(SHIPPED_DOCS, name) ? SHIPPED_DOCS[name] : undefined;
   if (!entry || doc === undefined || dirname(file) !== builtinFlowsDir()) return undefined;
-  return createHash('sha256').update(text).digest('hex') === entry.sha256 ? { ...entry, doc } : undefined;
+  // The very text the build checked (a string compare: no hashing, no node:crypto at start).
+  return text === doc.text ? { ...entry, doc } : undefined;
 }
 
 function relativeName(file: string, base: string): string {

@@ -141,7 +141,9 @@ export function compileOne(src: FlowSource, problems: Problem[]): Flow {
       problems.push({ code: 'schema', ...src.keyLoc(['let', name]), message: `let "${name}" has the name of a node or global`, hint: 'rename it' });
       continue;
     }
-    const r = checkExpression(env, expr);
+    // A checked flow's let types come from the build; cel-js checks each let when first evaluated.
+    const known = src.checked === true ? src.letTypes?.[name] : undefined;
+    const r = known !== undefined ? ({ ok: true, type: known } as const) : checkExpression(env, expr);
     if (!r.ok) {
       problems.push({ code: 'bad-expression', ...src.loc(['let', name]), message: `let ${name}: ${r.message}` });
       continue;
@@ -238,7 +240,7 @@ export function compileOne(src: FlowSource, problems: Problem[]): Flow {
         checkText(id, ['help'], node.help);
         node.choices?.forEach((c, i) => checkText(id, ['choices', i, 'label'], c.label));
         if (node.input === 'select' && !node.choices) problems.push({ code: 'schema', ...at(id), node: id, message: 'a select question needs `choices`' });
-        if (node.pattern !== undefined && compileRegex(node.pattern, () => at(id, 'pattern'), id, problems)) {
+        if (verify && node.pattern !== undefined && compileRegex(node.pattern, () => at(id, 'pattern'), id, problems)) {
           // Answers are checked with the `u` flag (engine/answer.ts), which is stricter: `[\w-.]`.
           try {
             new RegExp(`^(?:${node.pattern})$`, 'u');
@@ -249,7 +251,7 @@ export function compileOne(src: FlowSource, problems: Problem[]): Flow {
         checkNext(id, node.next);
         break;
       case 'run': {
-        const why = changesHost(node.argv);
+        const why = verify ? changesHost(node.argv) : null;
         if (why) problems.push({ code: 'changes-host', ...at(id, 'argv'), node: id, message: `this command changes the host: ${why}`, hint: "tshoot is read-only: move it into a fix's `apply`, which runs only with the user's consent" });
         checkText(id, ['title'], node.title);
         checkText(id, ['summary'], node.summary);
@@ -413,7 +415,8 @@ function runType(prefix: string, id: string, node: RunNodeT, src: FlowSource, pr
       }
       fields[name] = p.type;
     } else {
-      if (!compileRegex(ex.regex, () => src.loc(['nodes', id, 'extract', name, 'regex']), id, problems)) continue;
+      // A flow the build checked has safe regexes: only their groups are needed here.
+      if (src.checked !== true && !compileRegex(ex.regex, () => src.loc(['nodes', id, 'extract', name, 'regex']), id, problems)) continue;
       const groups: Record<string, ValueType> = { matched: 'bool' };
       for (const m of ex.regex.matchAll(NAMED_GROUP)) groups[m[1]!] = 'string';
       fields[name] = shared(shapes, `Rx_${prefix}_${id}_${name}`, groups);

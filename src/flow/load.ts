@@ -24,6 +24,8 @@ export interface FlowSource {
   keyLoc(path: Path): Loc;
   /** Its problems are already known (the build checked this very text): compile it lazily. */
   readonly checked?: boolean;
+  /** A checked flow's `let` types as the build's compiler found them: not type-checked again. */
+  readonly letTypes?: Readonly<Record<string, string>>;
 }
 
 export interface LoadResult {
@@ -119,7 +121,7 @@ export function loadFlowSource(file: string, text: string): LoadResult {
  * positions (`positionTable`) come from the build's record, so the YAML is not parsed at all;
  * without a table it is parsed on the first position asked for.
  */
-export function checkedFlowSource(file: string, text: string, doc: FlowDocT, positions?: () => PositionTable): FlowSource {
+export function checkedFlowSource(file: string, text: string, doc: FlowDocT, positions?: () => PositionTable, letTypes?: Readonly<Record<string, string>>): FlowSource {
   let parsed: { doc: Document; lc: LineCounter } | undefined;
   let table: PositionTable | undefined;
   const at = (key: boolean) => (path: Path): Loc => {
@@ -135,7 +137,7 @@ export function checkedFlowSource(file: string, text: string, doc: FlowDocT, pos
     const p = parsed.lc.linePos(rangeOf(parsed.doc, path, key));
     return { file, line: p.line, col: p.col };
   };
-  return { file, doc, loc: at(false), keyLoc: at(true), checked: true };
+  return { file, doc, loc: at(false), keyLoc: at(true), checked: true, ...(letTypes ? { letTypes } : {}) };
 }
 
 /**

@@ -1,7 +1,9 @@
 /**
  * What the build computes once so that the CLI does not at every start (issue 8):
  * - the flow validators as Ajv standalone code (replaces validators.ts in the bundle);
- * - the shipped flows loaded and checked, by sha256 (fills in shipped.ts).
+ * - the transcript schemas as JSON (replaces transcript/validators.ts);
+ * - the shipped flows loaded and checked, with their text and sha256 (fills in shipped.ts,
+ *   shipped-docs.ts).
  * Run by esbuild.config.mjs from a throwaway bundle of this module; not part of the CLI.
  */
 import { createHash } from 'node:crypto';
@@ -16,6 +18,8 @@ import type { Problem } from './problem.js';
 import type { ShippedFlow } from './shipped.js';
 import type { ShippedDoc } from './shipped-docs.js';
 import { AJV_OPTIONS, validatorSchemas } from './validators.js';
+import { compileSchema } from '../transcript/validate.js';
+import { transcriptSchemas } from '../transcript/validators.js';
 
 /**
  * A CommonJS module exporting `{ top, nodes: { KIND: validate } }`: the validators
@@ -35,6 +39,16 @@ export function validatorsModule(): string {
   ].join('\n');
 }
 
+/**
+ * The transcript schemas as JSON (transcript/validators.ts in the bundle); each is compiled
+ * here once, so that a keyword the checker does not know fails the build.
+ */
+export function transcriptSchemasJson(): string {
+  const schemas = transcriptSchemas();
+  for (const s of Object.values(schemas)) compileSchema(s as Record<string, unknown>);
+  return JSON.stringify(schemas);
+}
+
 /** The shipped flows of `dir` as loaded and checked now: shipped.ts and shipped-docs.ts. */
 export function shippedFlows(dir: string): { index: Record<string, ShippedFlow>; docs: Record<string, ShippedDoc> } {
   const index: Record<string, ShippedFlow> = {};
@@ -45,7 +59,7 @@ export function shippedFlows(dir: string): { index: Record<string, ShippedFlow>;
     // A file that does not load stays out: it is checked (and refused) at every start.
     if (!r.flow) continue;
     const problems: Problem[] = [...r.problems];
-    compileOne(r.flow, problems);
+    const compiled = compileOne(r.flow, problems);
     const doc = r.flow.doc;
     index[basename(file)] = {
       sha256: createHash('sha256').update(text).digest('hex'),
@@ -54,7 +68,12 @@ export function shippedFlows(dir: string): { index: Record<string, ShippedFlow>;
       menu: doc.menu !== false,
       problems,
     };
-    docs[basename(file)] = { doc: JSON.stringify(doc), positions: JSON.stringify(positionTable(text)) };
+    docs[basename(file)] = {
+      text,
+      doc: JSON.stringify(doc),
+      positions: JSON.stringify(positionTable(text)),
+      lets: Object.fromEntries(compiled.lets.map(([name, , type]) => [name, type])),
+    };
   }
   return { index, docs };
 }

@@ -1,157 +1,26 @@
 /**
  * The transcript format: NDJSON, a header line then one event per line, appended as the
- * session goes. One source of truth (TypeBox) for the types and for the checks that turn a
- * bad line into `FILE:LINE: message`.
+ * session goes. One source of truth (TypeBox, schema.ts) for the types and for the checks
+ * that turn a bad line into `FILE:LINE: message`; the build turns the schemas into JSON
+ * (validators.ts), checked by validate.ts, so reading a transcript loads neither TypeBox nor Ajv.
  *
  * Events are what the runner saw, in order: questions and answers, commands and results,
  * the engine's decisions and its outcome. Answers and results are the inputs (replay feeds
  * them back); questions, commands, decisions and the outcome are derived (replay compares
  * them with what today's flows produce; `replay --update` rewrites decisions and outcome).
  */
-import { Type, type Static, type TSchema } from '@sinclair/typebox';
-import { Value } from '@sinclair/typebox/value';
 import type { Answer, Command, Question, ShowItem } from '../engine/types.js';
 import type { CommandResult } from '../exec/types.js';
+import type { EventKind, Header, TranscriptEvent } from './schema.js';
+import { FORMAT, FORMAT_VERSION } from './constants.js';
+import { transcriptValidators, type Check } from './validate.js';
 
-export const FORMAT = 'tshoot-transcript';
-export const FORMAT_VERSION = 1;
+export { FORMAT, FORMAT_VERSION };
 
-const Role = Type.Union([Type.Literal('client'), Type.Literal('server'), Type.Literal('bastion'), Type.Literal('local')]);
-const Lang = Type.Union([Type.Literal('en'), Type.Literal('ja')]);
+/** The event kinds, in the schema's order (schema.ts `EVENTS`). */
+const EVENT_KINDS: readonly EventKind[] = ['question', 'answer', 'command', 'result', 'decision', 'outcome', 'resumed'];
 
-const Target = Type.Object({
-  url: Type.String(),
-  scheme: Type.String(),
-  host: Type.String(),
-  port: Type.Integer({ minimum: 0, maximum: 65535 }),
-  path: Type.String(),
-  loopback: Type.Boolean(),
-  given: Type.Boolean(),
-});
-
-export const Header = Type.Object({
-  format: Type.Literal(FORMAT),
-  version: Type.Literal(FORMAT_VERSION),
-  /** tshoot's version that recorded it. */
-  tshoot: Type.String(),
-  flow: Type.String({ minLength: 1 }),
-  /** `Catalog.digest` of the flows loaded when it was recorded. */
-  digest: Type.String(),
-  /** ISO 8601. */
-  started: Type.String(),
-  target: Target,
-  /** role → destination (`local`, an ssh destination). */
-  roles: Type.Record(Type.String(), Type.String()),
-  lang: Lang,
-  /** Random, per transcript: secrets become `‹secret:HASH›` with HASH = sha256(salt, secret). */
-  salt: Type.String({ minLength: 8 }),
-  redacted: Type.Object({ hosts: Type.Boolean() }),
-});
-export type Header = Static<typeof Header>;
-
-const Choice = Type.Object({ value: Type.String(), label: Type.String() });
-/** Asked before the session (target, host roles): not part of the flow's walk. */
-const Setup = Type.Optional(Type.Boolean());
-
-const QuestionEvent = Type.Object({
-  kind: Type.Literal('question'),
-  id: Type.String(),
-  flow: Type.String(),
-  node: Type.String(),
-  input: Type.Union([Type.Literal('confirm'), Type.Literal('select'), Type.Literal('input')]),
-  text: Type.String(),
-  choices: Type.Optional(Type.Array(Choice)),
-  setup: Setup,
-});
-const AnswerEvent = Type.Object({
-  kind: Type.Literal('answer'),
-  id: Type.String(),
-  value: Type.Union([Type.String(), Type.Boolean()]),
-  source: Type.Union([Type.Literal('prompt'), Type.Literal('answers'), Type.Literal('replay')]),
-  setup: Setup,
-});
-const CommandEvent = Type.Object({
-  kind: Type.Literal('command'),
-  id: Type.String(),
-  flow: Type.String(),
-  node: Type.String(),
-  title: Type.String(),
-  role: Role,
-  dest: Type.String(),
-  argv: Type.Array(Type.String()),
-  timeoutMs: Type.Integer({ minimum: 0 }),
-  root: Type.Boolean(),
-});
-const ResultEvent = Type.Object({
-  kind: Type.Literal('result'),
-  id: Type.String(),
-  exit: Type.Union([Type.Integer(), Type.Null()]),
-  stdout: Type.String(),
-  stderr: Type.String(),
-  durationMs: Type.Number({ minimum: 0 }),
-  timedOut: Type.Boolean(),
-  truncated: Type.Object({ stdout: Type.Boolean(), stderr: Type.Boolean() }),
-  transport: Type.Union([
-    Type.Null(),
-    Type.Object({
-      code: Type.Union([
-        Type.Literal('dns'),
-        Type.Literal('refused'),
-        Type.Literal('timeout'),
-        Type.Literal('auth'),
-        Type.Literal('host-key'),
-        Type.Literal('disconnected'),
-        Type.Literal('unconfigured'),
-      ]),
-      message: Type.String(),
-    }),
-  ]),
-});
-const DecisionEvent = Type.Object({
-  kind: Type.Literal('decision'),
-  flow: Type.String(),
-  node: Type.String(),
-  /** The condition that matched; null for a plain `next`, a default or `on_unreachable`. */
-  when: Type.Union([Type.String(), Type.Null()]),
-  goto: Type.String(),
-  /** FILE:LINE:COL of the branch in the flow as it was. */
-  at: Type.String(),
-});
-const Evidence = Type.Object({ role: Role, argv: Type.Array(Type.String()), lines: Type.Array(Type.String()) });
-const OutcomeEvent = Type.Object({
-  kind: Type.Literal('outcome'),
-  outcome: Type.Union([Type.Literal('fix'), Type.Literal('unresolved'), Type.Literal('error')]),
-  flow: Type.String(),
-  node: Type.String(),
-  fix: Type.Optional(
-    Type.Object({
-      id: Type.String(),
-      title: Type.String(),
-      cause: Type.String(),
-      evidence: Type.Array(Evidence),
-      fix: Type.Array(Type.String()),
-      config: Type.Optional(Type.String()),
-      verify: Type.Array(Type.String()),
-    }),
-  ),
-  end: Type.Optional(Type.Object({ title: Type.String(), checked: Type.Array(Type.String()), nextSteps: Type.Array(Type.String()) })),
-  error: Type.Optional(Type.Object({ code: Type.String(), message: Type.String(), transport: Type.Optional(Type.String()), at: Type.String() })),
-});
-/** `tshoot resume` continued the session from here. */
-const ResumedEvent = Type.Object({ kind: Type.Literal('resumed'), at: Type.String() });
-
-const EVENTS = {
-  question: QuestionEvent,
-  answer: AnswerEvent,
-  command: CommandEvent,
-  result: ResultEvent,
-  decision: DecisionEvent,
-  outcome: OutcomeEvent,
-  resumed: ResumedEvent,
-} as const satisfies Record<string, TSchema>;
-
-export type EventKind = keyof typeof EVENTS;
-export type TranscriptEvent = { [K in EventKind]: Static<(typeof EVENTS)[K]> }[EventKind];
+export type { EventKind, Header, TranscriptEvent };
 export type EventOf<K extends EventKind> = Extract<TranscriptEvent, { kind: K }>;
 
 /** An event and the line of the file it is on (1-based; the header is line 1). */
@@ -201,19 +70,20 @@ export function parseTranscript(file: string, text: string): Transcript {
   if ((head as { version?: unknown }).version !== FORMAT_VERSION) {
     throw new TranscriptError(file, 1, `transcript format version ${brief((head as { version?: unknown }).version)} is not supported (this tshoot reads version ${FORMAT_VERSION})`);
   }
-  check(file, 1, 'header', Header, head);
+  const v = transcriptValidators();
+  check(file, 1, 'header', v.header, head);
   const events: Located[] = [];
   for (let i = 1; i < lines.length; i++) {
     const n = i + 1;
     const raw = lines[i]!;
     if (raw.trim() === '') throw new TranscriptError(file, n, 'empty line');
-    const v = json(file, n, raw);
-    const kind = typeof v === 'object' && v !== null ? (v as { kind?: unknown }).kind : undefined;
-    if (typeof kind !== 'string' || !(kind in EVENTS)) {
-      throw new TranscriptError(file, n, `unknown event kind ${brief(kind)}; expected one of ${Object.keys(EVENTS).join(', ')}`);
+    const e = json(file, n, raw);
+    const kind = typeof e === 'object' && e !== null ? (e as { kind?: unknown }).kind : undefined;
+    if (typeof kind !== 'string' || !EVENT_KINDS.includes(kind as EventKind)) {
+      throw new TranscriptError(file, n, `unknown event kind ${brief(kind)}; expected one of ${EVENT_KINDS.join(', ')}`);
     }
-    check(file, n, `"${kind}" event`, EVENTS[kind as EventKind], v);
-    events.push({ line: n, event: v as TranscriptEvent });
+    check(file, n, `"${kind}" event`, v.events[kind as EventKind], e);
+    events.push({ line: n, event: e as TranscriptEvent });
   }
   pairUp(file, events);
   return { file, header: head as Header, events, completeBytes, torn };
@@ -250,9 +120,9 @@ function json(file: string, line: number, raw: string): unknown {
   }
 }
 
-function check(file: string, line: number, what: string, schema: TSchema, v: unknown): void {
-  const err = Value.Errors(schema, v).First();
-  if (err) throw new TranscriptError(file, line, `${what}: ${err.path || '/'}: ${err.message.toLowerCase()}`);
+function check(file: string, line: number, what: string, validate: Check, v: unknown): void {
+  const err = validate(v);
+  if (err) throw new TranscriptError(file, line, `${what}: ${err.path || '/'}: ${err.message}`);
 }
 
 /** One line of the file. */

@@ -9,8 +9,8 @@
  * Passwords and passphrases typed at a prompt never reach here at all: they are asked by
  * the SSH executor's own prompt, which no observer sees.
  */
-import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
+import { nodeCrypto } from '../lazy-crypto.js';
 
 export interface Redactor {
   text(s: string): string;
@@ -20,19 +20,20 @@ export interface Redactor {
 
 // Each rule: the whole match is a secret, or (`keep`) its first group is kept and the
 // rest hidden. Values already redacted (`‹…`) are skipped so that redaction is idempotent.
+// `\u2039` is `‹`: escaped, so that the bundle chunk stays one-byte text (see parsers/ls.ts).
 const RULES: ReadonlyArray<{ readonly re: RegExp; readonly keep?: true }> = [
   // PEM private keys (RFC 7468), also a key cut short by truncated output.
   { re: /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----[\s\S]*?(?:-----END (?:[A-Z0-9]+ )*PRIVATE KEY-----|$)/g },
   // HTTP credentials: the whole header value (RFC 9110 §11.6.2, §11.7.2), and bare bearer tokens.
-  { re: /((?<![A-Za-z0-9‹-])(?:proxy-)?authorization[ \t]*:[ \t]*)(?![ \t‹])[^\r\n]+/gi, keep: true },
-  { re: /((?<![A-Za-z0-9‹])bearer[ \t]+)(?![ \t‹])[A-Za-z0-9._~+/=-]{8,}/gi, keep: true },
+  { re: /((?<![A-Za-z0-9\u2039-])(?:proxy-)?authorization[ \t]*:[ \t]*)(?![ \t\u2039])[^\r\n]+/gi, keep: true },
+  { re: /((?<![A-Za-z0-9\u2039])bearer[ \t]+)(?![ \t\u2039])[A-Za-z0-9._~+/=-]{8,}/gi, keep: true },
   // name=value / name: value for names that hold secrets (DB_PASSWORD=…, --token=…, "secret": "…").
   {
-    re: /((?<![A-Za-z0-9‹])(?:password|passwd|passphrase|pwd|secret|client[_-]?secret|token|access[_-]?token|api[_-]?key|access[_-]?key|private[_-]?key)["']?[ \t]*[=:][ \t]*)(?![ \t‹])(?:"[^"\r\n]+"|'[^'\r\n]+'|[^\s&;,"'‹]+)/gi,
+    re: /((?<![A-Za-z0-9\u2039])(?:password|passwd|passphrase|pwd|secret|client[_-]?secret|token|access[_-]?token|api[_-]?key|access[_-]?key|private[_-]?key)["']?[ \t]*[=:][ \t]*)(?![ \t\u2039])(?:"[^"\r\n]+"|'[^'\r\n]+'|[^\s&;,"'\u2039]+)/gi,
     keep: true,
   },
   // user:password@ in URLs.
-  { re: /((?<![A-Za-z0-9+.-])[a-z][a-z0-9+.-]*:\/\/[^\s:/@‹]+:)(?!‹)[^\s@/]+(?=@)/gi, keep: true },
+  { re: /((?<![A-Za-z0-9+.-])[a-z][a-z0-9+.-]*:\/\/[^\s:/@\u2039]+:)(?!\u2039)[^\s@/]+(?=@)/gi, keep: true },
   // Well-known token shapes.
   { re: /(?<![A-Za-z0-9_])(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})/g },
   { re: /(?<![A-Za-z0-9])(?:AKIA|ASIA)[0-9A-Z]{16}(?![A-Za-z0-9])/g },
@@ -44,7 +45,7 @@ const RULES: ReadonlyArray<{ readonly re: RegExp; readonly keep?: true }> = [
 const NOT_A_HOST = new Set(['', 'local', 'localhost', '127.0.0.1', '::1', '0.0.0.0', '::']);
 
 export function createRedactor(opts: { salt: string; hosts?: readonly string[] }): Redactor {
-  const placeholder = (secret: string) => `‹secret:${createHash('sha256').update(opts.salt).update('\0').update(secret).digest('hex').slice(0, 8)}›`;
+  const placeholder = (secret: string) => `‹secret:${nodeCrypto().createHash('sha256').update(opts.salt).update('\0').update(secret).digest('hex').slice(0, 8)}›`;
   const hostRe = hostPattern(opts.hosts ?? []);
   const text = (s: string): string => {
     let out = s;

@@ -1,0 +1,144 @@
+/**
+ * The transcript format's schemas (TypeBox): the one source of truth for the types of
+ * format.ts and for the checks of each line. Loaded by the type checker, by the build (which
+ * precompiles the checks, see validators.ts) and from source (tests); never by the built CLI.
+ */
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { FORMAT, FORMAT_VERSION } from './constants.js';
+
+const Role = Type.Union([Type.Literal('client'), Type.Literal('server'), Type.Literal('bastion'), Type.Literal('local')]);
+const Lang = Type.Union([Type.Literal('en'), Type.Literal('ja')]);
+
+const Target = Type.Object({
+  url: Type.String(),
+  scheme: Type.String(),
+  host: Type.String(),
+  port: Type.Integer({ minimum: 0, maximum: 65535 }),
+  path: Type.String(),
+  loopback: Type.Boolean(),
+  given: Type.Boolean(),
+});
+
+export const Header = Type.Object({
+  format: Type.Literal(FORMAT),
+  version: Type.Literal(FORMAT_VERSION),
+  /** tshoot's version that recorded it. */
+  tshoot: Type.String(),
+  flow: Type.String({ minLength: 1 }),
+  /** `Catalog.digest` of the flows loaded when it was recorded. */
+  digest: Type.String(),
+  /** ISO 8601. */
+  started: Type.String(),
+  target: Target,
+  /** role → destination (`local`, an ssh destination). */
+  roles: Type.Record(Type.String(), Type.String()),
+  lang: Lang,
+  /** Random, per transcript: secrets become `‹secret:HASH›` with HASH = sha256(salt, secret). */
+  salt: Type.String({ minLength: 8 }),
+  redacted: Type.Object({ hosts: Type.Boolean() }),
+});
+export type Header = Static<typeof Header>;
+
+const Choice = Type.Object({ value: Type.String(), label: Type.String() });
+/** Asked before the session (target, host roles): not part of the flow's walk. */
+const Setup = Type.Optional(Type.Boolean());
+
+const QuestionEvent = Type.Object({
+  kind: Type.Literal('question'),
+  id: Type.String(),
+  flow: Type.String(),
+  node: Type.String(),
+  input: Type.Union([Type.Literal('confirm'), Type.Literal('select'), Type.Literal('input')]),
+  text: Type.String(),
+  choices: Type.Optional(Type.Array(Choice)),
+  setup: Setup,
+});
+const AnswerEvent = Type.Object({
+  kind: Type.Literal('answer'),
+  id: Type.String(),
+  value: Type.Union([Type.String(), Type.Boolean()]),
+  source: Type.Union([Type.Literal('prompt'), Type.Literal('answers'), Type.Literal('replay')]),
+  setup: Setup,
+});
+const CommandEvent = Type.Object({
+  kind: Type.Literal('command'),
+  id: Type.String(),
+  flow: Type.String(),
+  node: Type.String(),
+  title: Type.String(),
+  role: Role,
+  dest: Type.String(),
+  argv: Type.Array(Type.String()),
+  timeoutMs: Type.Integer({ minimum: 0 }),
+  root: Type.Boolean(),
+});
+const ResultEvent = Type.Object({
+  kind: Type.Literal('result'),
+  id: Type.String(),
+  exit: Type.Union([Type.Integer(), Type.Null()]),
+  stdout: Type.String(),
+  stderr: Type.String(),
+  durationMs: Type.Number({ minimum: 0 }),
+  timedOut: Type.Boolean(),
+  truncated: Type.Object({ stdout: Type.Boolean(), stderr: Type.Boolean() }),
+  transport: Type.Union([
+    Type.Null(),
+    Type.Object({
+      code: Type.Union([
+        Type.Literal('dns'),
+        Type.Literal('refused'),
+        Type.Literal('timeout'),
+        Type.Literal('auth'),
+        Type.Literal('host-key'),
+        Type.Literal('disconnected'),
+        Type.Literal('unconfigured'),
+      ]),
+      message: Type.String(),
+    }),
+  ]),
+});
+const DecisionEvent = Type.Object({
+  kind: Type.Literal('decision'),
+  flow: Type.String(),
+  node: Type.String(),
+  /** The condition that matched; null for a plain `next`, a default or `on_unreachable`. */
+  when: Type.Union([Type.String(), Type.Null()]),
+  goto: Type.String(),
+  /** FILE:LINE:COL of the branch in the flow as it was. */
+  at: Type.String(),
+});
+const Evidence = Type.Object({ role: Role, argv: Type.Array(Type.String()), lines: Type.Array(Type.String()) });
+const OutcomeEvent = Type.Object({
+  kind: Type.Literal('outcome'),
+  outcome: Type.Union([Type.Literal('fix'), Type.Literal('unresolved'), Type.Literal('error')]),
+  flow: Type.String(),
+  node: Type.String(),
+  fix: Type.Optional(
+    Type.Object({
+      id: Type.String(),
+      title: Type.String(),
+      cause: Type.String(),
+      evidence: Type.Array(Evidence),
+      fix: Type.Array(Type.String()),
+      config: Type.Optional(Type.String()),
+      verify: Type.Array(Type.String()),
+    }),
+  ),
+  end: Type.Optional(Type.Object({ title: Type.String(), checked: Type.Array(Type.String()), nextSteps: Type.Array(Type.String()) })),
+  error: Type.Optional(Type.Object({ code: Type.String(), message: Type.String(), transport: Type.Optional(Type.String()), at: Type.String() })),
+});
+/** `tshoot resume` continued the session from here. */
+const ResumedEvent = Type.Object({ kind: Type.Literal('resumed'), at: Type.String() });
+
+export const EVENTS = {
+  question: QuestionEvent,
+  answer: AnswerEvent,
+  command: CommandEvent,
+  result: ResultEvent,
+  decision: DecisionEvent,
+  outcome: OutcomeEvent,
+  resumed: ResumedEvent,
+} as const satisfies Record<string, TSchema>;
+
+export type EventKind = keyof typeof EVENTS;
+export type TranscriptEvent = { [K in EventKind]: Static<(typeof EVENTS)[K]> }[EventKind];
