@@ -7,11 +7,8 @@ import { HOST_NAMES, LAB_ROOT, sweep, up, type FaultName, type Lab } from './lab
 const isRoot = process.getuid?.() === 0;
 const enabled = isRoot || Boolean(process.env.CI);
 
-if (!enabled) {
-  describe('lab', () => {
-    it.skip('needs root (network namespaces, iptables, sshd, nginx): run as root or with CI=1', () => {});
-  });
-}
+// Outside CI and without root the lab cannot be built: say so (CI always runs it).
+if (!enabled) console.warn('lab tests not run: they need root (network namespaces, iptables, sshd, nginx); run as root or with CI=1');
 
 const URL = 'http://198.18.2.10';
 
