@@ -787,7 +787,7 @@ class PausableTimer {
   }
 }
 
-function classifySocketError(err: NodeJS.ErrnoException, label: string): TransportError {
+export function classifySocketError(err: NodeJS.ErrnoException, label: string): TransportError {
   switch (err.code) {
     case 'ENOTFOUND':
     case 'EAI_AGAIN':

@@ -16,6 +16,7 @@ interface Session {
   flow: string;
   scenario: ScenarioName;
   target: string;
+  /** The fix id it must reach, or `end:NODE` for an unresolved end. */
   fix: string;
   /** The file name under flows/<flow>/sessions/ (default: the scenario). */
   name?: string;
@@ -47,6 +48,14 @@ const SESSIONS: readonly Session[] = [
   { flow: 'triage', scenario: 'nginx-stopped', target: 'http://198.18.2.10/', fix: 'start-service' },
   { flow: 'triage', scenario: 'cloud-drop', target: 'http://198.18.2.10/', fix: 'open-security-group' },
   { flow: 'triage', scenario: 'missing-file', target: 'http://198.18.2.10/hogehoge', fix: 'wrong-path' },
+  // The paths that end without a fix: each is a real outcome a user meets.
+  { flow: 'triage', scenario: 'healthy', name: 'ok-http', target: 'http://198.18.2.10/', fix: 'end:ok' },
+  { flow: 'triage', scenario: 'healthy', name: 'ok-tcp', target: '198.18.2.10:80', fix: 'end:ok' },
+  { flow: 'refused', scenario: 'healthy', name: 'works-now', target: 'http://198.18.2.10/', fix: 'end:works_now' },
+  { flow: 'refused', scenario: 'nginx-stopped', name: 'tcp-target', target: '198.18.2.10:80', fix: 'start-service' },
+  { flow: 'timeout', scenario: 'cloud-drop', name: 'tcp-target', target: '198.18.2.10:80', fix: 'open-security-group' },
+  { flow: 'timeout', scenario: 'nginx-stopped', name: 'refused-instead', target: 'http://198.18.2.10/', fix: 'start-service' },
+  { flow: 'not-found', scenario: 'healthy', name: 'not-404', target: 'http://198.18.2.10/', fix: 'end:not_404' },
 ];
 
 describe('record flow sessions in the lab', () => {
@@ -64,9 +73,15 @@ describe('record flow sessions in the lab', () => {
           args.push('--answers', a);
         }
         const r = await runCli(args, { prefix: lab.nsExecArgv('client'), timeoutMs: 90_000 });
-        expect(r.code, r.stderr).toBe(0);
-        expect((JSON.parse(r.stdout) as { fix: { id: string } }).fix.id).toBe(fix);
-        expect(readFileSync(file, 'utf8')).toContain(`"id":"${fix}"`);
+        const out = JSON.parse(r.stdout) as { fix: { id: string } | null };
+        if (fix.startsWith('end:')) {
+          expect(r.code, r.stderr).toBe(1);
+          expect(readFileSync(file, 'utf8')).toContain(`"node":"${fix.slice(4)}"`);
+        } else {
+          expect(r.code, r.stderr).toBe(0);
+          expect(out.fix?.id).toBe(fix);
+          expect(readFileSync(file, 'utf8')).toContain(`"id":"${fix}"`);
+        }
         if (example) copyFileSync(file, join(ROOT, 'examples', `${example}.ndjson`));
       } finally {
         await lab.down();
