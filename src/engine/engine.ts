@@ -5,7 +5,8 @@
  * outcome, and says so as effects. Live use, replay and tests drive this same function.
  */
 import type { CommandResult } from '../exec/types.js';
-import { evaluate, show, splitLines, toCel, zeroValue, type ValueType } from '../flow/expr.js';
+import { evaluate, show, toCel, zeroValue, type ValueType } from '../flow/expr.js';
+import { splitLines } from '../parsers/text.js';
 import type { Flow, FlowSet } from '../flow/compile.js';
 import type { ApplyStepT, FixNodeT, FlowNodeT, NextT, RunNodeT, TextT } from '../flow/schema.js';
 import { parseTemplate, pickText, type Lang } from '../flow/template.js';
@@ -61,7 +62,7 @@ export function step(flows: FlowSet, state: SessionState, event: EngineEvent): S
       const { frame, node, flow } = expectPending(flows, state, event.id, 'exec');
       if (node.kind !== 'run') throw new EngineError(`"${event.id}" is not a command`);
       const ctx = context(flow, state, frame);
-      const argv = renderArgv(flow, node, ctx);
+      const argv = renderArgv(flow, node.argv, ctx);
       const value = runValue(flow, frame.node, node, event.result);
       const f: Frame = {
         ...frame,
@@ -162,7 +163,7 @@ function advance(flows: FlowSet, state: SessionState, effects: Effect[]): Step {
         return { state: { ...s, status: 'asking', pending: q.id }, effects };
       }
       case 'run': {
-        const argv = renderArgv(flow, node, ctx);
+        const argv = renderArgv(flow, node.argv, ctx);
         if (!argv.ok) return finish(s, effects, { kind: 'error', code: 'expression', message: argv.message, flow: flow.id, node: frame.node, loc: flow.loc(['nodes', frame.node, 'argv']) });
         const cmd = commandOf(flow, s, frame, node, argv.argv);
         effects.push({ kind: 'exec', commands: [cmd] });
@@ -353,6 +354,11 @@ function buildContext(flow: Flow, s: SessionState, frame: Frame): Record<string,
   return ctx;
 }
 
+/** stdout then stderr, as a run node's `output`, `from: both` and default evidence read them. */
+function combinedOutput(r: CommandResult): string {
+  return r.stderr ? (r.stdout ? `${r.stdout}\n${r.stderr}` : r.stderr) : r.stdout;
+}
+
 function runValue(flow: Flow, id: string, node: RunNodeT, r: CommandResult): unknown {
   const t = flow.types[id] as Extract<ValueType, { struct: string }>;
   const base: Record<string, unknown> = {
@@ -361,7 +367,7 @@ function runValue(flow: Flow, id: string, node: RunNodeT, r: CommandResult): unk
     exit: r.exit ?? -1,
     stdout: r.stdout,
     stderr: r.stderr,
-    output: r.stderr ? (r.stdout ? `${r.stdout}\n${r.stderr}` : r.stderr) : r.stdout,
+    output: combinedOutput(r),
     error: r.transport?.code ?? '',
     timed_out: r.timedOut,
     truncated: r.truncated.stdout || r.truncated.stderr,
@@ -369,7 +375,7 @@ function runValue(flow: Flow, id: string, node: RunNodeT, r: CommandResult): unk
   };
   if (!r.transport) {
     for (const [name, ex] of Object.entries(node.extract ?? {})) {
-      const text = ex.from === 'stderr' ? r.stderr : ex.from === 'both' ? `${r.stdout}\n${r.stderr}` : r.stdout;
+      const text = ex.from === 'stderr' ? r.stderr : ex.from === 'both' ? combinedOutput(r) : r.stdout;
       if ('parser' in ex) {
         base[name] = PARSERS.get(ex.parser)?.parse(text);
       } else {
@@ -411,9 +417,9 @@ export function regexText(text: string): string {
 
 type Rendered = { ok: true; argv: string[] } | { ok: false; message: string };
 
-function renderArgv(flow: Flow, node: RunNodeT, ctx: Record<string, unknown>): Rendered {
+function renderArgv(flow: Flow, templates: readonly string[], ctx: Record<string, unknown>): Rendered {
   const argv: string[] = [];
-  for (const a of node.argv) {
+  for (const a of templates) {
     const r = render(flow, a, ctx);
     if (!r.ok) return r;
     argv.push(r.text);
@@ -456,18 +462,14 @@ function applyPlan(
         if (!w.ok) return { error: `apply step \`${st.when}\`: ${w.message}` };
         if (w.value !== true) continue;
       }
-      const argv: string[] = [];
-      for (const a of st.argv) {
-        const r = render(flow, a, ctx);
-        if (!r.ok) return { error: r.message };
-        argv.push(r.text);
-      }
+      const argv = renderArgv(flow, st.argv, ctx);
+      if (!argv.ok) return { error: argv.message };
       const backup = st.backup !== undefined ? render(flow, st.backup, ctx) : undefined;
       if (backup && !backup.ok) return { error: backup.message };
       out.push({
         title: renderText(flow, st.title, ctx, lang),
         role: st.role,
-        argv,
+        argv: argv.argv,
         root: st.root === true,
         timeoutMs: Math.round((st.timeout ?? DEFAULT_TIMEOUT_S) * 1000),
         ...(backup?.ok && backup.text ? { backup: backup.text } : {}),
@@ -483,7 +485,7 @@ function applyPlan(
   const checkId = ids.find((c) => frame.runs[c]) ?? ids[0]!;
   const checkNode = flow.node(checkId);
   if (checkNode?.kind !== 'run') return { error: `apply.check "${checkId}" is not a run node` };
-  const argv = renderArgv(flow, checkNode, ctx);
+  const argv = renderArgv(flow, checkNode.argv, ctx);
   if (!argv.ok) return { error: argv.message };
   const check = { ...commandOf(flow, s, { ...frame, node: checkId }, checkNode, argv.argv), id: `${qualify(s, frame.node)}.check` };
   return { steps, check, rollback };
@@ -499,7 +501,7 @@ function evidenceOf(flow: Flow, frame: Frame, list: ReadonlyArray<{ from: string
       const r = evaluate(flow.env, ev.lines, ctx);
       lines = r.ok && Array.isArray(r.value) ? r.value.map(String) : [`‹${r.ok ? 'not a list' : r.message}›`];
     } else {
-      const all = run.result.transport ? [run.result.transport.message] : splitLines(run.result.stderr ? `${run.result.stdout}\n${run.result.stderr}` : run.result.stdout);
+      const all = run.result.transport ? [run.result.transport.message] : splitLines(combinedOutput(run.result));
       lines = all.slice(0, EVIDENCE_DEFAULT_LINES);
     }
     out.push({ role: run.role, argv: run.argv, lines });

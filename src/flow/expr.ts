@@ -8,6 +8,7 @@ import { Environment } from '@marcbachmann/cel-js';
 import type { ValueType } from '../parsers/types.js';
 import { nginxConfigParser, type NginxConfig } from '../parsers/nginx-config.js';
 import { closestName, NGINX_ROUTE_TYPE, nginxRoute } from '../parsers/nginx-route.js';
+import { splitLines } from '../parsers/text.js';
 
 export type { ValueType };
 
@@ -156,12 +157,6 @@ export function show(value: unknown): string {
   if (Array.isArray(value)) return value.map(show).join(', ');
   if (value == null) return '';
   return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? Number(v) : v));
-}
-
-export function splitLines(s: string): string[] {
-  const out = s.split('\n');
-  if (out.length > 0 && out[out.length - 1] === '') out.pop();
-  return out.map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l));
 }
 
 function firstLine(s: string): string {
