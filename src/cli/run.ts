@@ -105,7 +105,9 @@ export async function runCommand(io: CliIO, flowId: string | null, opts: RunOpti
       return EXIT.interrupted;
     }
   } else flow = findFlow(cat, flowId);
-  refuseBroken(cat, flow);
+  const used = withCalled(cat, flow);
+  refuseBroken(cat, used);
+  const roleList = flowRoles(used);
 
   let questions = 0;
   const counted: Prompter = {
@@ -152,7 +154,7 @@ export async function runCommand(io: CliIO, flowId: string | null, opts: RunOpti
   try {
     const target = await resolveTarget(flow, opts.target, setup);
     if (roles.server === undefined && target.given && isThisMachine(target.host)) roles.server = 'local';
-    const missing = flowRoles(cat, flow).filter((r): r is keyof RoleMap => r !== 'local' && roles[r as keyof RoleMap] === undefined);
+    const missing = roleList.filter((r): r is keyof RoleMap => r !== 'local' && roles[r as keyof RoleMap] === undefined);
     for (const role of missing) {
       if (role === 'bastion') continue;
       const a = await setup.ask(hostQuestion(flow, role, target, lang));
@@ -161,7 +163,7 @@ export async function runCommand(io: CliIO, flowId: string | null, opts: RunOpti
     const hosts: HostsInfo = { client: roles.client ?? 'local', server: roles.server ?? '', bastion: roles.bastion ?? '' };
     // The SSH code loads and `ssh -G` runs while the first steps do; no host is contacted
     // before a command needs it (a flow may end without it).
-    for (const role of flowRoles(cat, flow)) executors.prepare(role);
+    for (const role of roleList) executors.prepare(role);
     recorder?.begin({ flow: flow.id, digest: cat.digest, target, hosts, lang });
     const end = await runSession(cat, { kind: 'start', flow: flow.id, target, hosts, lang }, {
       prompter: hooks.prompter?.(counted) ?? counted,
@@ -212,33 +214,31 @@ export function parseHosts(flags: readonly string[]): RoleMap {
   return roles;
 }
 
-function refuseBroken(cat: Catalog, flow: Flow): void {
-  const files = new Set<string>();
+/** The flow and every flow it calls, directly or not. */
+function withCalled(cat: Catalog, flow: Flow): Flow[] {
+  const seen = new Map<string, Flow>();
   const visit = (f: Flow) => {
-    if (files.has(f.file)) return;
-    files.add(f.file);
-    for (const n of Object.values(f.doc.nodes)) if (n.kind === 'call') {
-      const c = cat.flows.get(n.flow);
+    if (seen.has(f.id)) return;
+    seen.set(f.id, f);
+    for (const n of Object.values(f.doc.nodes)) {
+      const c = n.kind === 'call' ? cat.flows.get(n.flow) : undefined;
       if (c) visit(c);
     }
   };
   visit(flow);
+  return [...seen.values()];
+}
+
+function refuseBroken(cat: Catalog, flows: readonly Flow[]): void {
+  const files = new Set(flows.map((f) => f.file));
   const bad = cat.problems.filter((p) => isError(p) && files.has(p.file));
   if (bad.length) throw new UsageError(`${formatProblem(bad[0]!)}${bad.length > 1 ? ` (and ${bad.length - 1} more: run \`tshoot flows lint\`)` : ''}`);
 }
 
-/** Roles used by the flow and the flows it calls. */
-function flowRoles(cat: Catalog, flow: Flow, seen = new Set<string>()): Role[] {
-  if (seen.has(flow.id)) return [];
-  seen.add(flow.id);
+/** Roles the flows' run nodes use. */
+function flowRoles(flows: readonly Flow[]): Role[] {
   const out = new Set<Role>();
-  for (const n of Object.values(flow.doc.nodes)) {
-    if (n.kind === 'run') out.add(n.role);
-    if (n.kind === 'call') {
-      const c = cat.flows.get(n.flow);
-      if (c) for (const r of flowRoles(cat, c, seen)) out.add(r);
-    }
-  }
+  for (const f of flows) for (const n of Object.values(f.doc.nodes)) if (n.kind === 'run') out.add(n.role);
   return [...out];
 }
 
