@@ -13,13 +13,28 @@
  * start: the shipped flows come checked from step 1.
  */
 import { build } from 'esbuild';
-import { readFileSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = dirname(fileURLToPath(import.meta.url));
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+
+/**
+ * What this build is: a hash of every source file, the lockfile and this config. A user's flow
+ * that a build with the same hash checked clean is not checked again (src/flow/check-cache.ts).
+ */
+const buildId = (() => {
+  const hash = createHash('sha256');
+  const files = readdirSync(join(root, 'src'), { recursive: true })
+    .map((f) => join('src', String(f)))
+    .filter((f) => /\.(ts|json)$/.test(f))
+    .sort();
+  for (const f of [...files, 'package-lock.json', 'esbuild.config.mjs']) hash.update(f).update('\0').update(readFileSync(join(root, f))).update('\0');
+  return hash.digest('hex').slice(0, 32);
+})();
 
 // 1. What the CLI would otherwise compute at every start (src/flow/prebuild.ts): the flow
 //    validators as Ajv standalone code, and the shipped flows loaded and checked.
@@ -137,7 +152,7 @@ const r = await build({
   // Less to read and pre-parse at each start; names are kept, so stack traces still read.
   minifyWhitespace: true,
   minifySyntax: true,
-  define: { __TSHOOT_VERSION__: JSON.stringify(pkg.version) },
+  define: { __TSHOOT_VERSION__: JSON.stringify(pkg.version), __TSHOOT_BUILD__: JSON.stringify(buildId) },
   logLevel: 'warning',
   metafile: Boolean(process.env.TSHOOT_METAFILE),
 });

@@ -1,8 +1,13 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // The CLIs the tests start keep their check records in a scratch folder, not ~/.cache.
+    env: { XDG_CACHE_HOME: mkdtempSync(join(tmpdir(), 'tshoot-cache-')) },
     // Lab tests build network namespaces and start daemons: give them room, keep them bounded.
     testTimeout: 60_000,
     hookTimeout: 120_000,

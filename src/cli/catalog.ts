@@ -5,13 +5,19 @@
  */
 import { resolve } from 'node:path';
 import { builtinFlowsDir, loadCatalog, type Catalog } from '../flow/catalog.js';
+import { checkCacheDir } from '../flow/check-cache.js';
 import { didYouMean, formatProblem, isError } from '../flow/problem.js';
 import type { CliIO } from './io.js';
 import { UsageError } from './target.js';
 
-/** Built-in flows plus the user's `--flows` folders. */
-export function openCatalog(io: CliIO, extra: readonly string[] = []): Catalog {
-  return loadCatalog([builtinFlowsDir(), ...extra.map((d) => resolve(io.cwd, d))], { relativeTo: io.cwd });
+/**
+ * Built-in flows plus the user's `--flows` folders (or files). A user's flow this build has
+ * already checked clean comes from the cache (flow/check-cache.ts) unless `fresh`.
+ */
+export function openCatalog(io: CliIO, extra: readonly string[] = [], opts: { fresh?: boolean } = {}): Catalog {
+  const dir = checkCacheDir(io.env);
+  const paths = [...new Set([builtinFlowsDir(), ...extra.map((d) => resolve(io.cwd, d))])];
+  return loadCatalog(paths, { relativeTo: io.cwd, cache: dir === null ? null : { dir, read: !opts.fresh } });
 }
 
 export function findFlow(cat: Catalog, id: string) {

@@ -2,7 +2,7 @@
  * `tshoot flows …`: lint, list, graph, schema, vars, parsers — the flow author's tools.
  */
 import { resolve } from 'node:path';
-import { builtinFlowsDir, loadCatalog, type Catalog } from '../flow/catalog.js';
+import type { Catalog } from '../flow/catalog.js';
 import { drawFlow, type GraphFormat } from '../flow/graph.js';
 import { formatProblem, isError } from '../flow/problem.js';
 import { editorSchema } from '../flow/schema.js';
@@ -17,9 +17,8 @@ export { findFlow, openCatalog };
 
 export function lintCommand(io: CliIO, files: readonly string[], opts: { strict?: boolean; flows?: string[] }): number {
   const targets = files.map((f) => resolve(io.cwd, f));
-  const cat = targets.length
-    ? loadCatalog([...new Set([builtinFlowsDir(), ...(opts.flows ?? []).map((d) => resolve(io.cwd, d)), ...targets])], { relativeTo: io.cwd })
-    : openCatalog(io, opts.flows);
+  // Lint checks every file in full (it is what refreshes the cache, never what reads it).
+  const cat = openCatalog(io, [...(opts.flows ?? []), ...targets], { fresh: true });
   const shown = targets.length ? cat.problems.filter((p) => targets.some((t) => t.endsWith(p.file) || resolve(io.cwd, p.file) === t)) : cat.problems;
   for (const p of shown) io.stdout.write(formatProblem(p) + '\n');
   const errors = shown.filter(isError).length;

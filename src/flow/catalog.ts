@@ -17,6 +17,7 @@ import type { FlowDocT } from './schema.js';
 import { SHIPPED } from './shipped.js';
 import { SHIPPED_DOCS } from './shipped-docs.js';
 import { nodeCrypto } from '../lazy-crypto.js';
+import { readChecked, recordOf, writeChecked } from './check-cache.js';
 
 export { builtinFlowsDir, flowFiles };
 
@@ -27,7 +28,17 @@ export interface Catalog extends FlowSet {
   readonly digest: string;
 }
 
-export function loadCatalog(paths: readonly string[], opts: { relativeTo?: string } = {}): Catalog {
+export interface CatalogOptions {
+  /** Problems name files relative to this folder. */
+  readonly relativeTo?: string;
+  /**
+   * The user's flows as last checked (check-cache.ts): `read` false checks every file in full
+   * (`flows lint`), still recording the clean ones.
+   */
+  readonly cache?: { readonly dir: string; readonly read: boolean } | null;
+}
+
+export function loadCatalog(paths: readonly string[], opts: CatalogOptions = {}): Catalog {
   const seen = new Set<string>();
   for (const p of paths) {
     const abs = resolve(p);
@@ -37,6 +48,9 @@ export function loadCatalog(paths: readonly string[], opts: { relativeTo?: strin
   const problems: Problem[] = [];
   const sources: FlowSource[] = [];
   const hashed: string[] = [];
+  // Files checked in full now: recorded in the cache if no problem names them.
+  const fresh: { file: string; text: string; src: FlowSource }[] = [];
+  const cache = opts.cache ?? null;
   for (const file of files) {
     const shown = opts.relativeTo ? relativeName(file, opts.relativeTo) : file;
     let text: string;
@@ -47,7 +61,7 @@ export function loadCatalog(paths: readonly string[], opts: { relativeTo?: strin
       continue;
     }
     hashed.push(file.split('/').pop() ?? file, text);
-    const known = shippedAsBuilt(file, text);
+    const known = shippedAsBuilt(file, text) ?? (cache?.read ? userAsChecked(cache.dir, file, text) : undefined);
     if (known) {
       problems.push(...known.problems.map((p) => ({ ...p, file: shown })));
       sources.push(checkedFlowSource(shown, text, JSON.parse(known.doc.doc) as FlowDocT, () => JSON.parse(known.doc.positions) as PositionTable, known.doc.lets));
@@ -55,10 +69,20 @@ export function loadCatalog(paths: readonly string[], opts: { relativeTo?: strin
     }
     const r = loadFlowSource(shown, text);
     problems.push(...r.problems);
-    if (r.flow) sources.push(r.flow);
+    if (r.flow) {
+      sources.push(r.flow);
+      if (cache && !isShippedFile(file)) fresh.push({ file, text, src: r.flow });
+    }
   }
   const compiled = compileFlows(sources);
   problems.push(...compiled.problems);
+  if (cache) {
+    for (const f of fresh) {
+      const flow = compiled.flows.get(f.src.doc.id);
+      if (!flow || flow.file !== f.src.file || problems.some((p) => p.file === f.src.file)) continue;
+      writeChecked(cache.dir, f.file, recordOf(f.text, f.src, flow.lets));
+    }
+  }
   // The digest only when asked (a recording, `replay --update`, `resume`).
   let digest: string | undefined;
   return {
@@ -76,13 +100,23 @@ export function loadCatalog(paths: readonly string[], opts: { relativeTo?: strin
   };
 }
 
+/** The cache's record of a user's flow file, if this build checked this very text clean. */
+function userAsChecked(dir: string, file: string, text: string) {
+  const doc = readChecked(dir, file, text);
+  return doc ? { problems: [] as Problem[], doc } : undefined;
+}
+
+function isShippedFile(file: string): boolean {
+  return dirname(file) === builtinFlowsDir();
+}
+
 /** The build's record of a shipped flow file, if this is one and its text is unchanged. */
 function shippedAsBuilt(file: string, text: string) {
   if (!SHIPPED || !SHIPPED_DOCS) return undefined;
   const name = basename(file);
   const entry = Object.hasOwn(SHIPPED, name) ? SHIPPED[name] : undefined;
   const doc = Object.hasOwn(SHIPPED_DOCS, name) ? SHIPPED_DOCS[name] : undefined;
-  if (!entry || doc === undefined || dirname(file) !== builtinFlowsDir()) return undefined;
+  if (!entry || doc === undefined || !isShippedFile(file)) return undefined;
   // The very text the build checked (a string compare: no hashing, no node:crypto at start).
   return text === doc.text ? { ...entry, doc } : undefined;
 }

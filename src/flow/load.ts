@@ -26,6 +26,8 @@ export interface FlowSource {
   readonly checked?: boolean;
   /** A checked flow's `let` types as the build's compiler found them: not type-checked again. */
   readonly letTypes?: Readonly<Record<string, string>>;
+  /** Every position at once, for a record of the check (check-cache.ts); from the parse already done. */
+  positions(): PositionTable;
 }
 
 export interface LoadResult {
@@ -113,7 +115,7 @@ export function loadFlowSource(file: string, text: string): LoadResult {
   if (problems.some((p) => p.code === 'schema' || p.code === 'unknown-kind' || p.code === 'unknown-role')) {
     return { flow: null, problems };
   }
-  return { flow: { file, doc: data as FlowDocT, loc, keyLoc }, problems };
+  return { flow: { file, doc: data as FlowDocT, loc, keyLoc, positions: () => positionTable(ydoc, lineCounter) }, problems };
 }
 
 /**
@@ -137,7 +139,12 @@ export function checkedFlowSource(file: string, text: string, doc: FlowDocT, pos
     const p = parsed.lc.linePos(rangeOf(parsed.doc, path, key));
     return { file, line: p.line, col: p.col };
   };
-  return { file, doc, loc: at(false), keyLoc: at(true), checked: true, ...(letTypes ? { letTypes } : {}) };
+  const positionsOf = (): PositionTable => {
+    if (positions) return (table ??= positions());
+    const lc = new LineCounter();
+    return positionTable(parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true }), lc);
+  };
+  return { file, doc, loc: at(false), keyLoc: at(true), checked: true, ...(letTypes ? { letTypes } : {}), positions: positionsOf };
 }
 
 /**
@@ -146,9 +153,7 @@ export function checkedFlowSource(file: string, text: string, doc: FlowDocT, pos
  */
 export type PositionTable = Record<string, readonly number[]>;
 
-export function positionTable(text: string): PositionTable {
-  const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
+export function positionTable(doc: Document, lc: LineCounter): PositionTable {
   const out: PositionTable = {};
   const pos = (offset: number) => {
     const p = lc.linePos(offset);

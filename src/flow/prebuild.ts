@@ -13,7 +13,8 @@ import { Ajv } from 'ajv';
 import standalone from 'ajv/dist/standalone/index.js';
 import { flowFiles } from './catalog.js';
 import { compileOne } from './compile.js';
-import { loadFlowSource, positionTable } from './load.js';
+import { recordOf } from './check-cache.js';
+import { loadFlowSource } from './load.js';
 import type { Problem } from './problem.js';
 import type { ShippedFlow } from './shipped.js';
 import type { ShippedDoc } from './shipped-docs.js';
@@ -68,12 +69,7 @@ export function shippedFlows(dir: string): { index: Record<string, ShippedFlow>;
       menu: doc.menu !== false,
       problems,
     };
-    docs[basename(file)] = {
-      text,
-      doc: JSON.stringify(doc),
-      positions: JSON.stringify(positionTable(text)),
-      lets: Object.fromEntries(compiled.lets.map(([name, , type]) => [name, type])),
-    };
+    docs[basename(file)] = recordOf(text, r.flow, compiled.lets);
   }
   return { index, docs };
 }

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { builtinFlowsDir, flowFiles } from '../../src/flow/catalog.js';
 import { compileFlows, compileOne } from '../../src/flow/compile.js';
-import { checkedFlowSource, loadFlowSource, positionTable, type FlowSource, type Path } from '../../src/flow/load.js';
+import { checkedFlowSource, loadFlowSource, type FlowSource, type Path } from '../../src/flow/load.js';
 import type { Problem } from '../../src/flow/problem.js';
 import { shippedFlows } from '../../src/flow/prebuild.js';
 import { generateFlow } from '../bench/gen-flow.js';
@@ -23,7 +23,7 @@ function loaded(file: string): { text: string; src: FlowSource } {
 describe('position table', () => {
   it.each(files)('%s: every loc and keyLoc as the YAML gives them', (file) => {
     const { text, src } = loaded(file);
-    const table = positionTable(text);
+    const table = src.positions();
     const cached = checkedFlowSource(file, text, src.doc, () => table);
     const paths: Path[] = Object.keys(table).map((k) => (k === '' ? [] : k.split('\0')));
     // Missing parts fall back to the deepest part that exists.

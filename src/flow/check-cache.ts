@@ -1,0 +1,78 @@
+/**
+ * The user's flows as this build last checked them: what the build's record (shipped-docs.ts)
+ * is for the shipped flows, kept in `$XDG_CACHE_HOME/tshoot/flows/` for the user's own. A file
+ * whose text is exactly the one a run of this very build (version.ts `BUILD`) found free of
+ * problems is not parsed, validated nor type-checked again: its data and positions come from
+ * the record, as a shipped flow's do. Anything else — another text, another build, a record
+ * that does not read — is checked in full, and the record rewritten when the check is clean.
+ *
+ * One record per flow file (named by its path), so the cache holds at most one entry per file
+ * ever loaded. Records are the user's own data in a 0700 folder; a record that cannot be read
+ * or written costs only the time of a full check.
+ */
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { isAbsolute, join } from 'node:path';
+import type { Flow } from './compile.js';
+import type { FlowSource } from './load.js';
+import type { ShippedDoc } from './shipped-docs.js';
+import { BUILD } from '../version.js';
+
+/** What a check leaves for the next run (or, for the shipped flows, the build leaves for every run). */
+export function recordOf(text: string, src: FlowSource, lets: Flow['lets']): ShippedDoc {
+  return {
+    text,
+    doc: JSON.stringify(src.doc),
+    positions: JSON.stringify(src.positions()),
+    lets: Object.fromEntries(lets.map(([name, , type]) => [name, type])),
+  };
+}
+
+/** A record: the build's `ShippedDoc` fields, and which build checked which file. */
+interface CheckedRecord extends ShippedDoc {
+  readonly build: string;
+  readonly file: string;
+}
+
+/** `$XDG_CACHE_HOME/tshoot/flows/`, else `~/.cache/tshoot/flows/`; null when running from source. */
+export function checkCacheDir(env: Readonly<Record<string, string | undefined>>): string | null {
+  if (BUILD === null || env.TSHOOT_NO_CACHE) return null;
+  const xdg = env.XDG_CACHE_HOME;
+  const base = xdg && isAbsolute(xdg) ? xdg : join(env.HOME || homedir(), '.cache');
+  return join(base, 'tshoot', 'flows');
+}
+
+/** The record of `file` (absolute) if this build checked exactly `text` clean. */
+export function readChecked(dir: string, file: string, text: string): ShippedDoc | undefined {
+  let rec: Partial<CheckedRecord>;
+  try {
+    rec = JSON.parse(readFileSync(recordPath(dir, file), 'utf8')) as Partial<CheckedRecord>;
+  } catch {
+    return undefined;
+  }
+  if (rec.build !== BUILD || rec.file !== file || rec.text !== text) return undefined;
+  if (typeof rec.doc !== 'string' || typeof rec.positions !== 'string' || !rec.lets || typeof rec.lets !== 'object') return undefined;
+  return { text, doc: rec.doc, positions: rec.positions, lets: rec.lets };
+}
+
+/** Records `file` as checked clean; a cache that cannot be written is left alone. */
+export function writeChecked(dir: string, file: string, doc: ShippedDoc): void {
+  if (BUILD === null) return;
+  const rec: CheckedRecord = { build: BUILD, file, ...doc };
+  const path = recordPath(dir, file);
+  const tmp = `${path}.${process.pid}.tmp`;
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    writeFileSync(tmp, JSON.stringify(rec), { mode: 0o600 });
+    renameSync(tmp, path); // whole or not at all, for a run reading it meanwhile
+  } catch {
+    /* read-only home, full disk: the next run checks in full again */
+  }
+}
+
+/** `<fnv-1a 64 of the path>.json`: a file name for any path, without node:crypto at start. */
+function recordPath(dir: string, file: string): string {
+  let h = 0xcbf29ce484222325n;
+  for (let i = 0; i < file.length; i++) h = BigInt.asUintN(64, (h ^ BigInt(file.charCodeAt(i))) * 0x100000001b3n);
+  return join(dir, `${h.toString(16).padStart(16, '0')}.json`);
+}

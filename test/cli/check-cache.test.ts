@@ -1,0 +1,130 @@
+/**
+ * The record of a user's flow checked clean (src/flow/check-cache.ts), through the built CLI:
+ * written after a clean check, trusted only for the very same text and build, never by lint,
+ * and never in the way of an error.
+ */
+import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/run-cli.js';
+import { askFlow, userFlows } from '../helpers/user-flows.js';
+
+interface Record_ {
+  build: string;
+  file: string;
+  text: string;
+  doc: string;
+  positions: string;
+  lets: Record<string, string>;
+}
+
+function setup(files: Record<string, string> = { 'ask-demo.yaml': askFlow, 'answers.yaml': 'q: a\n' }) {
+  const dir = userFlows(files);
+  const cache = mkdtempSync(join(tmpdir(), 'tshoot-cache-'));
+  const env = { XDG_CACHE_HOME: cache };
+  const records = () => {
+    const d = join(cache, 'tshoot', 'flows');
+    try {
+      return readdirSync(d).map((f) => join(d, f));
+    } catch {
+      return [];
+    }
+  };
+  const run = (...extra: string[]) => runCli(['run', 'ask-demo', '--flows', dir, '--non-interactive', '--json', '--answers', join(dir, 'answers.yaml'), '--no-transcript', ...extra], { env });
+  return { dir, cache, env, records, run };
+}
+
+describe('the check record of a user flow', () => {
+  it('is written after a clean check (0600 in a 0700 folder) and gives the same run next time', async () => {
+    const s = setup();
+    const first = await s.run();
+    expect(first.code).toBe(0);
+    const [rec, ...more] = s.records();
+    expect(more).toEqual([]);
+    expect(statSync(rec!).mode & 0o777).toBe(0o600);
+    expect(statSync(join(s.cache, 'tshoot', 'flows')).mode & 0o777).toBe(0o700);
+    const r = JSON.parse(readFileSync(rec!, 'utf8')) as Record_;
+    expect(r.file).toBe(join(s.dir, 'ask-demo.yaml'));
+    expect(r.text).toBe(askFlow);
+    expect(r.build).toMatch(/^[0-9a-f]{32}$/);
+    expect(JSON.parse(r.doc)).toMatchObject({ id: 'ask-demo', start: 'q' });
+    const before = statSync(rec!).mtimeMs;
+    const second = await s.run();
+    expect(second.stdout).toBe(first.stdout);
+    expect(second.code).toBe(0);
+    // Read, not rewritten.
+    expect(statSync(rec!).mtimeMs).toBe(before);
+  });
+
+  it('is not trusted once the file changes: the new error is reported with its location', async () => {
+    const s = setup();
+    expect((await s.run()).code).toBe(0);
+    writeFileSync(join(s.dir, 'ask-demo.yaml'), askFlow.replace('goto: done', 'goto: dnoe'));
+    const r = await s.run();
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/ask-demo\.yaml:17:15 node "q": goto "dnoe" does not exist \(did you mean "done"\?\)/);
+    // The record still describes the clean text; it is only replaced by another clean check.
+    expect((JSON.parse(readFileSync(s.records()[0]!, 'utf8')) as Record_).text).toBe(askFlow);
+  });
+
+  it('is not written for a flow with a problem, warnings included', async () => {
+    // A text without its Japanese is a warning: the run goes on, nothing is recorded.
+    const s = setup({ 'ask-demo.yaml': askFlow.replace('title: { en: Done, ja: 完了 }', 'title: { en: Done }'), 'answers.yaml': 'q: a\n' });
+    const r = await s.run();
+    expect(r.code).toBe(0);
+    expect((await runCli(['flows', 'lint', join(s.dir, 'ask-demo.yaml')], { env: s.env })).stdout).toContain('warning: no ja text');
+    expect(s.records()).toEqual([]);
+  });
+
+  it('that does not read, or comes from another build, is checked again and rewritten', async () => {
+    const s = setup();
+    const clean = await s.run();
+    const rec = s.records()[0]!;
+    const good = JSON.parse(readFileSync(rec, 'utf8')) as Record_;
+    writeFileSync(rec, '{"build": "x", "tex');
+    expect((await s.run()).stdout).toBe(clean.stdout);
+    expect(JSON.parse(readFileSync(rec, 'utf8'))).toEqual(good);
+    // Another build's record, claiming a different document for this very text: not used.
+    writeFileSync(rec, JSON.stringify({ ...good, build: '0'.repeat(32), doc: good.doc.replace('"Fixed"', '"Forged"') }));
+    expect((await s.run()).stdout).toBe(clean.stdout);
+    expect(JSON.parse(readFileSync(rec, 'utf8'))).toEqual(good);
+  });
+
+  it('flows lint never reads it; TSHOOT_NO_CACHE turns it off', async () => {
+    const s = setup();
+    expect((await s.run()).code).toBe(0);
+    const rec = s.records()[0]!;
+    const good = JSON.parse(readFileSync(rec, 'utf8')) as Record_;
+    // A record of this build for this text, but with another document: runs read it …
+    writeFileSync(rec, JSON.stringify({ ...good, doc: good.doc.replace('"Fixed"', '"From the record"') }));
+    const run = await s.run();
+    expect(JSON.parse(run.stdout)).toMatchObject({ fix: { title: 'From the record' } });
+    // … lint checks the file itself (and records what it found).
+    const lint = await runCli(['flows', 'lint', join(s.dir, 'ask-demo.yaml')], { env: s.env });
+    expect(lint.code).toBe(0);
+    expect(JSON.parse(readFileSync(rec, 'utf8'))).toEqual(good);
+
+    const off = setup();
+    const r = await runCli(['run', 'ask-demo', '--flows', off.dir, '--non-interactive', '--answers', join(off.dir, 'answers.yaml')], { env: { ...off.env, TSHOOT_NO_CACHE: '1' } });
+    expect(r.code).toBe(0);
+    expect(off.records()).toEqual([]);
+  });
+
+  it('answers positions as the YAML does: a divergence in a recorded flow points at the same line', async () => {
+    const s = setup();
+    const transcript = join(s.dir, 's.ndjson');
+    expect((await s.run('--transcript', transcript)).code).toBe(0);
+    // The recorded answer no longer leads where the transcript says.
+    const lines = readFileSync(transcript, 'utf8').trim().split('\n');
+    const edited = lines.map((l) => (l.includes('"kind":"decision"') && l.includes('"node":"q"') ? l.replace('"goto":"echo"', '"goto":"done"') : l));
+    expect(edited).not.toEqual(lines);
+    writeFileSync(transcript, edited.join('\n') + '\n');
+    const check = (env: Record<string, string>) => runCli(['replay', '--check', transcript, '--flows', s.dir], { env: { ...s.env, ...env } });
+    const cached = await check({});
+    const fresh = await check({ TSHOOT_NO_CACHE: '1' });
+    expect(cached.code).toBe(1);
+    expect(cached.stderr).toMatch(/decision differs at node "q" of flow "ask-demo" \(.*ask-demo\.yaml:15:7\)/);
+    expect(cached.stderr).toBe(fresh.stderr);
+  });
+});
