@@ -1,54 +1,86 @@
 /**
- * The executable: the only place that touches `process` and sets the exit code.
+ * The executable (`dist/tshoot.js`): loads the CLI — one CommonJS bundle, `dist/cli.bundle.js` — through
+ * V8's code cache, so that a start after the first skips parsing and compiling what the same
+ * command ran last time (issue 8: `replay --check` within 1.5× of start).
+ *
+ * The cache is the code V8 compiled during the last run of that command (`Script.createCachedData`
+ * after the run: functions compiled lazily are in it), one file per build, Node version and
+ * command in `$XDG_CACHE_HOME/tshoot/v8/` (0700). V8 refuses a cache from another V8 or other
+ * flags; the build id in the name (a hash of the sources, flows and lockfile) and the bundle's
+ * size keep a cache from being used for other code. A refused, missing or unreadable cache only
+ * costs a normal compile, and is written anew after the run. `TSHOOT_NO_CACHE=1` turns it off.
+ *
+ * Works the same on every Node this package supports (Node's own compile cache, 22.1+, stores
+ * only what is compiled before a module runs, and not at all on Node 20).
  */
-import module from 'node:module';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { homedir } from 'node:os';
+import { dirname, isAbsolute, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Script } from 'node:vm';
+import { crc32 } from 'node:zlib';
 
-// Node ≥ 22.1 keeps V8's compiled code of the bundle on disk: later starts skip compiling it.
-// Before the import below, so that it covers every chunk. Reference:
-// https://nodejs.org/api/module.html#moduleenablecompilecachecachedir
-(module as { enableCompileCache?: () => unknown }).enableCompileCache?.();
-const { cli } = await import('./cli/cli.js');
+/** The build's id (esbuild.config.mjs). */
+declare const __TSHOOT_BUILD__: string;
 
-// chalk (under ora and boxen) does not read NO_COLOR: make it (https://no-color.org).
-if (process.env.NO_COLOR) process.env.FORCE_COLOR = '0';
+/** A code cache file starts with "TSv8" (read little-endian), then the CRC-32 of V8's data. */
+const MAGIC = 0x38765354;
 
-// `tshoot … | head`: the reader went away; that is not an error worth a stack trace.
-for (const stream of [process.stdout, process.stderr]) {
-  stream.on('error', (e: NodeJS.ErrnoException) => {
-    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-    throw e;
-  });
+// The bundle is ASCII, wrapped in CommonJS's function by the build (esbuild.config.mjs).
+const bundle = join(dirname(fileURLToPath(import.meta.url)), 'cli.bundle.js');
+const source = readFileSync(bundle, 'latin1');
+const cacheFile = codeCachePath(process.env, process.argv.slice(2), source.length);
+let cachedData: Buffer | undefined;
+try {
+  if (cacheFile) cachedData = readCodeCache(cacheFile);
+} catch {
+  /* the first run of this command */
+}
+const script = new Script(source, { filename: bundle, cachedData });
+const mod = { exports: {} as { main(): Promise<void> } };
+(script.runInThisContext() as (...a: unknown[]) => void)(mod.exports, createRequire(bundle), mod, bundle, dirname(bundle));
+await mod.exports.main();
+if (cacheFile && (cachedData === undefined || script.cachedDataRejected)) writeCodeCache(cacheFile, script);
+
+/** `…/tshoot/v8/BUILD-v20.20.2-x64-replay-SIZE.bin`; null when caching is off. */
+function codeCachePath(env: NodeJS.ProcessEnv, argv: readonly string[], size: number): string | null {
+  if (env.TSHOOT_NO_CACHE) return null;
+  const xdg = env.XDG_CACHE_HOME;
+  const base = xdg && isAbsolute(xdg) ? xdg : join(env.HOME || homedir(), '.cache');
+  // What runs depends on the command (`replay`, `run` …): one cache each, one for the menu (no
+  // argument), one for everything else (options first, `--version`).
+  const first = argv[0];
+  const command = first === undefined ? 'menu' : /^[a-z][a-z-]{0,19}$/.test(first) ? first : 'other';
+  return join(base, 'tshoot', 'v8', `${__TSHOOT_BUILD__}-${process.version}-${process.arch}-${command}-${size}.bin`);
 }
 
-const controller = new AbortController();
-let interrupts = 0;
-// Reference: https://nodejs.org/api/process.html#signal-events — a second Ctrl-C exits at once.
-process.on('SIGINT', () => {
-  if (++interrupts > 1) process.exit(130);
-  controller.abort();
-});
+/**
+ * A cache file is `TSv8`, the CRC-32 of the rest, then V8's data. V8 checks its version, flags
+ * and the source's length, but (outside debug builds) not its data: a damaged file would be
+ * deserialized as it is. A file that fails the CRC is left to be rewritten.
+ */
+function readCodeCache(file: string): Buffer | undefined {
+  const b = readFileSync(file);
+  if (b.length < 8 || b.readUInt32LE(0) !== MAGIC) return undefined;
+  const data = b.subarray(8);
+  return crc32(data) === b.readUInt32LE(4) ? data : undefined;
+}
 
-cli(process.argv.slice(2), {
-  stdin: process.stdin,
-  stdout: process.stdout,
-  stderr: process.stderr,
-  env: process.env,
-  cwd: process.cwd(),
-  signal: controller.signal,
-}).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (e: unknown) => {
-    // Ctrl-C that reached here (a command that does not handle it itself) is still no crash.
-    if ((e as { code?: unknown } | null)?.code === 'interrupted') {
-      process.stderr.write('\ntshoot: interrupted\n');
-      process.exitCode = 130;
-      return;
-    }
-    const msg = e instanceof Error ? e.message : String(e);
-    process.stderr.write(`tshoot: internal error: ${msg.split('\n')[0]}\n`);
-    if (process.env.TSHOOT_DEBUG) process.stderr.write(`${(e as Error)?.stack ?? ''}\n`);
-    process.exitCode = 2;
-  },
-);
+/** Written whole (rename) in a 0700 folder; the caches of other builds are removed. */
+function writeCodeCache(file: string, s: Script): void {
+  const dir = dirname(file);
+  const tmp = `${file}.${process.pid}.tmp`;
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const data = s.createCachedData();
+    const head = Buffer.alloc(8);
+    head.writeUInt32LE(MAGIC, 0);
+    head.writeUInt32LE(crc32(data), 4);
+    writeFileSync(tmp, Buffer.concat([head, data]), { mode: 0o600 });
+    renameSync(tmp, file);
+    for (const f of readdirSync(dir)) if (!f.startsWith(`${__TSHOOT_BUILD__}-`)) rmSync(join(dir, f), { force: true });
+  } catch {
+    /* read-only home, full disk: the next start compiles again */
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * The process around the CLI: the only place that touches `process` and sets the exit code.
+ * The build bundles it (with everything it imports) into `dist/cli.cjs`, which bin.ts loads.
+ */
+import { cli } from './cli/cli.js';
+
+/** Runs the command line of this process; resolves once the exit code is set. */
+export function main(): Promise<void> {
+  // chalk (under ora and boxen) does not read NO_COLOR: make it (https://no-color.org).
+  if (process.env.NO_COLOR) process.env.FORCE_COLOR = '0';
+
+  // `tshoot … | head`: the reader went away; that is not an error worth a stack trace.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      throw e;
+    });
+  }
+
+  const controller = new AbortController();
+  let interrupts = 0;
+  // Reference: https://nodejs.org/api/process.html#signal-events — a second Ctrl-C exits at once.
+  process.on('SIGINT', () => {
+    if (++interrupts > 1) process.exit(130);
+    controller.abort();
+  });
+
+  return cli(process.argv.slice(2), {
+    stdin: process.stdin,
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+    cwd: process.cwd(),
+    signal: controller.signal,
+  }).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e: unknown) => {
+      // Ctrl-C that reached here (a command that does not handle it itself) is still no crash.
+      if ((e as { code?: unknown } | null)?.code === 'interrupted') {
+        process.stderr.write('\ntshoot: interrupted\n');
+        process.exitCode = 130;
+        return;
+      }
+      const msg = e instanceof Error ? e.message : String(e);
+      process.stderr.write(`tshoot: internal error: ${msg.split('\n')[0]}\n`);
+      if (process.env.TSHOOT_DEBUG) process.stderr.write(`${(e as Error)?.stack ?? ''}\n`);
+      process.exitCode = 2;
+    },
+  );
+}

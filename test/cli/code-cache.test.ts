@@ -1,0 +1,89 @@
+/**
+ * The executable's V8 code cache (src/bin.ts), through the built CLI: one file per command,
+ * written after a run that had none (or a refused one), checked by its CRC before V8 sees it,
+ * never in the way of the command's result.
+ */
+import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { crc32 } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { ROOT, runCli } from '../helpers/run-cli.js';
+
+const SESSION = join(ROOT, 'flows/not-found/sessions/missing-file.ndjson');
+
+function fresh() {
+  const cache = mkdtempSync(join(tmpdir(), 'tshoot-v8-'));
+  const dir = join(cache, 'tshoot', 'v8');
+  const files = () => (existsSync(dir) ? readdirSync(dir).sort() : []);
+  const run = (args: string[], env: Record<string, string> = {}) => runCli(args, { env: { XDG_CACHE_HOME: cache, ...env } });
+  return { cache, dir, files, run };
+}
+
+/** "TSv8", CRC-32 of the rest, V8's data. */
+function valid(file: string): boolean {
+  const b = readFileSync(file);
+  return b.subarray(0, 4).toString('latin1') === 'TSv8' && b.readUInt32LE(4) === crc32(b.subarray(8)) && b.length > 1000;
+}
+
+describe('the code cache', () => {
+  it('is written once per command (0600 in a 0700 folder), then read, not rewritten', async () => {
+    const c = fresh();
+    const first = await c.run(['--version']);
+    expect(first.code).toBe(0);
+    const [other, ...none] = c.files();
+    expect(none).toEqual([]);
+    expect(other).toMatch(new RegExp(`^[0-9a-f]{32}-${process.version.replace(/\./g, '\\.')}-${process.arch}-other-\\d+\\.bin$`));
+    const file = join(c.dir, other!);
+    expect(valid(file)).toBe(true);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(statSync(c.dir).mode & 0o777).toBe(0o700);
+    const written = statSync(file).mtimeMs;
+    expect(await c.run(['--version'])).toEqual(first);
+    // Accepted by V8: a refused cache would have been written anew.
+    expect(statSync(file).mtimeMs).toBe(written);
+
+    const replay = await c.run(['replay', '--check', SESSION]);
+    expect(replay.code).toBe(0);
+    expect(c.files()).toHaveLength(2);
+    expect(c.files().some((f) => f.includes('-replay-'))).toBe(true);
+  });
+
+  it('gives the same results as no cache at all', async () => {
+    const c = fresh();
+    const args = ['replay', '--check', SESSION, '--json'];
+    const none = await c.run(args, { TSHOOT_NO_CACHE: '1' });
+    expect(c.files()).toEqual([]);
+    const cold = await c.run(args);
+    const warm = await c.run(args);
+    expect(none.code).toBe(0);
+    expect(JSON.parse(none.stdout)).toMatchObject({ matches: true, fix: { id: 'wrong-path' } });
+    expect(cold).toEqual(none);
+    expect(warm).toEqual(none);
+  });
+
+  it('a damaged file fails its CRC, is not given to V8, and is rewritten', async () => {
+    const c = fresh();
+    const ok = await c.run(['--version']);
+    const file = join(c.dir, c.files()[0]!);
+    const good = readFileSync(file);
+    // One bit of V8's data flipped: V8 itself would not notice (it checks no checksum).
+    const flipped = Buffer.from(good);
+    flipped[good.length >> 1]! ^= 0x10;
+    for (const bad of [flipped, good.subarray(0, good.length >> 1), Buffer.from('garbage'), Buffer.alloc(0)]) {
+      writeFileSync(file, bad);
+      expect(await c.run(['--version'])).toEqual(ok);
+      expect(valid(file)).toBe(true);
+    }
+  });
+
+  it("another build's files are removed when this build writes its own", async () => {
+    const c = fresh();
+    await c.run(['--version']);
+    const stale = join(c.dir, `${'0'.repeat(32)}-${process.version}-${process.arch}-replay-1.bin`);
+    writeFileSync(stale, 'old');
+    await c.run(['replay', '--check', SESSION]);
+    expect(existsSync(stale)).toBe(false);
+    expect(c.files()).toHaveLength(2);
+  });
+});
