@@ -5,7 +5,7 @@
  * only when it is used. `ssh2` stays external: it loads native optional addons (`cpu-features`,
  * `sshcrypto`) by `require` at run time.
  *
- *   dist/tshoot.js              the executable (src/bin.ts): compiles cli.bundle.js with the code cache
+ *   dist/tshoot.cjs             the executable (src/bin.cts): compiles cli.bundle.js with the code cache
  *   dist/cli.bundle.js          the CLI (src/main.ts and everything it imports), CommonJS, as one
  *                               function expression
  *   dist/flow-validators.cjs    the flow schema's validators, precompiled (Ajv standalone)
@@ -28,7 +28,7 @@ const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
  * What this build is: a hash of everything the bundle is made of (sources, shipped flows,
  * lockfile, package.json, this config). A user's flow that a build with the same id checked
  * clean is not checked again (src/flow/check-cache.ts); V8's code cache of another build is
- * never used (src/bin.ts).
+ * never used (src/bin.cts).
  */
 const buildId = (() => {
   const hash = createHash('sha256');
@@ -157,7 +157,7 @@ const r = await build({
   metafile: Boolean(process.env.TSHOOT_METAFILE),
 });
 if (r.metafile) writeFileSync(process.env.TSHOOT_METAFILE, JSON.stringify(r.metafile));
-// dist/cli.bundle.js is the bundle as one function expression, the script bin.ts compiles:
+// dist/cli.bundle.js is the bundle as one function expression, the script bin.cts compiles:
 // CommonJS's wrapper written in, and in ASCII only (esbuild leaves a few characters in regex
 // literals as they are; `\uXXXX` means the same there), so that it is read as latin1 — a
 // one-byte string, 3 ms less than decoding UTF-8 into a two-byte one at every start.
@@ -165,12 +165,13 @@ const code = r.outputFiles[0].text.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charC
 writeFileSync(join(root, 'dist/cli.bundle.js'), `(function (exports, require, module, __filename, __dirname) {${code}\n})`);
 await build({
   absWorkingDir: root,
-  entryPoints: { tshoot: 'src/bin.ts' },
+  entryPoints: { tshoot: 'src/bin.cts' },
   bundle: true,
   platform: 'node',
-  format: 'esm',
+  format: 'cjs',
   target: 'node20',
   outdir: 'dist',
+  outExtension: { '.js': '.cjs' },
   banner: { js: '#!/usr/bin/env node' },
   define,
   logLevel: 'warning',

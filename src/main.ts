@@ -1,6 +1,6 @@
 /**
  * The process around the CLI: the only place that touches `process` and sets the exit code.
- * The build bundles it (with everything it imports) into `dist/cli.cjs`, which bin.ts loads.
+ * The build bundles it (with everything it imports) into `dist/cli.bundle.js`, which bin.cts loads.
  */
 import { cli } from './cli/cli.js';
 
@@ -26,7 +26,10 @@ export function main(): Promise<void> {
   });
 
   return cli(process.argv.slice(2), {
-    stdin: process.stdin,
+    // On first use: \`process.stdin\` builds a stream (about 1 ms) that most commands never read.
+    get stdin() {
+      return process.stdin;
+    },
     stdout: process.stdout,
     stderr: process.stderr,
     env: process.env,

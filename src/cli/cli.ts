@@ -1,6 +1,6 @@
 /**
  * The command line: `cli(argv, io)` parses, dispatches and returns the exit code. It never
- * touches `process`; `bin.ts` does that. Every usage or flow error becomes one line on
+ * touches `process`; `main.ts` does that. Every usage or flow error becomes one line on
  * stderr and exit 2, never a stack trace.
  */
 import type { Command } from 'commander';

@@ -1,5 +1,5 @@
 /**
- * What the CLI gets from the outside world. `bin.ts` passes the real process streams;
+ * What the CLI gets from the outside world. `main.ts` passes the real process streams;
  * tests pass their own. Nothing under `cli/` reads `process` directly.
  */
 export interface OutStream extends NodeJS.WritableStream {

@@ -13,7 +13,7 @@ const lab = process.getuid?.() === 0 || Boolean(process.env.CI);
 
 describe('npm run bench, smoke', () => {
   beforeAll(async () => {
-    if (!existsSync(TSHOOT)) throw new Error('dist/tshoot.js is missing: npm test builds it first');
+    if (!existsSync(TSHOOT)) throw new Error('dist/tshoot.cjs is missing: npm test builds it first');
     // The lab rows run parts of the benchmark inside a namespace, from its bundle.
     if (lab) await build({ absWorkingDir: ROOT, entryPoints: [join(ROOT, 'test/bench/cli.ts')], bundle: true, platform: 'node', format: 'esm', packages: 'external', outfile: BENCH_BUNDLE, logLevel: 'warning' });
   });

@@ -1,5 +1,5 @@
 /**
- * The executable's V8 code cache (src/bin.ts), through the built CLI: one file per command,
+ * The executable's V8 code cache (src/bin.cts), through the built CLI: one file per command,
  * written after a run that had none (or a refused one), checked by its CRC before V8 sees it,
  * never in the way of the command's result.
  */

@@ -8,7 +8,7 @@ import { editorSchema } from '../../src/flow/schema.js';
 const dir = builtinFlowsDir();
 
 describe('generated files are current', () => {
-  it('flows/flow.schema.json is what `tshoot flows schema` prints (regenerate: node dist/tshoot.js flows schema > flows/flow.schema.json)', () => {
+  it('flows/flow.schema.json is what `tshoot flows schema` prints (regenerate: node dist/tshoot.cjs flows schema > flows/flow.schema.json)', () => {
     const onDisk = JSON.parse(readFileSync(`${dir}/flow.schema.json`, 'utf8')) as unknown;
     expect(onDisk).toEqual(editorSchema());
   });

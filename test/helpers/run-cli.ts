@@ -1,5 +1,5 @@
 /**
- * Runs the built CLI (`dist/tshoot.js`, as `npm test` builds it) as a child process: the
+ * Runs the built CLI (`dist/tshoot.cjs`, as `npm test` builds it) as a child process: the
  * contract is about what a user's shell sees — stdout, stderr, exit code.
  */
 import { spawn } from 'node:child_process';
@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-export const BIN = fileURLToPath(new URL('../../dist/tshoot.js', import.meta.url));
+export const BIN = fileURLToPath(new URL('../../dist/tshoot.cjs', import.meta.url));
 
 /** Transcripts of test runs go to a scratch folder, not the user's ~/.local/state. */
 const STATE_HOME = mkdtempSync(join(tmpdir(), 'tshoot-state-'));

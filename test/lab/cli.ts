@@ -83,7 +83,7 @@ async function main(argv: string[]): Promise<number> {
       out.write(`\ntry it (from the client's namespace):\n`);
       const ns = lab.nsExecArgv('client').join(' ');
       out.write(
-        `  ${ns} node dist/tshoot.js diagnose http://198.18.2.10/ --host server=server --ssh-config ${lab.sshConfigPath}\n`,
+        `  ${ns} node dist/tshoot.cjs diagnose http://198.18.2.10/ --host server=server --ssh-config ${lab.sshConfigPath}\n`,
       );
       out.write(`  ${ns} curl -sv --max-time 3 http://198.18.2.10/\n`);
       out.write(`  ${ns} ssh -F ${lab.sshConfigPath} server\n`);

@@ -3,7 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 
-const cli = (...args) => execFileSync(process.execPath, ['dist/tshoot.js', ...args], { encoding: 'utf8' });
+const cli = (...args) => execFileSync(process.execPath, ['dist/tshoot.cjs', ...args], { encoding: 'utf8' });
 let readme = readFileSync('README.md', 'utf8');
 for (const { id } of JSON.parse(cli('flows', 'list', '--json'))) {
   const block = `<!-- graph:${id} -->\n\`\`\`mermaid\n${cli('flows', 'graph', id)}\`\`\`\n<!-- /graph -->`;
