@@ -21,25 +21,31 @@ export interface Redactor {
 // Each rule: the whole match is a secret, or (`keep`) its first group is kept and the
 // rest hidden. Values already redacted (`‹…`) are skipped so that redaction is idempotent.
 // `\u2039` is `‹`: escaped, so that the bundle chunk stays one-byte text (see parsers/ls.ts).
-const RULES: ReadonlyArray<{ readonly re: RegExp; readonly keep?: true }> = [
+// `needs`: a text every match contains (case-insensitively); a string with none of them is
+// passed by one scan instead of one per rule (most strings: titles, summaries, argv).
+const RULES: ReadonlyArray<{ readonly re: RegExp; readonly keep?: true; readonly needs: string }> = [
   // PEM private keys (RFC 7468), also a key cut short by truncated output.
-  { re: /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----[\s\S]*?(?:-----END (?:[A-Z0-9]+ )*PRIVATE KEY-----|$)/g },
+  { re: /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----[\s\S]*?(?:-----END (?:[A-Z0-9]+ )*PRIVATE KEY-----|$)/g, needs: '-----BEGIN ' },
   // HTTP credentials: the whole header value (RFC 9110 §11.6.2, §11.7.2), and bare bearer tokens.
-  { re: /((?<![A-Za-z0-9\u2039-])(?:proxy-)?authorization[ \t]*:[ \t]*)(?![ \t\u2039])[^\r\n]+/gi, keep: true },
-  { re: /((?<![A-Za-z0-9\u2039])bearer[ \t]+)(?![ \t\u2039])[A-Za-z0-9._~+/=-]{8,}/gi, keep: true },
+  { re: /((?<![A-Za-z0-9\u2039-])(?:proxy-)?authorization[ \t]*:[ \t]*)(?![ \t\u2039])[^\r\n]+/gi, keep: true, needs: 'authorization' },
+  { re: /((?<![A-Za-z0-9\u2039])bearer[ \t]+)(?![ \t\u2039])[A-Za-z0-9._~+/=-]{8,}/gi, keep: true, needs: 'bearer' },
   // name=value / name: value for names that hold secrets (DB_PASSWORD=…, --token=…, "secret": "…").
   {
     re: /((?<![A-Za-z0-9\u2039])(?:password|passwd|passphrase|pwd|secret|client[_-]?secret|token|access[_-]?token|api[_-]?key|access[_-]?key|private[_-]?key)["']?[ \t]*[=:][ \t]*)(?![ \t\u2039])(?:"[^"\r\n]+"|'[^'\r\n]+'|[^\s&;,"'\u2039]+)/gi,
     keep: true,
+    needs: 'passw|passphrase|pwd|secret|token|key',
   },
   // user:password@ in URLs.
-  { re: /((?<![A-Za-z0-9+.-])[a-z][a-z0-9+.-]*:\/\/[^\s:/@\u2039]+:)(?!\u2039)[^\s@/]+(?=@)/gi, keep: true },
+  { re: /((?<![A-Za-z0-9+.-])[a-z][a-z0-9+.-]*:\/\/[^\s:/@\u2039]+:)(?!\u2039)[^\s@/]+(?=@)/gi, keep: true, needs: '://' },
   // Well-known token shapes.
-  { re: /(?<![A-Za-z0-9_])(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})/g },
-  { re: /(?<![A-Za-z0-9])(?:AKIA|ASIA)[0-9A-Z]{16}(?![A-Za-z0-9])/g },
-  { re: /(?<![A-Za-z0-9])xox[abposr]-[A-Za-z0-9-]{8,}/g },
-  { re: /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]+/g },
+  { re: /(?<![A-Za-z0-9_])(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})/g, needs: 'gh[pousr]_|github_pat_' },
+  { re: /(?<![A-Za-z0-9])(?:AKIA|ASIA)[0-9A-Z]{16}(?![A-Za-z0-9])/g, needs: 'AKIA|ASIA' },
+  { re: /(?<![A-Za-z0-9])xox[abposr]-[A-Za-z0-9-]{8,}/g, needs: 'xox' },
+  { re: /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]+/g, needs: 'eyJ' },
 ];
+
+/** What a string must contain for any rule to match it. */
+const ANY_RULE = new RegExp(RULES.map((r) => r.needs).join('|'), 'i');
 
 /** Names that identify no one: never replaced by `--redact-hosts`. */
 const NOT_A_HOST = new Set(['', 'local', 'localhost', '127.0.0.1', '::1', '0.0.0.0', '::']);
@@ -49,7 +55,7 @@ export function createRedactor(opts: { salt: string; hosts?: readonly string[] }
   const hostRe = hostPattern(opts.hosts ?? []);
   const text = (s: string): string => {
     let out = s;
-    for (const { re, keep } of RULES) {
+    for (const { re, keep } of ANY_RULE.test(s) ? RULES : []) {
       out = out.replace(re, (m: string, kept?: unknown) => {
         const [head, secret] = keep && typeof kept === 'string' ? [kept, m.slice(kept.length)] : ['', m];
         // A secret over several lines (a PEM key) stays as many lines: evidence is kept by line.

@@ -134,6 +134,32 @@ describe('the redactor', () => {
       'ssh host-1; host-1 up; 192.0.2.1:80 2001:db8::1 127.0.0.1:80 local 10.1.2.30',
     );
   });
+  it('finds every kind of secret in a string of its own (each rule, past the one-scan filter)', () => {
+    const alone = [
+      PEM,
+      '-----BEGIN RSA PRIVATE KEY-----',
+      `GITHUB_TOKEN is ${SECRETS.github}`,
+      'github_pat_11ABCDEFG0123456789_abcdefghijklmnopqrstuvwxyz',
+      `aws_key ${SECRETS.aws}`,
+      'ASIAZZZZEXAMPLE12345',
+      `slack ${SECRETS.slack}`,
+      `cookie ${SECRETS.jwt}`,
+      'PROXY-AUTHORIZATION: Basic dXNlcjpwYXNz',
+      `BEARER ${SECRETS.bearer}`,
+      `DB_PASSWORD=${SECRETS.password}`,
+      'PASSWD: x1y2z3',
+      'passphrase=abc',
+      'PWD=abc',
+      `url?token=${SECRETS.token}&x=1`,
+      `"client_secret": "${SECRETS.secret}"`,
+      'X_API_KEY=abc123',
+      'access-key: abc123',
+      'private_key=abc123',
+      'https://bob:pa55w0rd@git.example.org/x',
+    ];
+    for (const line of alone) expect(r.text(line), line).toMatch(/‹secret:[0-9a-f]{8}›/);
+    for (const line of ['GET /index.html 200', 'listen 0.0.0.0:80;', 'token bucket']) expect(r.text(line)).toBe(line);
+  });
   it('keeps the URL, hides its password', () => {
     expect(r.text('https://bob:pa55w0rd@git.example.org/x')).toMatch(/^https:\/\/bob:‹secret:[0-9a-f]{8}›@git\.example\.org\/x$/);
   });
