@@ -17,7 +17,7 @@
  * comes first, so tshoot's caches (V8's code, the user's checked flows) are warm, as from a
  * user's second run on; the notes give the figures without them.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -48,6 +48,8 @@ export interface BenchOptions {
   readonly sshCommands: number;
   /** Bring the lab up for the SSH and diagnosis rows (root only). */
   readonly lab: boolean;
+  /** The Node that runs tshoot and the baselines (default: the one running the bench). */
+  readonly node?: string;
   readonly log?: (line: string) => void;
 }
 
@@ -73,21 +75,21 @@ export const FULL: BenchOptions = { reps: 11, lintNodes: 5000, replayNodes: 151,
 export async function runBench(opts: BenchOptions): Promise<BenchResult> {
   const log = opts.log ?? (() => {});
   const tmp = mkdtempSync(join(tmpdir(), 'tshoot-bench-'));
-  const machine = describeMachine();
+  const node = opts.node ?? process.execPath;
+  const machine = describeMachine(node);
   const rows: Row[] = [];
   try {
-    const node = process.execPath;
     log('start: tshoot --version vs node -e 0');
     const start = await pair(opts.reps, [node, '-e', '0'], [node, TSHOOT, '--version']);
     const startCold = await pair(opts.reps, [node, '-e', '0'], [node, TSHOOT, '--version'], NO_CACHE);
     rows.push({ ...ratioRow('start: `tshoot --version`', start.tshoot, start.baseline, 1.5), note: `without the code cache (the first start after installing or updating): ${ms(startCold.tshoot)} (${ratio(startCold)})` });
 
     log('first prompt in a pty');
-    rows.push(await firstPromptRow(opts.reps, tmp));
+    rows.push(await firstPromptRow(node, opts.reps, tmp));
 
     if (opts.lab) {
       log('lab: up missing-file');
-      rows.push(...(await labRows(opts, tmp, log)));
+      rows.push(...(await labRows(opts, tmp, node, log)));
     } else {
       rows.push(skipped('per remote command: `true` after the handshake', '≤ 5 ms', 'lab not run (needs root)'));
       rows.push(skipped('whole diagnosis: 404 case (lab missing-file)', '≤ 0.25×', 'lab not run (needs root)'));
@@ -100,7 +102,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
     rows.push(ratioRow(`flows lint: ${opts.lintNodes}-node flow (vs parsing its YAML)`, lint.tshoot, lint.baseline, 3));
 
     log('replay --check of recorded sessions');
-    rows.push(...(await replayRows(opts, tmp)));
+    rows.push(...(await replayRows(opts, tmp, node)));
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
@@ -109,7 +111,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
 
 // ───────────────────────────── the rows ─────────────────────────────
 
-async function firstPromptRow(reps: number, tmp: string): Promise<Row> {
+async function firstPromptRow(node: string, reps: number, tmp: string): Promise<Row> {
   const target = 'first prompt: bare `tshoot` until the symptom menu is drawn (pty)';
   if (!(await available('script'))) return skipped(target, '≤ 1.5×', '`script` (util-linux) not installed');
   // The baseline is node drawing the same text in the same pty: what is left is tshoot's own.
@@ -118,21 +120,22 @@ async function firstPromptRow(reps: number, tmp: string): Promise<Row> {
   const base: number[] = [];
   const ours: number[] = [];
   // One unmeasured run each, as in pair().
-  await untilText(`${q(process.execPath)} ${q(echo)}`, PROMPT);
-  await untilText(`${q(process.execPath)} ${q(TSHOOT)}`, PROMPT);
+  await untilText(`${q(node)} ${q(echo)}`, PROMPT);
+  await untilText(`${q(node)} ${q(TSHOOT)}`, PROMPT);
   for (let i = 0; i < reps; i++) {
-    base.push(await untilText(`${q(process.execPath)} ${q(echo)}`, PROMPT));
-    ours.push(await untilText(`${q(process.execPath)} ${q(TSHOOT)}`, PROMPT));
+    base.push(await untilText(`${q(node)} ${q(echo)}`, PROMPT));
+    ours.push(await untilText(`${q(node)} ${q(TSHOOT)}`, PROMPT));
   }
   return ratioRow(target, median(ours), median(base), 1.5);
 }
 
-async function labRows(opts: BenchOptions, tmp: string, log: (l: string) => void): Promise<Row[]> {
+async function labRows(opts: BenchOptions, tmp: string, node: string, log: (l: string) => void): Promise<Row[]> {
   if (!existsSync(BENCH_BUNDLE)) throw new Error(`${BENCH_BUNDLE} is missing: build it first (npm run bench does)`);
   const { up } = await import('../lab/lab.js');
   const lab = await up('missing-file');
   try {
-    const inNs = (args: string[]) => [...lab.nsExecArgv('client'), process.execPath, BENCH_BUNDLE, ...args];
+    // In the namespace the chosen Node runs the bench's bundle, and so tshoot (process.execPath there).
+    const inNs = (args: string[]) => [...lab.nsExecArgv('client'), node, BENCH_BUNDLE, ...args];
     log('lab: SSH per command');
     const ssh = JSON.parse(await output(inNs(['ssh-probe', lab.sshConfigPath, String(opts.sshCommands), String(opts.reps)]))) as ProbeResult;
     const perCommand: Row = {
@@ -155,8 +158,7 @@ async function labRows(opts: BenchOptions, tmp: string, log: (l: string) => void
   }
 }
 
-async function replayRows(opts: BenchOptions, tmp: string): Promise<Row[]> {
-  const node = process.execPath;
+async function replayRows(opts: BenchOptions, tmp: string, node: string): Promise<Row[]> {
   const dir = join(tmp, 'replay-flows');
   mkdirSync(dir);
   const flowFile = join(dir, 'bench-big.yaml');
@@ -421,7 +423,7 @@ export function toMarkdown(rows: readonly Row[], machine: string, opts: BenchOpt
   ].join('\n');
 }
 
-export function describeMachine(): string {
+export function describeMachine(node: string = process.execPath): string {
   let cpu = cpus()[0]?.model ?? 'unknown';
   try {
     const m = /^model name\s*:\s*(.+)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'));
@@ -435,5 +437,6 @@ export function describeMachine(): string {
   } catch {
     /* not Linux */
   }
-  return `Node ${process.version} · ${cpu} · ${cpus().length} cores · ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC${load}`;
+  const version = node === process.execPath ? process.version : spawnSync(node, ['--version'], { encoding: 'utf8' }).stdout.trim();
+  return `Node ${version} · ${cpu} · ${cpus().length} cores · ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC${load}`;
 }

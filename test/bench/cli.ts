@@ -2,7 +2,8 @@
  * `npm run bench`: builds nothing itself (the script does), brings the lab up, measures every
  * target of issue 8 against its baseline, prints the table and writes BENCHMARKS.md.
  *
- *   node dist/bench.js [--reps N] [--no-lab] [--out FILE]
+ *   node dist/bench.js [--reps N] [--no-lab] [--out FILE] [--node PATH]…
+ *     --node: also measure with another Node binary (tshoot and the baselines run on it)
  *   node dist/bench.js ssh-probe CONFIG N REPS     (inside the client's namespace)
  *   node dist/bench.js diag CONFIG REPS TRANSCRIPT (inside the client's namespace)
  */
@@ -25,17 +26,23 @@ if (cmd === 'ssh-probe') {
   const isRoot = process.getuid?.() === 0;
   const lab = !args.includes('--no-lab') && (isRoot || Boolean(process.env.CI));
   const out = opt('--out') ?? join(ROOT, 'BENCHMARKS.md');
-  const r = await runBench({ ...FULL, reps: Number(opt('--reps') ?? FULL.reps), lab, log: (l) => process.stderr.write(`bench: ${l}\n`) });
+  // This Node first, then each `--node PATH`: one table each.
+  const others = args.flatMap((a, i) => (a === '--node' && args[i + 1] ? [args[i + 1]!] : []));
+  const sections: string[] = [];
+  for (const node of [process.execPath, ...others]) {
+    const r = await runBench({ ...FULL, reps: Number(opt('--reps') ?? FULL.reps), lab, node, log: (l) => process.stderr.write(`bench: ${l}\n`) });
+    process.stdout.write(r.markdown + '\n');
+    sections.push(sections.length ? `## ${r.machine.split(' · ')[0]} (\`--node\`)\n\n${r.markdown}` : r.markdown);
+  }
   const doc = [
     '# Benchmarks',
     '',
     'Issue 8\'s targets, measured by `npm run bench` (test/bench/): each against its baseline in one',
-    'run on one machine. Regenerate with `npm run bench`; the numbers below are from the run named',
-    'in the first line.',
+    'run on one machine. Regenerate with `npm run bench` (add `-- --node PATH` for a table per other',
+    'Node binary); the numbers below are from the run named in the first line of each table.',
     '',
-    r.markdown,
+    sections.join('\n'),
   ].join('\n');
   writeFileSync(out, doc);
-  process.stdout.write(r.markdown);
   process.stderr.write(`bench: written to ${out}\n`);
 }
