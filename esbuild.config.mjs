@@ -16,7 +16,7 @@
  */
 import { build } from 'esbuild';
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -176,3 +176,5 @@ await build({
   define,
   logLevel: 'warning',
 });
+// Executable as it is, too (`./dist/tshoot.cjs`); npm sets the mode of installed bins itself.
+chmodSync(join(root, 'dist/tshoot.cjs'), 0o755);
