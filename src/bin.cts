@@ -3,9 +3,9 @@
  * V8's code cache, so that a start after the first skips parsing and compiling what the same
  * command ran last time (issue 8: `replay --check` within 1.5× of start).
  *
- * The cache is the code V8 compiled during the last run of that command (`Script.createCachedData`
- * after the run: functions compiled lazily are in it), one file per build, Node version and
- * command in `$XDG_CACHE_HOME/tshoot/v8/` (0700). V8 refuses a cache from another V8 or other
+ * The cache is the code V8 compiled during the runs of that command (`Script.createCachedData`
+ * after a run: functions compiled lazily are in it; the first three runs each add theirs), one
+ * file per build, Node version and command in `$XDG_CACHE_HOME/tshoot/v8/` (0700). V8 refuses a cache from another V8 or other
  * flags; the build id in the name (a hash of the sources, flows and lockfile) and the bundle's
  * size keep a cache from being used for other code. A refused, missing or unreadable cache only
  * costs a normal compile, and is written anew after the run. `TSHOOT_NO_CACHE=1` turns it off.
@@ -28,24 +28,33 @@ type Script = vm.Script;
 /** The build's id (esbuild.config.mjs). */
 declare const __TSHOOT_BUILD__: string;
 
-/** A code cache file starts with "TSv8" (read little-endian), then the CRC-32 of V8's data. */
+/** A code cache file starts with "TSv8" (read little-endian), the CRC-32 of V8's data, its generation. */
 const MAGIC = 0x38765354;
+const HEADER = 12;
+/**
+ * A cache holds what one run compiled. The next runs of the command may go other ways (another
+ * flow, other parsers): each rewrites it, with what it compiled added, until this generation.
+ */
+const GENERATIONS = 3;
 
 // The bundle is ASCII, wrapped in CommonJS's function by the build (esbuild.config.mjs).
 const bundle = join(__dirname, 'cli.bundle.js');
 const source = readFileSync(bundle, 'latin1');
 const cacheFile = codeCachePath(process.env, process.argv.slice(2), source.length);
-let cachedData: Buffer | undefined;
+let cached: { data: Buffer; generation: number } | undefined;
 try {
-  if (cacheFile) cachedData = readCodeCache(cacheFile);
+  if (cacheFile) cached = readCodeCache(cacheFile);
 } catch {
   /* the first run of this command */
 }
+const cachedData = cached?.data;
 const script = new vm.Script(source, { filename: bundle, cachedData });
 const mod = { exports: {} as { main(): Promise<void> } };
 (script.runInThisContext() as (...a: unknown[]) => void)(mod.exports, nodeModule.createRequire(bundle), mod, bundle, dirname(bundle));
 void mod.exports.main().then(() => {
-  if (cacheFile && (cachedData === undefined || script.cachedDataRejected)) writeCodeCache(cacheFile, script);
+  if (!cacheFile) return;
+  if (!cached || script.cachedDataRejected) writeCodeCache(cacheFile, script, 1);
+  else if (cached.generation < GENERATIONS) writeCodeCache(cacheFile, script, cached.generation + 1);
 });
 
 /** `…/tshoot/v8/BUILD-v20.20.2-x64-replay-SIZE.bin`; null when caching is off. */
@@ -61,27 +70,28 @@ function codeCachePath(env: NodeJS.ProcessEnv, argv: readonly string[], size: nu
 }
 
 /**
- * A cache file is `TSv8`, the CRC-32 of the rest, then V8's data. V8 checks its version, flags
- * and the source's length, but (outside debug builds) not its data: a damaged file would be
- * deserialized as it is. A file that fails the CRC is left to be rewritten.
+ * A cache file is `TSv8`, the CRC-32 of V8's data, the generation, then V8's data. V8 checks
+ * its version, flags and the source's length, but (outside debug builds) not its data: a
+ * damaged file would be deserialized as it is. A file that fails the CRC is left to be rewritten.
  */
-function readCodeCache(file: string): Buffer | undefined {
+function readCodeCache(file: string): { data: Buffer; generation: number } | undefined {
   const b = readFileSync(file);
-  if (b.length < 8 || b.readUInt32LE(0) !== MAGIC) return undefined;
-  const data = b.subarray(8);
-  return zlib.crc32(data) === b.readUInt32LE(4) ? data : undefined;
+  if (b.length < HEADER || b.readUInt32LE(0) !== MAGIC) return undefined;
+  const data = b.subarray(HEADER);
+  return zlib.crc32(data) === b.readUInt32LE(4) ? { data, generation: b.readUInt32LE(8) } : undefined;
 }
 
 /** Written whole (rename) in a 0700 folder; the caches of other builds are removed. */
-function writeCodeCache(file: string, s: Script): void {
+function writeCodeCache(file: string, s: Script, generation: number): void {
   const dir = dirname(file);
   const tmp = `${file}.${process.pid}.tmp`;
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const data = s.createCachedData();
-    const head = Buffer.alloc(8);
+    const head = Buffer.alloc(HEADER);
     head.writeUInt32LE(MAGIC, 0);
     head.writeUInt32LE(zlib.crc32(data), 4);
+    head.writeUInt32LE(generation, 8);
     writeFileSync(tmp, Buffer.concat([head, data]), { mode: 0o600 });
     renameSync(tmp, file);
     for (const f of readdirSync(dir)) if (!f.startsWith(`${__TSHOOT_BUILD__}-`)) rmSync(join(dir, f), { force: true });

@@ -1,9 +1,10 @@
 /**
  * The checks of a transcript's lines, from their JSON Schemas (schema.ts, through
  * validators.ts): a small checker of the keywords those schemas use, compiled once into
- * closures. It stops at the first problem, in the schema's order: a missing required
- * property, then the properties' values as declared. A keyword it does not know is refused when the
- * checker is built (by the build itself, and by every test run from source), never ignored.
+ * closures (each event kind's on first use). It stops at the first problem, in the schema's
+ * order: a missing required property, then the properties' values as declared. A keyword it
+ * does not know is refused when the checker is built (by the build itself, for every schema),
+ * never ignored.
  *
  * Not Ajv's standalone code, nor TypeBox's `Value.Errors`: both are large to load for the
  * few dozen lines of a session, and `replay --check` is measured against start (issue 8).
@@ -135,9 +136,12 @@ export function transcriptValidators(): TranscriptValidators {
     const node = compileSchema(s as Schema);
     return (v) => node(v, '');
   };
-  validators = {
-    header: top(header),
-    events: Object.fromEntries(Object.entries(events).map(([k, s]) => [k, top(s)])) as Record<EventKind, Check>,
-  };
+  // Each event kind's checker is built when a line of that kind is first read.
+  const checks: Partial<Record<EventKind, Check>> = {};
+  const lazy = {} as Record<EventKind, Check>;
+  for (const [k, s] of Object.entries(events) as Array<[EventKind, object]>) {
+    Object.defineProperty(lazy, k, { enumerable: true, get: () => (checks[k] ??= top(s)) });
+  }
+  validators = { header: top(header), events: lazy };
   return validators;
 }
