@@ -16,13 +16,13 @@
  */
 import fs = require('node:fs');
 import nodeModule = require('node:module');
-import os = require('node:os');
 import path = require('node:path');
 import vm = require('node:vm');
 import zlib = require('node:zlib');
+import xdg = require('./xdg.js');
 
 const { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } = fs;
-const { dirname, isAbsolute, join } = path;
+const { dirname, join } = path;
 type Script = vm.Script;
 
 /** The build's id (esbuild.config.mjs). */
@@ -59,14 +59,13 @@ void mod.exports.main().then(() => {
 
 /** `…/tshoot/v8/BUILD-v20.20.2-x64-replay-SIZE.bin`; null when caching is off. */
 function codeCachePath(env: NodeJS.ProcessEnv, argv: readonly string[], size: number): string | null {
-  if (env.TSHOOT_NO_CACHE) return null;
-  const xdg = env.XDG_CACHE_HOME;
-  const base = xdg && isAbsolute(xdg) ? xdg : join(env.HOME || os.homedir(), '.cache');
+  const dir = xdg.cacheDir(env, 'v8');
+  if (dir === null) return null;
   // What runs depends on the command (`replay`, `run` …): one cache each, one for the menu (no
   // argument), one for everything else (options first, `--version`).
   const first = argv[0];
   const command = first === undefined ? 'menu' : /^[a-z][a-z-]{0,19}$/.test(first) ? first : 'other';
-  return join(base, 'tshoot', 'v8', `${__TSHOOT_BUILD__}-${process.version}-${process.arch}-${command}-${size}.bin`);
+  return join(dir, `${__TSHOOT_BUILD__}-${process.version}-${process.arch}-${command}-${size}.bin`);
 }
 
 /**

@@ -320,14 +320,17 @@ function context(flow: Flow, s: SessionState, frame: Frame): Record<string, unkn
 }
 
 function buildContext(flow: Flow, s: SessionState, frame: Frame): Record<string, unknown> {
+  // Every variable's zero value, shared by the flow's contexts as their prototype (cel-js reads
+  // a variable as `ctx[name]`): a context holds only what has run, not one entry per node. Not
+  // frozen: a frozen prototype's properties could not be shadowed by assignment. Never written.
   let zeros = zeroCache.get(flow);
   if (!zeros) {
-    zeros = {};
+    zeros = Object.create(null) as Record<string, unknown>;
     for (const [k, t] of Object.entries(flow.types)) zeros[k] = zeroValue(t);
     zeroCache.set(flow, zeros);
   }
   const g = s.globals;
-  const ctx: Record<string, unknown> = Object.assign(Object.create(null), zeros, frame.vars);
+  const ctx: Record<string, unknown> = Object.assign(Object.create(zeros) as Record<string, unknown>, frame.vars);
   if (g) {
     ctx.target = toCel(g.target, flow.types.target!);
     ctx.hosts = toCel({ ...g.hosts, server_is_client: g.hosts.server === g.hosts.client }, flow.types.hosts!);

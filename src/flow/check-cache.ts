@@ -11,12 +11,12 @@
  * or written costs only the time of a full check.
  */
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { isAbsolute, join } from 'node:path';
+import { join } from 'node:path';
 import type { Flow } from './compile.js';
 import type { FlowSource } from './load.js';
 import type { ShippedDoc } from './shipped-docs.js';
 import { BUILD } from '../version.js';
+import { cacheDir } from '../xdg.js';
 
 /** What a check leaves for the next run (or, for the shipped flows, the build leaves for every run). */
 export function recordOf(text: string, src: FlowSource, lets: Flow['lets']): ShippedDoc {
@@ -36,10 +36,7 @@ interface CheckedRecord extends ShippedDoc {
 
 /** `$XDG_CACHE_HOME/tshoot/flows/`, else `~/.cache/tshoot/flows/`; null when running from source. */
 export function checkCacheDir(env: Readonly<Record<string, string | undefined>>): string | null {
-  if (BUILD === null || env.TSHOOT_NO_CACHE) return null;
-  const xdg = env.XDG_CACHE_HOME;
-  const base = xdg && isAbsolute(xdg) ? xdg : join(env.HOME || homedir(), '.cache');
-  return join(base, 'tshoot', 'flows');
+  return BUILD === null ? null : cacheDir(env, 'flows');
 }
 
 /** The record of `file` (absolute) if this build checked exactly `text` clean. */

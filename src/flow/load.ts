@@ -119,30 +119,21 @@ export function loadFlowSource(file: string, text: string): LoadResult {
 }
 
 /**
- * A shipped flow the build has already loaded and checked (same sha256): the data and the
- * positions (`positionTable`) come from the build's record, so the YAML is not parsed at all;
- * without a table it is parsed on the first position asked for.
+ * A flow already loaded and checked — shipped (the build's record) or the user's (check-cache.ts)
+ * — with the same text: the data and the positions (`positionTable`) come from the record, so
+ * the YAML is not parsed at all; without a table it is parsed on the first position asked for.
  */
 export function checkedFlowSource(file: string, text: string, doc: FlowDocT, positions?: () => PositionTable, letTypes?: Readonly<Record<string, string>>): FlowSource {
-  let parsed: { doc: Document; lc: LineCounter } | undefined;
   let table: PositionTable | undefined;
-  const at = (key: boolean) => (path: Path): Loc => {
-    if (positions) {
-      table ??= positions();
-      const [line = 1, col = 1] = lookUp(table, path, key);
-      return { file, line, col };
-    }
-    if (!parsed) {
-      const lc = new LineCounter();
-      parsed = { doc: parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true }), lc };
-    }
-    const p = parsed.lc.linePos(rangeOf(parsed.doc, path, key));
-    return { file, line: p.line, col: p.col };
-  };
   const positionsOf = (): PositionTable => {
-    if (positions) return (table ??= positions());
+    if (table) return table;
+    if (positions) return (table = positions());
     const lc = new LineCounter();
-    return positionTable(parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true }), lc);
+    return (table = positionTable(parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true }), lc));
+  };
+  const at = (key: boolean) => (path: Path): Loc => {
+    const [line = 1, col = 1] = lookUp(positionsOf(), path, key);
+    return { file, line, col };
   };
   return { file, doc, loc: at(false), keyLoc: at(true), checked: true, ...(letTypes ? { letTypes } : {}), positions: positionsOf };
 }

@@ -6,12 +6,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import { closeSync, fchmodSync, ftruncateSync, mkdirSync, openSync, statSync, unlinkSync, writeSync } from 'node:fs';
-import { hostname, homedir } from 'node:os';
-import { dirname, isAbsolute, join } from 'node:path';
+import { hostname } from 'node:os';
+import { dirname, join } from 'node:path';
 import type { Prompter, SessionObserver } from '../engine/ports.js';
 import type { Answer, HostsInfo, Question, TargetInfo } from '../engine/types.js';
 import type { Lang } from '../flow/template.js';
 import { VERSION } from '../version.js';
+import { tshootDir } from '../xdg.js';
 import {
   answerEvent,
   commandEvent,
@@ -60,9 +61,7 @@ export interface RecorderOptions {
 
 /** `$XDG_STATE_HOME/tshoot/sessions/`, else `~/.local/state/tshoot/sessions/` (XDG Base Directory spec). */
 export function sessionsDir(env: Readonly<Record<string, string | undefined>>): string {
-  const xdg = env.XDG_STATE_HOME;
-  const base = xdg && isAbsolute(xdg) ? xdg : join(env.HOME || homedir(), '.local', 'state');
-  return join(base, 'tshoot', 'sessions');
+  return tshootDir(env, 'state', 'sessions');
 }
 
 /** `…/sessions/20250101T120000Z-refused-1a2b.ndjson` */

@@ -1,0 +1,30 @@
+/**
+ * tshoot's folders by the XDG Base Directory spec: under `$XDG_STATE_HOME` (transcripts) or
+ * `$XDG_CACHE_HOME` (caches), else under `~/.local/state` and `~/.cache`. A relative value is
+ * ignored, as the spec says. Reference: https://specifications.freedesktop.org/basedir-spec/latest/
+ */
+import { homedir } from 'node:os';
+import { isAbsolute, join } from 'node:path';
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+const HOMES = {
+  state: { variable: 'XDG_STATE_HOME', fallback: ['.local', 'state'] },
+  cache: { variable: 'XDG_CACHE_HOME', fallback: ['.cache'] },
+} as const;
+
+/** `$XDG_STATE_HOME/tshoot/…`, `$XDG_CACHE_HOME/tshoot/…` (or their fallbacks). */
+export function tshootDir(env: Env, home: keyof typeof HOMES, ...parts: string[]): string {
+  const { variable, fallback } = HOMES[home];
+  const xdg = env[variable];
+  const base = xdg && isAbsolute(xdg) ? xdg : join(env.HOME || homedir(), ...fallback);
+  return join(base, 'tshoot', ...parts);
+}
+
+/**
+ * One of tshoot's caches (`v8`: compiled code, bin.cts; `flows`: checked flows, check-cache.ts),
+ * or null when `TSHOOT_NO_CACHE` turns them off.
+ */
+export function cacheDir(env: Env, name: 'v8' | 'flows'): string | null {
+  return env.TSHOOT_NO_CACHE ? null : tshootDir(env, 'cache', name);
+}
