@@ -35,7 +35,7 @@ const buildId = (() => {
   const tree = (dir) =>
     readdirSync(join(root, dir), { recursive: true })
       .map((f) => join(dir, String(f)))
-      .filter((f) => /\.(ts|json|ya?ml)$/.test(f));
+      .filter((f) => /\.(c?ts|json|ya?ml)$/.test(f));
   for (const f of [...tree('src'), ...tree('flows'), 'package-lock.json', 'package.json', 'esbuild.config.mjs'].sort()) {
     hash.update(f).update('\0').update(readFileSync(join(root, f))).update('\0');
   }
@@ -55,11 +55,12 @@ await build({
   outfile: tmp,
   logLevel: 'warning',
 });
-let validators, transcriptSchemas, shipped;
+let validators, transcriptSchemas, editorSchema, shipped;
 try {
   const pre = await import(pathToFileURL(tmp).href);
   validators = pre.validatorsModule();
   transcriptSchemas = pre.transcriptSchemasJson();
+  editorSchema = pre.editorSchemaJson();
   shipped = pre.shippedFlows(join(root, 'flows'));
 } finally {
   rmSync(tmp, { force: true });
@@ -107,6 +108,7 @@ ${yamlExports.map((k) => `export function ${k}(...a) { return new.target ? Refle
 /**
  * Swaps src/flow/validators.ts (Ajv, compiling at first use) and `yaml` for loaders of the
  * side bundles, src/transcript/validators.ts (TypeBox) for the transcript schemas as JSON,
+ * src/flow/schema.ts (TypeBox) for the editor schema as JSON,
  * and src/flow/shipped.ts, shipped-docs.ts for the shipped flows as checked in step 1.
  */
 const prebuilt = {
@@ -115,6 +117,12 @@ const prebuilt = {
     b.onResolve({ filter: /^yaml$/ }, () => ({ path: 'yaml', namespace: 'tshoot-on-demand' }));
     b.onLoad({ filter: /^yaml$/, namespace: 'tshoot-on-demand' }, () => ({ contents: YAML_LOADER, loader: 'js' }));
     b.onLoad({ filter: /[\\/]src[\\/]flow[\\/]validators\.ts$/ }, () => ({ contents: VALIDATORS_LOADER, loader: 'js' }));
+    // Only `flows schema` reads the flow schema at run time; the rest of schema.ts is types.
+    // Another value imported from it fails the build ("No matching export"), not the run.
+    b.onLoad({ filter: /[\\/]src[\\/]flow[\\/]schema\.ts$/ }, () => ({
+      contents: `export function editorSchema() { return JSON.parse(${JSON.stringify(editorSchema)}); }`,
+      loader: 'js',
+    }));
     b.onLoad({ filter: /[\\/]src[\\/]transcript[\\/]validators\.ts$/ }, () => ({
       contents: `export function transcriptSchemas() { return JSON.parse(${JSON.stringify(transcriptSchemas)}); }`,
       loader: 'js',

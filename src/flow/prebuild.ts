@@ -1,7 +1,8 @@
 /**
  * What the build computes once so that the CLI does not at every start (issue 8):
  * - the flow validators as Ajv standalone code (replaces validators.ts in the bundle);
- * - the transcript schemas as JSON (replaces transcript/validators.ts);
+ * - the transcript schemas as JSON (replaces transcript/validators.ts), the flow schema for
+ *   editors likewise (replaces flow/schema.ts, so that TypeBox is not in the bundle);
  * - the shipped flows loaded and checked, with their text and sha256 (fills in shipped.ts,
  *   shipped-docs.ts).
  * Run by esbuild.config.mjs from a throwaway bundle of this module; not part of the CLI.
@@ -18,6 +19,7 @@ import { loadFlowSource } from './load.js';
 import type { Problem } from './problem.js';
 import type { ShippedFlow } from './shipped.js';
 import type { ShippedDoc } from './shipped-docs.js';
+import { editorSchema } from './schema.js';
 import { AJV_OPTIONS, validatorSchemas } from './validators.js';
 import { compileSchema } from '../transcript/validate.js';
 import { transcriptSchemas } from '../transcript/validators.js';
@@ -38,6 +40,11 @@ export function validatorsModule(): string {
     code,
     `module.exports = { top: exports.v_top, nodes: { ${kinds.map((k) => `${JSON.stringify(k)}: exports.v_${k}`).join(', ')} } };`,
   ].join('\n');
+}
+
+/** The flow schema for editors as JSON (schema.ts in the bundle: TypeBox stays out of it). */
+export function editorSchemaJson(): string {
+  return JSON.stringify(editorSchema());
 }
 
 /**
