@@ -20,6 +20,12 @@ describe('the CLI contract', () => {
     expect(lh.code).toBe(0);
   });
 
+  it('flows schema prints the checked-in flows/flow.schema.json (the bundle carries it precomputed)', async () => {
+    const r = await runCli(['flows', 'schema']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual(JSON.parse(readFileSync(join(ROOT, 'flows/flow.schema.json'), 'utf8')));
+  });
+
   it('an unknown flag is one line on stderr and exit 2', async () => {
     const r = await runCli(['run', 'refused', '--nope']);
     expect(r.code).toBe(2);
