@@ -6,7 +6,7 @@
 import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Reporter } from '../engine/ports.js';
-import { nodeCrypto } from '../lazy-crypto.js';
+import { nodeCrypto } from '../lazy.js';
 import type { Catalog } from '../flow/catalog.js';
 import type { Edge, Flow } from '../flow/compile.js';
 import { formatProblem, isError } from '../flow/problem.js';

@@ -16,7 +16,7 @@ import type { Problem } from './problem.js';
 import type { FlowDocT } from './schema.js';
 import { SHIPPED } from './shipped.js';
 import { SHIPPED_DOCS } from './shipped-docs.js';
-import { nodeCrypto } from '../lazy-crypto.js';
+import { nodeCrypto } from '../lazy.js';
 import { readChecked, recordOf, writeChecked } from './check-cache.js';
 
 export { builtinFlowsDir, flowFiles };

@@ -9,8 +9,7 @@
  * Passwords and passphrases typed at a prompt never reach here at all: they are asked by
  * the SSH executor's own prompt, which no observer sees.
  */
-import { isIP } from 'node:net';
-import { nodeCrypto } from '../lazy-crypto.js';
+import { nodeCrypto, nodeNet } from '../lazy.js';
 
 export interface Redactor {
   text(s: string): string;
@@ -89,7 +88,7 @@ export function hostOf(dest: string): string {
   let h = dest.includes('@') ? dest.slice(dest.lastIndexOf('@') + 1) : dest;
   const bracket = /^\[([^\]]+)\](?::\d+)?$/.exec(h);
   if (bracket) return bracket[1]!;
-  if (isIP(h) !== 6) h = h.replace(/:\d+$/, '');
+  if (nodeNet().isIP(h) !== 6) h = h.replace(/:\d+$/, '');
   return h;
 }
 
@@ -104,7 +103,7 @@ function hostPattern(hosts: readonly string[]): { re: RegExp; map: Map<string, s
   for (const raw of hosts) {
     const h = raw.toLowerCase();
     if (NOT_A_HOST.has(h) || map.has(h) || /^127\./.test(h)) continue;
-    const kind = isIP(h);
+    const kind = nodeNet().isIP(h);
     if (kind === 4) map.set(h, `192.0.2.${++n.v4}`);
     else if (kind === 6) map.set(h, `2001:db8::${(++n.v6).toString(16)}`);
     else if (/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/.test(h)) {
