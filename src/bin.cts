@@ -1,14 +1,15 @@
 /**
- * The executable (`dist/tshoot.cjs`): loads the CLI — one CommonJS bundle, `dist/cli.bundle.js` — through
- * V8's code cache, so that a start after the first skips parsing and compiling what the same
- * command ran last time (issue 8: `replay --check` within 1.5× of start).
+ * The executable (`dist/tshoot.cjs`): loads the CLI — one CommonJS bundle, `dist/cli.bundle.js`
+ * — through V8's code cache, so that a start after the first skips parsing and compiling what
+ * the same command ran before (issue 8: `replay --check` within 1.5× of start).
  *
  * The cache is the code V8 compiled during the runs of that command (`Script.createCachedData`
  * after a run: functions compiled lazily are in it; the first three runs each add theirs), one
- * file per build, Node version and command in `$XDG_CACHE_HOME/tshoot/v8/` (0700). V8 refuses a cache from another V8 or other
- * flags; the build id in the name (a hash of the sources, flows and lockfile) and the bundle's
- * size keep a cache from being used for other code. A refused, missing or unreadable cache only
- * costs a normal compile, and is written anew after the run. `TSHOOT_NO_CACHE=1` turns it off.
+ * file per build, Node version and command in `$XDG_CACHE_HOME/tshoot/v8/` (0700). V8 refuses
+ * a cache from another V8 or other flags; the build id in the name (a hash of the sources, flows
+ * and lockfile) and the bundle's size keep a cache from being used for other code. The files of
+ * three builds are kept, older ones removed. A refused, missing or unreadable cache only costs a
+ * normal compile, and is written anew after the run. `TSHOOT_NO_CACHE=1` turns it off.
  *
  * Works the same on every Node this package supports (Node's own compile cache, 22.1+, stores
  * only what is compiled before a module runs, and not at all on Node 20). CommonJS itself, as a
@@ -21,7 +22,7 @@ import vm = require('node:vm');
 import zlib = require('node:zlib');
 import xdg = require('./xdg.js');
 
-const { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } = fs;
+const { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } = fs;
 const { dirname, join } = path;
 type Script = vm.Script;
 
@@ -93,8 +94,22 @@ function writeCodeCache(file: string, s: Script, generation: number): void {
     head.writeUInt32LE(generation, 8);
     writeFileSync(tmp, Buffer.concat([head, data]), { mode: 0o600 });
     renameSync(tmp, file);
-    for (const f of readdirSync(dir)) if (!f.startsWith(`${__TSHOOT_BUILD__}-`)) rmSync(join(dir, f), { force: true });
+    pruneOtherBuilds(dir);
   } catch {
     /* read-only home, full disk: the next start compiles again */
   }
+}
+
+/**
+ * Keeps this build's files and those of the two other builds written most recently (a global
+ * and a project's tshoot side by side do not evict each other at every start); older builds'
+ * files are removed.
+ */
+function pruneOtherBuilds(dir: string): void {
+  const latest = new Map<string, number>();
+  const files = readdirSync(dir).map((f) => ({ f, build: f.split('-')[0]!, at: statSync(join(dir, f)).mtimeMs }));
+  for (const { build, at } of files) latest.set(build, Math.max(latest.get(build) ?? 0, at));
+  latest.delete(__TSHOOT_BUILD__);
+  const kept = new Set([__TSHOOT_BUILD__, ...[...latest].sort((a, b) => b[1] - a[1]).slice(0, 2).map(([b]) => b)]);
+  for (const { f, build } of files) if (!kept.has(build)) rmSync(join(dir, f), { force: true });
 }

@@ -3,7 +3,7 @@
  * written after a run that had none (or a refused one), checked by its CRC before V8 sees it,
  * never in the way of the command's result.
  */
-import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
@@ -87,13 +87,24 @@ describe('the code cache', () => {
     }
   });
 
-  it("another build's files are removed when this build writes its own", async () => {
+  it('keeps the files of the two other builds written last, removes older builds', async () => {
     const c = fresh();
     await c.run(['--version']);
-    const stale = join(c.dir, `${'0'.repeat(32)}-${process.version}-${process.arch}-replay-1.bin`);
-    writeFileSync(stale, 'old');
+    const other = (build: string, ageS: number) => {
+      const f = join(c.dir, `${build}-${process.version}-${process.arch}-replay-1.bin`);
+      writeFileSync(f, 'old');
+      const t = Date.now() / 1000 - ageS;
+      utimesSync(f, t, t);
+      return f;
+    };
+    const recent = other('1'.repeat(32), 60);
+    const older = other('2'.repeat(32), 3600);
+    const oldest = other('3'.repeat(32), 86400);
     await c.run(['replay', '--check', SESSION]);
-    expect(existsSync(stale)).toBe(false);
-    expect(c.files()).toHaveLength(2);
+    expect(existsSync(recent)).toBe(true);
+    expect(existsSync(older)).toBe(true);
+    expect(existsSync(oldest)).toBe(false);
+    // This build's two files, and the two other builds'.
+    expect(c.files()).toHaveLength(4);
   });
 });
