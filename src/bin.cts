@@ -22,7 +22,7 @@ import vm = require('node:vm');
 import zlib = require('node:zlib');
 import xdg = require('./xdg.js');
 
-const { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } = fs;
+const { mkdirSync, readFileSync, renameSync, writeFileSync } = fs;
 const { dirname, join } = path;
 type Script = vm.Script;
 
@@ -81,7 +81,7 @@ function readCodeCache(file: string): { data: Buffer; generation: number } | und
   return zlib.crc32(data) === b.readUInt32LE(4) ? { data, generation: b.readUInt32LE(8) } : undefined;
 }
 
-/** Written whole (rename) in a 0700 folder; the caches of other builds are removed. */
+/** Written whole (rename) in a 0700 folder; then older builds' files go (xdg.ts `pruneOtherBuilds`). */
 function writeCodeCache(file: string, s: Script, generation: number): void {
   const dir = dirname(file);
   const tmp = `${file}.${process.pid}.tmp`;
@@ -94,22 +94,8 @@ function writeCodeCache(file: string, s: Script, generation: number): void {
     head.writeUInt32LE(generation, 8);
     writeFileSync(tmp, Buffer.concat([head, data]), { mode: 0o600 });
     renameSync(tmp, file);
-    pruneOtherBuilds(dir);
+    xdg.pruneOtherBuilds(dir, __TSHOOT_BUILD__);
   } catch {
     /* read-only home, full disk: the next start compiles again */
   }
-}
-
-/**
- * Keeps this build's files and those of the two other builds written most recently (a global
- * and a project's tshoot side by side do not evict each other at every start); older builds'
- * files are removed.
- */
-function pruneOtherBuilds(dir: string): void {
-  const latest = new Map<string, number>();
-  const files = readdirSync(dir).map((f) => ({ f, build: f.split('-')[0]!, at: statSync(join(dir, f)).mtimeMs }));
-  for (const { build, at } of files) latest.set(build, Math.max(latest.get(build) ?? 0, at));
-  latest.delete(__TSHOOT_BUILD__);
-  const kept = new Set([__TSHOOT_BUILD__, ...[...latest].sort((a, b) => b[1] - a[1]).slice(0, 2).map(([b]) => b)]);
-  for (const { f, build } of files) if (!kept.has(build)) rmSync(join(dir, f), { force: true });
 }

@@ -3,6 +3,7 @@
  * `$XDG_CACHE_HOME` (caches), else under `~/.local/state` and `~/.cache`. A relative value is
  * ignored, as the spec says. Reference: https://specifications.freedesktop.org/basedir-spec/latest/
  */
+import { readdirSync, rmSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 
@@ -27,4 +28,18 @@ export function tshootDir(env: Env, home: keyof typeof HOMES, ...parts: string[]
  */
 export function cacheDir(env: Env, name: 'v8' | 'flows'): string | null {
   return env.TSHOOT_NO_CACHE ? null : tshootDir(env, 'cache', name);
+}
+
+/**
+ * In a cache folder whose files are named `BUILD-…`: keeps the current build's files and those
+ * of the two other builds written last (a global and a project's tshoot side by side do not
+ * evict each other), removes older builds' files.
+ */
+export function pruneOtherBuilds(dir: string, current: string, keep = 3): void {
+  const latest = new Map<string, number>();
+  const files = readdirSync(dir).map((f) => ({ f, build: f.split('-')[0]!, at: statSync(join(dir, f)).mtimeMs }));
+  for (const { build, at } of files) latest.set(build, Math.max(latest.get(build) ?? 0, at));
+  latest.delete(current);
+  const kept = new Set([current, ...[...latest].sort((a, b) => b[1] - a[1]).slice(0, keep - 1).map(([b]) => b)]);
+  for (const { f, build } of files) if (!kept.has(build)) rmSync(join(dir, f), { force: true });
 }

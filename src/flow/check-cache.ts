@@ -6,9 +6,10 @@
  * the record, as a shipped flow's do. Anything else — another text, another build, a record
  * that does not read — is checked in full, and the record rewritten when the check is clean.
  *
- * One record per flow file (named by its path), so the cache holds at most one entry per file
- * ever loaded. Records are the user's own data in a 0700 folder; a record that cannot be read
- * or written costs only the time of a full check.
+ * One record per build and flow file (named by both), so the cache holds at most one entry per
+ * file ever loaded, for the three builds used last (xdg.ts `pruneOtherBuilds`). Records are the
+ * user's own data in a 0700 folder; a record that cannot be read or written costs only the time
+ * of a full check.
  */
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,7 +17,7 @@ import type { Flow } from './compile.js';
 import type { FlowSource } from './load.js';
 import type { ShippedDoc } from './shipped-docs.js';
 import { BUILD } from '../version.js';
-import { cacheDir } from '../xdg.js';
+import { cacheDir, pruneOtherBuilds } from '../xdg.js';
 
 /** What a check leaves for the next run (or, for the shipped flows, the build leaves for every run). */
 export function recordOf(text: string, src: FlowSource, lets: Flow['lets']): ShippedDoc {
@@ -62,14 +63,15 @@ export function writeChecked(dir: string, file: string, doc: ShippedDoc): void {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     writeFileSync(tmp, JSON.stringify(rec), { mode: 0o600 });
     renameSync(tmp, path); // whole or not at all, for a run reading it meanwhile
+    pruneOtherBuilds(dir, BUILD);
   } catch {
     /* read-only home, full disk: the next run checks in full again */
   }
 }
 
-/** `<fnv-1a 64 of the path>.json`: a file name for any path, without node:crypto at start. */
+/** `BUILD-<fnv-1a 64 of the path>.json`: a file name for any path, without node:crypto at start. */
 function recordPath(dir: string, file: string): string {
   let h = 0xcbf29ce484222325n;
   for (let i = 0; i < file.length; i++) h = BigInt.asUintN(64, (h ^ BigInt(file.charCodeAt(i))) * 0x100000001b3n);
-  return join(dir, `${h.toString(16).padStart(16, '0')}.json`);
+  return join(dir, `${BUILD ?? 'source'}-${h.toString(16).padStart(16, '0')}.json`);
 }

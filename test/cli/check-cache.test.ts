@@ -46,6 +46,8 @@ describe('the check record of a user flow', () => {
     expect(statSync(join(s.cache, 'tshoot', 'flows')).mode & 0o777).toBe(0o700);
     const r = JSON.parse(readFileSync(rec!, 'utf8')) as Record_;
     expect(r.file).toBe(join(s.dir, 'ask-demo.yaml'));
+    // Named by build and path: another build keeps its own record of the same file.
+    expect(rec!.split('/').pop()).toBe(`${r.build}-${rec!.split('-').pop()}`);
     expect(r.text).toBe(askFlow);
     expect(r.build).toMatch(/^[0-9a-f]{32}$/);
     expect(JSON.parse(r.doc)).toMatchObject({ id: 'ask-demo', start: 'q' });
