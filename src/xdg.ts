@@ -24,10 +24,24 @@ export function tshootDir(env: Env, home: keyof typeof HOMES, ...parts: string[]
 
 /**
  * One of tshoot's caches (`v8`: compiled code, bin.cts; `flows`: checked flows, check-cache.ts),
- * or null when `TSHOOT_NO_CACHE` turns them off.
+ * or null when `TSHOOT_NO_CACHE` turns them off. What is in them runs (code) or decides what
+ * runs (flows): a folder someone else owns, or others may write to, is not used at all.
  */
 export function cacheDir(env: Env, name: 'v8' | 'flows'): string | null {
-  return env.TSHOOT_NO_CACHE ? null : tshootDir(env, 'cache', name);
+  if (env.TSHOOT_NO_CACHE) return null;
+  const dir = tshootDir(env, 'cache', name);
+  return ownedAndPrivate(dir) ? dir : null;
+}
+
+/** The folder is ours and only we can write to it; or it is not there yet (it is made 0700). */
+function ownedAndPrivate(dir: string): boolean {
+  try {
+    const st = statSync(dir);
+    const uid = process.getuid?.();
+    return st.isDirectory() && (uid === undefined || st.uid === uid) && (st.mode & 0o022) === 0;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ENOENT';
+  }
 }
 
 /**

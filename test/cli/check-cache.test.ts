@@ -3,7 +3,7 @@
  * written after a clean check, trusted only for the very same text and build, never by lint,
  * and never in the way of an error.
  */
-import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -111,6 +111,17 @@ describe('the check record of a user flow', () => {
     const r = await runCli(['run', 'ask-demo', '--flows', off.dir, '--non-interactive', '--answers', join(off.dir, 'answers.yaml')], { env: { ...off.env, TSHOOT_NO_CACHE: '1' } });
     expect(r.code).toBe(0);
     expect(off.records()).toEqual([]);
+  });
+
+  it('is not trusted in a folder others can write to', async () => {
+    const s = setup();
+    expect((await s.run()).code).toBe(0);
+    const rec = s.records()[0]!;
+    const good = JSON.parse(readFileSync(rec, 'utf8')) as Record_;
+    writeFileSync(rec, JSON.stringify({ ...good, doc: good.doc.replace('"Fixed"', '"Planted"') }));
+    chmodSync(join(s.cache, 'tshoot', 'flows'), 0o777);
+    const run = await s.run();
+    expect(JSON.parse(run.stdout)).toMatchObject({ fix: { title: 'Fixed' } });
   });
 
   it('answers positions as the YAML does: a divergence in a recorded flow points at the same line', async () => {

@@ -3,7 +3,7 @@
  * written after a run that had none (or a refused one), checked by its CRC before V8 sees it,
  * never in the way of the command's result.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
@@ -85,6 +85,24 @@ describe('the code cache', () => {
       expect(valid(file)).toBe(true);
       expect(generation(file)).toBe(1);
     }
+  });
+
+  it('is not used in a folder others can write to: nothing read, nothing written', async () => {
+    const c = fresh();
+    mkdirSync(c.dir, { recursive: true });
+    chmodSync(c.dir, 0o777);
+    const r = await c.run(['--version']);
+    expect(r.code).toBe(0);
+    expect(c.files()).toEqual([]);
+    // A planted file (valid CRC, not V8's data) is not even read: with it the run would still
+    // work (V8 refuses it), so the proof is that it is left as it is, not rewritten.
+    const planted = join(c.dir, `${'0'.repeat(32)}-x.bin`);
+    writeFileSync(planted, 'planted');
+    await c.run(['--version']);
+    expect(c.files()).toEqual([planted.split('/').pop()]);
+    chmodSync(c.dir, 0o700);
+    await c.run(['--version']);
+    expect(c.files()).toHaveLength(2);
   });
 
   it('keeps the files of the two other builds written last, removes older builds', async () => {
