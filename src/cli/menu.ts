@@ -1,21 +1,19 @@
 /**
  * The symptom menu of a bare `tshoot`, drawn before the rest of the CLI is loaded (issue 8:
  * the first prompt within 1.5× of bare node). The shipped flows' ids and titles come from
- * the build's record of them (flow/shipped.ts), trusted only while every file in `flows/`
- * still has the sha256 the build saw and none has an error; the session modules load while
+ * the build's record of them (flow/as-built.ts), trusted only while every file in `flows/`
+ * still has the text the build checked and none has an error; the session modules load while
  * the user reads the menu. Otherwise — no record, a file changed or added, `--flows`,
  * `--answers`, `--host` (whose mistakes are reported before any prompt) — `run` draws the
  * same menu from the loaded catalogue.
  */
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { basename } from 'node:path';
 import { Interrupted } from '../engine/ports.js';
 import type { Question } from '../engine/types.js';
 import { builtinFlowsDir, flowFiles } from '../flow/files.js';
 import { isError } from '../flow/problem.js';
 import type { TextT } from '../flow/schema.js';
-import { SHIPPED } from '../flow/shipped.js';
+import { shippedAsBuilt } from '../flow/as-built.js';
 import { detectLang, pickText, type Lang } from '../flow/template.js';
 import { interruptedNote } from '../ui/cards.js';
 import { createInquirerPrompter } from '../ui/prompter.js';
@@ -42,14 +40,11 @@ export function menuQuestion(flows: readonly MenuEntry[], lang: Lang): Question 
 
 /** The menu's flows from the build's record, or null when the record does not hold for these files. */
 export function shippedMenu(): MenuEntry[] | null {
-  if (!SHIPPED) return null;
   const out: MenuEntry[] = [];
   const ids = new Set<string>();
   for (const file of flowFiles(builtinFlowsDir())) {
-    const name = basename(file);
-    const entry = Object.hasOwn(SHIPPED, name) ? SHIPPED[name] : undefined;
+    const entry = shippedAsBuilt(file, readFileSync(file, 'utf8'));
     if (!entry || entry.problems.some(isError)) return null;
-    if (createHash('sha256').update(readFileSync(file, 'utf8')).digest('hex') !== entry.sha256) return null;
     if (ids.has(entry.id)) return null;
     ids.add(entry.id);
     if (entry.menu) out.push({ id: entry.id, title: entry.title });

@@ -8,14 +8,13 @@
  * build, and it is compiled when first used. Every other file is checked in full.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { basename, dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { compileFlows, type Flow, type FlowSet } from './compile.js';
 import { builtinFlowsDir, flowFiles } from './files.js';
 import { checkedFlowSource, loadFlowSource, type FlowSource, type PositionTable } from './load.js';
 import type { Problem } from './problem.js';
 import type { FlowDocT } from './schema.js';
-import { SHIPPED } from './shipped.js';
-import { SHIPPED_DOCS } from './shipped-docs.js';
+import { isShippedFile, shippedAsBuilt } from './as-built.js';
 import { nodeCrypto } from '../lazy.js';
 import { readChecked, recordOf, writeChecked } from './check-cache.js';
 
@@ -104,21 +103,6 @@ export function loadCatalog(paths: readonly string[], opts: CatalogOptions = {})
 function userAsChecked(dir: string, file: string, text: string) {
   const doc = readChecked(dir, file, text);
   return doc ? { problems: [] as Problem[], doc } : undefined;
-}
-
-function isShippedFile(file: string): boolean {
-  return dirname(file) === builtinFlowsDir();
-}
-
-/** The build's record of a shipped flow file, if this is one and its text is unchanged. */
-function shippedAsBuilt(file: string, text: string) {
-  if (!SHIPPED || !SHIPPED_DOCS) return undefined;
-  const name = basename(file);
-  const entry = Object.hasOwn(SHIPPED, name) ? SHIPPED[name] : undefined;
-  const doc = Object.hasOwn(SHIPPED_DOCS, name) ? SHIPPED_DOCS[name] : undefined;
-  if (!entry || doc === undefined || !isShippedFile(file)) return undefined;
-  // The very text the build checked (a string compare: no hashing, no node:crypto at start).
-  return text === doc.text ? { ...entry, doc } : undefined;
 }
 
 function relativeName(file: string, base: string): string {

@@ -3,11 +3,10 @@
  * - the flow validators as Ajv standalone code (replaces validators.ts in the bundle);
  * - the transcript schemas as JSON (replaces transcript/validators.ts), the flow schema for
  *   editors likewise (replaces flow/schema.ts, so that TypeBox is not in the bundle);
- * - the shipped flows loaded and checked, with their text and sha256 (fills in shipped.ts,
+ * - the shipped flows loaded and checked, with their text (fills in shipped.ts,
  *   shipped-docs.ts).
  * Run by esbuild.config.mjs from a throwaway bundle of this module; not part of the CLI.
  */
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { Ajv } from 'ajv';
@@ -70,7 +69,6 @@ export function shippedFlows(dir: string): { index: Record<string, ShippedFlow>;
     const compiled = compileOne(r.flow, problems);
     const doc = r.flow.doc;
     index[basename(file)] = {
-      sha256: createHash('sha256').update(text).digest('hex'),
       id: doc.id,
       title: doc.title,
       menu: doc.menu !== false,

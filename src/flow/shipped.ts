@@ -1,7 +1,7 @@
 /**
  * The shipped flows as the build loaded and checked them (esbuild.config.mjs fills this in;
- * from source it is null and every flow is checked at load). A shipped file whose sha256
- * still matches is not parsed, validated nor type-checked again at start: its data and its
+ * from source it is null and every flow is checked at load). A shipped file whose text is
+ * still the build's (as-built.ts) is not parsed, validated nor type-checked again: its data and its
  * problems come from here, its positions from a lazy parse (load.ts `checkedFlowSource`),
  * and it is compiled on first use (compile.ts). Any other file — the user's flows, or a
  * shipped file edited after the build — is checked in full.
@@ -10,8 +10,6 @@ import type { Problem } from './problem.js';
 import type { TextT } from './schema.js';
 
 export interface ShippedFlow {
-  /** sha256 (hex) of the file's text. */
-  readonly sha256: string;
   /** What the symptom menu shows (cli/menu.ts), without the whole document. */
   readonly id: string;
   readonly title: TextT;
