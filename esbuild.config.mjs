@@ -71,17 +71,12 @@ const cjs = { absWorkingDir: root, bundle: true, platform: 'node', format: 'cjs'
 await build({ ...cjs, stdin: { contents: validators, resolveDir: root, sourcefile: 'flow-validators.cjs', loader: 'js' }, outfile: 'dist/flow-validators.cjs' });
 await build({ ...cjs, entryPoints: { yaml: 'yaml' }, outfile: 'dist/yaml.cjs' });
 
-/** `require` of a side bundle from any chunk (dist/ or dist/chunks/), once. */
+/** `require` of a side bundle beside the CLI bundle (both in dist/), once. */
 const onDemand = (file) => `
 import { createRequire } from 'node:module';
-import { basename, dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 let loaded;
 function load() {
-  if (loaded) return loaded;
-  let dir = dirname(fileURLToPath(import.meta.url));
-  if (basename(dir) === 'chunks') dir = dirname(dir);
-  return (loaded = createRequire(import.meta.url)(join(dir, ${JSON.stringify(file)})));
+  return (loaded ??= createRequire(import.meta.url)(${JSON.stringify(`./${file}`)}));
 }
 `;
 

@@ -22,9 +22,8 @@ import vm = require('node:vm');
 import zlib = require('node:zlib');
 import xdg = require('./xdg.js');
 
-const { mkdirSync, readFileSync, renameSync, writeFileSync } = fs;
-const { dirname, join } = path;
-type Script = vm.Script;
+const { readFileSync } = fs;
+const { basename, dirname, join } = path;
 
 /** The build's id (esbuild.config.mjs). */
 declare const __TSHOOT_BUILD__: string;
@@ -54,8 +53,8 @@ const mod = { exports: {} as { main(): Promise<void> } };
 (script.runInThisContext() as (...a: unknown[]) => void)(mod.exports, nodeModule.createRequire(bundle), mod, bundle, dirname(bundle));
 void mod.exports.main().then(() => {
   if (!cacheFile) return;
-  if (!cached || script.cachedDataRejected) writeCodeCache(cacheFile, script, 1);
-  else if (cached.generation < GENERATIONS) writeCodeCache(cacheFile, script, cached.generation + 1);
+  if (!cached || script.cachedDataRejected) writeCodeCache(cacheFile, 1);
+  else if (cached.generation < GENERATIONS) writeCodeCache(cacheFile, cached.generation + 1);
 });
 
 /** `…/tshoot/v8/BUILD-v20.20.2-x64-replay-SIZE.bin`; null when caching is off. */
@@ -81,21 +80,12 @@ function readCodeCache(file: string): { data: Buffer; generation: number } | und
   return zlib.crc32(data) === b.readUInt32LE(4) ? { data, generation: b.readUInt32LE(8) } : undefined;
 }
 
-/** Written whole (rename) in a 0700 folder; then older builds' files go (xdg.ts `pruneOtherBuilds`). */
-function writeCodeCache(file: string, s: Script, generation: number): void {
-  const dir = dirname(file);
-  const tmp = `${file}.${process.pid}.tmp`;
-  try {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const data = s.createCachedData();
-    const head = Buffer.alloc(HEADER);
-    head.writeUInt32LE(MAGIC, 0);
-    head.writeUInt32LE(zlib.crc32(data), 4);
-    head.writeUInt32LE(generation, 8);
-    writeFileSync(tmp, Buffer.concat([head, data]), { mode: 0o600 });
-    renameSync(tmp, file);
-    xdg.pruneOtherBuilds(dir, __TSHOOT_BUILD__);
-  } catch {
-    /* read-only home, full disk: the next start compiles again */
-  }
+/** What V8 compiled so far, with its header (xdg.ts `writeCacheFile`: whole, 0600, older builds pruned). */
+function writeCodeCache(file: string, generation: number): void {
+  const data = script.createCachedData();
+  const head = Buffer.alloc(HEADER);
+  head.writeUInt32LE(MAGIC, 0);
+  head.writeUInt32LE(zlib.crc32(data), 4);
+  head.writeUInt32LE(generation, 8);
+  xdg.writeCacheFile(dirname(file), basename(file), Buffer.concat([head, data]), __TSHOOT_BUILD__);
 }

@@ -3,7 +3,7 @@
  * `$XDG_CACHE_HOME` (caches), else under `~/.local/state` and `~/.cache`. A relative value is
  * ignored, as the spec says. Reference: https://specifications.freedesktop.org/basedir-spec/latest/
  */
-import { readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 
@@ -41,6 +41,25 @@ function ownedAndPrivate(dir: string): boolean {
     return st.isDirectory() && (uid === undefined || st.uid === uid) && (st.mode & 0o022) === 0;
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'ENOENT';
+  }
+}
+
+/**
+ * Writes one file of a cache folder whole (a temporary file renamed over it, so that a run
+ * reading it meanwhile sees the old or the new, never half), 0600 in a 0700 folder, then prunes
+ * older builds' files. A cache that cannot be written (read-only home, full disk) is left alone:
+ * the next run only does its work again.
+ */
+export function writeCacheFile(dir: string, name: string, data: string | Uint8Array, build: string): void {
+  const file = join(dir, name);
+  const tmp = `${file}.${process.pid}.tmp`;
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    writeFileSync(tmp, data, { mode: 0o600 });
+    renameSync(tmp, file);
+    pruneOtherBuilds(dir, build);
+  } catch {
+    rmSync(tmp, { force: true });
   }
 }
 

@@ -14,7 +14,7 @@ import { VERSION } from '../version.js';
 
 // Each command's module is imported when the command runs, not before: `--version`, `--help`
 // and a usage error load no flow, no CEL, no YAML, no UI (issue 8: start within 1.5× of bare
-// node). The build splits them into chunks (package.json `build`).
+// node). In the one bundle (esbuild.config.mjs) a module's top level runs on its first import.
 const flowsCli = () => import('./flows.js');
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];

@@ -11,13 +11,13 @@
  * user's own data in a 0700 folder; a record that cannot be read or written costs only the time
  * of a full check.
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Flow } from './compile.js';
 import type { FlowSource } from './load.js';
 import type { ShippedDoc } from './shipped-docs.js';
 import { BUILD } from '../version.js';
-import { cacheDir, pruneOtherBuilds } from '../xdg.js';
+import { cacheDir, writeCacheFile } from '../xdg.js';
 
 /** What a check leaves for the next run (or, for the shipped flows, the build leaves for every run). */
 export function recordOf(text: string, src: FlowSource, lets: Flow['lets']): ShippedDoc {
@@ -42,9 +42,10 @@ export function checkCacheDir(env: Readonly<Record<string, string | undefined>>)
 
 /** The record of `file` (absolute) if this build checked exactly `text` clean. */
 export function readChecked(dir: string, file: string, text: string): ShippedDoc | undefined {
+  if (BUILD === null) return undefined;
   let rec: Partial<CheckedRecord>;
   try {
-    rec = JSON.parse(readFileSync(recordPath(dir, file), 'utf8')) as Partial<CheckedRecord>;
+    rec = JSON.parse(readFileSync(join(dir, recordName(BUILD, file)), 'utf8')) as Partial<CheckedRecord>;
   } catch {
     return undefined;
   }
@@ -53,25 +54,16 @@ export function readChecked(dir: string, file: string, text: string): ShippedDoc
   return { text, doc: rec.doc, positions: rec.positions, lets: rec.lets };
 }
 
-/** Records `file` as checked clean; a cache that cannot be written is left alone. */
+/** Records `file` as checked clean (xdg.ts `writeCacheFile`). */
 export function writeChecked(dir: string, file: string, doc: ShippedDoc): void {
   if (BUILD === null) return;
   const rec: CheckedRecord = { build: BUILD, file, ...doc };
-  const path = recordPath(dir, file);
-  const tmp = `${path}.${process.pid}.tmp`;
-  try {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    writeFileSync(tmp, JSON.stringify(rec), { mode: 0o600 });
-    renameSync(tmp, path); // whole or not at all, for a run reading it meanwhile
-    pruneOtherBuilds(dir, BUILD);
-  } catch {
-    /* read-only home, full disk: the next run checks in full again */
-  }
+  writeCacheFile(dir, recordName(BUILD, file), JSON.stringify(rec), BUILD);
 }
 
 /** `BUILD-<fnv-1a 64 of the path>.json`: a file name for any path, without node:crypto at start. */
-function recordPath(dir: string, file: string): string {
+function recordName(build: string, file: string): string {
   let h = 0xcbf29ce484222325n;
   for (let i = 0; i < file.length; i++) h = BigInt.asUintN(64, (h ^ BigInt(file.charCodeAt(i))) * 0x100000001b3n);
-  return join(dir, `${BUILD ?? 'source'}-${h.toString(16).padStart(16, '0')}.json`);
+  return `${build}-${h.toString(16).padStart(16, '0')}.json`;
 }
