@@ -12,6 +12,7 @@ import { nftParser } from './nft.js';
 import { nginxAccessLogParser } from './nginx-access-log.js';
 import { nginxConfigParser } from './nginx-config.js';
 import { psParser } from './ps.js';
+import { psOwnersParser } from './ps-owners.js';
 import { ssParser } from './ss.js';
 import { systemctlParser } from './systemctl.js';
 
@@ -29,6 +30,7 @@ const ALL: readonly Parser[] = [
   nftParser,
   lsParser,
   psParser,
+  psOwnersParser,
   awsEc2Parser,
 ];
 
