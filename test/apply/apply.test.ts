@@ -3,13 +3,14 @@
  * confirmation), backs up what it edits, re-runs the failing probe, and rolls back when the
  * probe still fails. On this machine with a user flow; in the lab with the shipped flows.
  */
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, lstatSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { changesHost } from '../../src/flow/changes.js';
 import { MODELINE } from '../../src/flow/load.js';
-import { runCli } from '../helpers/run-cli.js';
+import { BIN, ROOT, runCli } from '../helpers/run-cli.js';
 import { up, type Lab } from '../lab/lab.js';
 
 describe('what counts as changing a host', () => {
@@ -119,15 +120,33 @@ describe('apply on this machine', () => {
     expect(readFileSync(target, 'utf8')).toBe('listen old;\n');
   });
 
-  it('--apply whose check still fails: backed up, edited, checked 3 times, restored; exit 1 and the card says so', async () => {
+  /** The backup folder named on the last line about backups, checked private (0700, ours) and removed after. */
+  const backupDirOf = (text: string): string => {
+    const m = /Backups \(kept\): local \(local\):(\/var\/tmp\/tshoot-backup-[0-9T]+-[0-9a-f]{6}-[A-Za-z0-9]{8})\//.exec(text);
+    expect(m, text).not.toBeNull();
+    const st = statSync(m![1]!);
+    expect(st.isDirectory()).toBe(true);
+    expect(st.mode & 0o777).toBe(0o700);
+    expect(st.uid).toBe(process.getuid?.());
+    return m![1]!;
+  };
+
+  it('--apply whose check still fails: backed up outside the folder, edited, checked 3 times, restored; exit 1 and the card says so', async () => {
     writeFileSync(target, 'listen old;\n');
     const r = await runCli(['run', 'edit-demo', '--flows', dir, '--non-interactive', '--apply']);
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('Rolled back: the check still fails after the fix');
+    expect(r.stdout).toContain('Every edited file is restored and compares equal to its copy');
     expect(readFileSync(target, 'utf8')).toBe('listen old;\n');
-    const backups = readdirSync(dir).filter((f) => f.startsWith('app.conf.tshoot-'));
-    expect(backups).toHaveLength(1);
-    expect(readFileSync(join(dir, backups[0]!), 'utf8')).toBe('listen old;\n');
+    // Nothing beside the file (an include folder would load a copy there).
+    expect(readdirSync(dir).sort()).toEqual(['app.conf', 'edit-demo.yaml']);
+    const backups = backupDirOf(r.stdout);
+    try {
+      expect(readdirSync(backups)).toEqual(['1-app.conf']);
+      expect(readFileSync(join(backups, '1-app.conf'), 'utf8')).toBe('listen old;\n');
+    } finally {
+      rmSync(backups, { recursive: true, force: true });
+    }
   });
 
   it('--apply whose check passes: the edit stays, exit 0', async () => {
@@ -137,9 +156,84 @@ describe('apply on this machine', () => {
     const r = await run('--apply');
     expect(r.code, r.stderr).toBe(0);
     const a = JSON.parse(r.stdout).apply;
-    expect(a).toMatchObject({ applied: true, verified: true, rolled_back: false });
-    expect(a.commands.map((c: { title: string }) => c.title)).toEqual([`Back up ${target}`, 'Edit the file', 'Check: Look for the good file']);
+    expect(a).toMatchObject({ outcome: 'verified', applied: true, verified: true, rolled_back: false, interrupted: false });
+    expect(a.commands.map((c: { title: string }) => c.title)).toEqual(['Make the backup folder', `Find where ${target} is`, `Back up ${target}`, 'Edit the file', 'Check: Look for the good file']);
     expect(readFileSync(target, 'utf8')).toBe('listen new;\n');
+    rmSync(backupDirOf(r.stderr), { recursive: true, force: true });
+  });
+
+  it('a symlink stays a symlink: its target is what gets edited, and restored', async () => {
+    const real = join(dir, 'real.conf');
+    writeFileSync(real, 'listen old;\n');
+    rmSync(target, { force: true });
+    symlinkSync('real.conf', target);
+    try {
+      // The check never passes (the flow of the first tests): edited, then rolled back.
+      writeFileSync(join(dir, 'edit-demo.yaml'), fileFlow(target, join(dir, 'never-there')));
+      const r = await run('--apply');
+      expect(r.code, r.stderr).toBe(1);
+      const a = JSON.parse(r.stdout).apply;
+      expect(a).toMatchObject({ outcome: 'rolled-back', rolled_back: true });
+      expect(a.commands.find((c: { title: string }) => c.title === 'Edit the file').command).toBe(`sed -i -e s/old/new/ ${real}`);
+      expect(lstatSync(target).isSymbolicLink()).toBe(true);
+      expect(readlinkSync(target)).toBe('real.conf');
+      expect(readFileSync(real, 'utf8')).toBe('listen old;\n');
+      rmSync(backupDirOf(r.stderr), { recursive: true, force: true });
+
+      // The check passes: the real file is edited, the link is untouched.
+      writeFileSync(join(dir, 'edit-demo.yaml'), fileFlow(target, 'x').replace('argv: [test, -e, "x"]', `argv: [grep, -q, new, "${target}"]`));
+      const ok = await run('--apply');
+      expect(ok.code, ok.stderr).toBe(0);
+      expect(readlinkSync(target)).toBe('real.conf');
+      expect(readFileSync(real, 'utf8')).toBe('listen new;\n');
+      rmSync(backupDirOf(ok.stderr), { recursive: true, force: true });
+    } finally {
+      rmSync(target, { force: true });
+      rmSync(real, { force: true });
+    }
+  });
+
+  it('Ctrl-C while a step runs: the step ends, nothing after it runs, the file is restored; the card says interrupted', async () => {
+    const mark = join(dir, 'step-2-started');
+    writeFileSync(target, 'listen old;\n');
+    // Step 2 takes 2 s: SIGINT arrives while it runs (once it has left its mark).
+    const flow = fileFlow(target, join(dir, 'never-there')).replace(
+      '          argv: [sed, -i, -e, "s/old/new/", "' + target + '"]\n',
+      '          argv: [sed, -i, -e, "s/old/new/", "' + target + '"]\n' +
+        '        - title: { en: Take a while, ja: 待つ }\n          role: local\n          argv: [sh, -c, "touch ' + mark + '; sleep 2"]\n' +
+        '        - title: { en: Never runs, ja: 実行されない }\n          role: local\n          argv: [touch, "' + join(dir, 'never-ran') + '"]\n' +
+        '      rollback:\n        - title: { en: Remove the mark, ja: 印を消す }\n          role: local\n          argv: [rm, -f, "' + mark + '"]\n',
+    );
+    writeFileSync(join(dir, 'edit-demo.yaml'), flow);
+    const child = spawn(process.execPath, [BIN, 'run', 'edit-demo', '--flows', dir, '--non-interactive', '--apply', '--json'], {
+      cwd: ROOT,
+      env: { ...process.env, NO_COLOR: '1', XDG_STATE_HOME: dir },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const closed = new Promise<number | null>((res) => child.on('close', res));
+    try {
+      for (let i = 0; i < 200 && !existsSync(mark); i++) await new Promise((res) => setTimeout(res, 25));
+      expect(existsSync(mark), stderr).toBe(true);
+      child.kill('SIGINT');
+      const code = await closed;
+      expect(stderr).toContain('Ctrl-C: stopping after the step that is running, then rolling back');
+      const a = JSON.parse(stdout).apply;
+      expect(a).toMatchObject({ outcome: 'rolled-back', rolled_back: true, interrupted: true, reason: 'interrupted' });
+      expect(a.commands.map((c: { title: string }) => c.title)).toContain('Take a while');
+      expect(a.commands.map((c: { title: string }) => c.title)).not.toContain('Never runs');
+      expect(code).toBe(1);
+      expect(existsSync(join(dir, 'never-ran'))).toBe(false);
+      expect(existsSync(mark)).toBe(false);
+      expect(readFileSync(target, 'utf8')).toBe('listen old;\n');
+      rmSync(backupDirOf(stderr), { recursive: true, force: true });
+    } finally {
+      child.kill('SIGKILL');
+      rmSync(mark, { force: true });
+    }
   });
 
   it('lint refuses a changing command in a run node', async () => {
