@@ -2,7 +2,11 @@
  * The process around the CLI: the only place that touches `process` and sets the exit code.
  * The build bundles it (with everything it imports) into `dist/cli.bundle.js`, which bin.cts loads.
  */
+import type { ReadStream } from 'node:tty';
 import { cli } from './cli/cli.js';
+import { terminalStream, type OutStream } from './cli/io.js';
+import type { Drawing } from './ui/sanitize.js';
+import { colorEnabled } from './ui/style.js';
 
 /** Runs the command line of this process; resolves once the exit code is set. */
 export function main(): Promise<void> {
@@ -25,13 +29,19 @@ export function main(): Promise<void> {
     controller.abort();
   });
 
+  // Every byte the CLI prints goes through one sanitizing writer (cli/io.ts terminalStream).
+  let stdinMade = false;
+  const stdout = terminalStream(process.stdout, drawing(process.stdout, () => stdinMade));
+  const stderr = terminalStream(process.stderr, drawing(process.stderr, () => stdinMade));
+
   return cli(process.argv.slice(2), {
     // On first use: \`process.stdin\` builds a stream (about 1 ms) that most commands never read.
     get stdin() {
+      stdinMade = true;
       return process.stdin;
     },
-    stdout: process.stdout,
-    stderr: process.stderr,
+    stdout,
+    stderr,
     env: process.env,
     cwd: process.cwd(),
     signal: controller.signal,
@@ -42,14 +52,27 @@ export function main(): Promise<void> {
     (e: unknown) => {
       // Ctrl-C that reached here (a command that does not handle it itself) is still no crash.
       if ((e as { code?: unknown } | null)?.code === 'interrupted') {
-        process.stderr.write('\ntshoot: interrupted\n');
+        stderr.write('\ntshoot: interrupted\n');
         process.exitCode = 130;
         return;
       }
       const msg = e instanceof Error ? e.message : String(e);
-      process.stderr.write(`tshoot: internal error: ${msg.split('\n')[0]}\n`);
-      if (process.env.TSHOOT_DEBUG) process.stderr.write(`${(e as Error)?.stack ?? ''}\n`);
+      stderr.write(`tshoot: internal error: ${msg.split('\n')[0]}\n`);
+      if (process.env.TSHOOT_DEBUG) stderr.write(`${(e as Error)?.stack ?? ''}\n`);
       process.exitCode = 2;
     },
   );
+}
+
+/**
+ * What of tshoot's drawing a process stream lets through. Colours on a terminal (inquirer on
+ * Node 20 colours its prompt even under NO_COLOR), or off one when FORCE_COLOR asks; cursor
+ * modes on a terminal; cursor movement only while a prompt holds the terminal (stdin in raw
+ * mode: inquirer redrawing). Off a terminal nothing passes: a log or a pipe gets text only.
+ */
+function drawing(stream: OutStream, stdinMade: () => boolean): () => Drawing {
+  const tty = stream.isTTY === true;
+  const styles = tty || colorEnabled(process.env, false);
+  const prompting = () => tty && stdinMade() && (process.stdin as ReadStream).isRaw === true;
+  return () => ({ styles, modes: tty, cursor: prompting() });
 }

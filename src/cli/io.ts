@@ -1,7 +1,9 @@
 /**
- * What the CLI gets from the outside world. `main.ts` passes the real process streams;
- * tests pass their own. Nothing under `cli/` reads `process` directly.
+ * What the CLI gets from the outside world. `main.ts` passes the process streams, each behind
+ * `terminalStream`; tests pass their own. Nothing under `cli/` reads `process` directly.
  */
+import { terminalText, type Drawing } from '../ui/sanitize.js';
+
 export interface OutStream extends NodeJS.WritableStream {
   isTTY?: boolean;
   columns?: number;
@@ -26,3 +28,36 @@ export const EXIT = {
   needsInput: 4,
   interrupted: 130,
 } as const;
+
+/**
+ * The one sanitizing writer (issue 12 finding 11): everything written to `raw` goes through
+ * `terminalText`, so no transcript label, file name, host output or error message reaches
+ * the terminal as a control function, whoever wrote it and whether or not it was sanitized
+ * before. What tshoot draws itself passes as `drawing()` allows at the time of the write.
+ *
+ * Everything else is the raw stream's own (isTTY, columns, events): ora and inquirer get it
+ * as they would the real one. Its cursor methods (`cursorTo`, `moveCursor`, `clearLine`, which
+ * ora clears its spinner with) act on the raw stream, so they are not written as text here;
+ * `write` may be replaced, as ora does while it spins, and put back.
+ */
+export function terminalStream<S extends OutStream>(raw: S, drawing: () => Drawing): S {
+  const decoder = new TextDecoder();
+  const sanitizing = (chunk: string | Uint8Array, encoding?: BufferEncoding | ((e?: Error | null) => void), cb?: (e?: Error | null) => void): boolean => {
+    const done = typeof encoding === 'function' ? encoding : cb;
+    const text = typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true });
+    return done ? raw.write(terminalText(text, drawing()), done) : raw.write(terminalText(text, drawing()));
+  };
+  let write: unknown = sanitizing;
+  return new Proxy(raw, {
+    get(target, key) {
+      if (key === 'write') return write;
+      const v: unknown = Reflect.get(target, key, target);
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+    set(target, key, value) {
+      if (key === 'write') write = value;
+      else Reflect.set(target, key, value, target);
+      return true;
+    },
+  });
+}

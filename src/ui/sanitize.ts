@@ -74,3 +74,64 @@ function visible(c: string): string {
   const code = c.codePointAt(0)!;
   return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u{${code.toString(16)}}`;
 }
+
+/**
+ * What of tshoot's own drawing a stream lets through (`terminalText`); everything else that
+ * could act on a terminal is shown escaped. Decided per stream by `main.ts`.
+ */
+export interface Drawing {
+  /** Colour and weight (SGR) as chalk, `node:util` styleText and ui/style.ts write them. */
+  readonly styles: boolean;
+  /** Hiding and showing the cursor, synchronized output: ora's and inquirer's terminal modes. */
+  readonly modes: boolean;
+  /** Cursor movement, erasing and `\r`: inquirer redrawing its prompt. */
+  readonly cursor: boolean;
+}
+
+/** Nothing passes: off a terminal, and whatever tshoot did not draw itself. */
+export const PLAIN: Drawing = { styles: false, modes: false, cursor: false };
+
+/**
+ * The last word before a terminal: every control character (ESC, C0 but `\t` `\n`, `\r` but
+ * in `\r\n`, DEL, C1, bidi, separators, tags) becomes `\uXXXX`, unless it starts one of the
+ * sequences tshoot draws with that `d` lets through. Nothing is removed, so what was hidden
+ * stays readable (`\u001b[2J`), and the escape is JSON's: inside a JSON string it stands for
+ * the same character (JSON.stringify leaves DEL, C1 and bidi raw), so `--json` output is the
+ * same JSON value after this as before.
+ *
+ * Colour codes pass as a closed set: no concealed text, no background, no black, so a
+ * forged one can colour text but never hide it.
+ *
+ * @example
+ * terminalText('\x1b]52;c;x\x07', PLAIN) // → '\\u001b]52;c;x\\u0007'
+ */
+export function terminalText(text: string, d: Drawing): string {
+  return text.replace(TERMINAL, (m) => {
+    if (m === '\r\n' || (m === '\r' && d.cursor)) return m;
+    if (m.length > 1 && m.charCodeAt(0) === 0x1b) return trusted(m, d) ? m : `\\u001b${m.slice(1)}`;
+    return jsonEscape(m);
+  });
+}
+
+// A CSI sequence (the only kind tshoot draws), a CRLF, or one control character.
+const TERMINAL = new RegExp(`\\x1b\\[[0-?]*[ -/]*[@-~]|\\r\\n|${CONTROL.source}`, 'gu');
+
+// SGR parameters chalk, styleText and makeStyle use: reset, bold, dim, italic, underline,
+// inverse, strikethrough and their ends; foregrounds but black; default foreground.
+const SGR_PARAMS = new Set(['', '0', '1', '2', '3', '4', '7', '9', '22', '23', '24', '27', '29', '31', '32', '33', '34', '35', '36', '37', '39', '90', '91', '92', '93', '94', '95', '96', '97']);
+const MODES = new Set(['\x1b[?25h', '\x1b[?25l', '\x1b[?2026h', '\x1b[?2026l']);
+
+function trusted(seq: string, d: Drawing): boolean {
+  const final = seq[seq.length - 1]!;
+  const params = seq.slice(2, -1);
+  if (final === 'm' && /^[\d;]*$/.test(params)) return d.styles && params.split(';').every((p) => SGR_PARAMS.has(p));
+  if (MODES.has(seq)) return d.modes;
+  // Up, down, forward, back, next/previous line, column, position, erase display/line.
+  return d.cursor && /^\d*(?:;\d*)?$/.test(params) && 'ABCDEFGHJK'.includes(final);
+}
+
+function jsonEscape(c: string): string {
+  let s = '';
+  for (let i = 0; i < c.length; i++) s += `\\u${c.charCodeAt(i).toString(16).padStart(4, '0')}`;
+  return s;
+}
