@@ -174,6 +174,11 @@ export function acceptingSocket(ss: SsOutput, q: SocketQuery): SocketVerdict {
   if (ss.truncated) {
     return { ...verdict(ctx, false, 'truncated', undefined, passed), unknown: 'the ss listing was cut short: the socket may be among the sockets not read' };
   }
+  if (format === 'legacy' && !ss.sockets.some((s) => isTcpListener(s) && s.local_host.includes(':'))) {
+    // Old ss prints IPv6 unbracketed (`:::22`); a listing with none read may have lost them.
+    const unknown = 'this ss (before iproute2 4.17) prints IPv6 sockets as `:::PORT` and none was read: an IPv6 listener may be missing from the listing';
+    return { ...verdict(ctx, false, 'ss-format', undefined, passed), unknown };
+  }
   const worst = [...passed].sort((a, b) => rank(a.reason) - rank(b.reason))[0];
   if (!worst) return verdict(ctx, false, 'no-listener', undefined, []);
   return { ...verdict(ctx, false, worst.reason as SocketReason, undefined, passed), socket: worst.socket };

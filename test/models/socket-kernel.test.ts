@@ -221,9 +221,11 @@ interface Tally {
   unknown: number;
   accepted: number;
   refused: number;
+  /** Accepted through an SO_REUSEPORT group of several sockets. */
+  grouped: number;
   disagreements: string[];
 }
-const tally: Tally = { cases: 0, agreed: 0, unknown: 0, accepted: 0, refused: 0, disagreements: [] };
+const tally: Tally = { cases: 0, agreed: 0, unknown: 0, accepted: 0, refused: 0, grouped: 0, disagreements: [] };
 const reasons = new Map<string, number>();
 
 function fdOf(line: string): number {
@@ -240,6 +242,7 @@ function compare(v: SocketVerdict, real: string, ids: Map<number, string> | null
   }
   const connected = real.startsWith('id:') || real === 'connected';
   if (connected) tally.accepted++;
+  if (v.accepts && v.group.length > 1) tally.grouped++;
   else tally.refused++;
   let ok: boolean;
   if (!v.accepts) ok = real === 'refused';
@@ -282,7 +285,7 @@ describe('acceptingSocket against the kernel', () => {
     rmSync(DIR, { recursive: true, force: true });
     const byReason = [...reasons].sort().map(([r, n]) => `${r}=${n}`).join(' ');
     console.log(`socket model vs kernel (seed ${SEED}): ${tally.cases} cases, ${tally.agreed} agreed, ${tally.unknown} unknown, ` +
-      `${tally.disagreements.length} disagreements (kernel: ${tally.accepted} accepted, ${tally.refused} refused); ${byReason}`);
+      `${tally.disagreements.length} disagreements (kernel: ${tally.accepted} accepted, ${tally.refused} refused; ${tally.grouped} through SO_REUSEPORT groups); ${byReason}`);
   });
 
   for (const bindv6only of [0, 1] as const) {
