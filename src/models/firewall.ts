@@ -177,7 +177,7 @@ export interface Firewall {
  *     iif: 'eth0', oif: '', ct_state: 'new', hook: 'input', tcp_flags: '' }).verdict // 'drop'
  */
 export function evaluate(fw: Firewall, packet: FwPacket): FwVerdict {
-  return evaluateCompiled(compile(fw), packet);
+  return stripInternal(evaluateCompiled(compile(fw), packet));
 }
 
 /**
@@ -300,8 +300,8 @@ interface MChain {
 interface Compiled {
   bases: MChain[];
   manager: string;
-  /** Problems reading the input that make any verdict unknown (nothing is read). */
-  empty: boolean;
+  /** Why the rules could not be read (any verdict is then unknown), or `''`. */
+  unreadable: string;
 }
 
 const PROTO: Readonly<Record<string, number>> = { tcp: 6, udp: 17, icmp: 1, icmpv6: 58, 'ipv6-icmp': 58, sctp: 132, udplite: 136, dccp: 33, esp: 50, ah: 51, gre: 47, all: 0 };
@@ -385,7 +385,12 @@ export function compile(fw: Firewall): Compiled {
   }
   // Stable: equal priorities keep input order (the kernel runs them in registration order).
   bases.sort((a, b) => a.base!.prio - b.base!.prio);
-  return { bases, manager, empty: !ipt && !nft };
+  // A capture that failed (not root, command missing) says nothing: no verdict from it.
+  const failed = [
+    ...(ipt && ipt.chains.length === 0 ? ipt.errors : []),
+    ...(nft && nft.chains.length === 0 ? nft.errors : []),
+  ];
+  return { bases, manager, unreadable: !ipt && !nft ? 'no firewall rules were read' : failed.length > 0 ? `the firewall could not be read: ${failed[0]}` : '' };
 }
 
 const HOOKS = new Set(['prerouting', 'input', 'forward', 'output', 'postrouting']);
@@ -620,14 +625,16 @@ function noVerdict(reason: string): FwVerdict {
   return { verdict: '', reject_with: '', reject_kind: '', effect: '', reason, rule: NO_RULE, path: [], manager: '', ct_state: '' };
 }
 
-function finish(c: Compiled, o: Outcome, fam: 4 | 6): Verdict {
+function finish(c: Compiled, outcome: Outcome, fam: 4 | 6): Verdict {
+  let o = outcome;
   const kind = o.verdict === 'reject' ? (o.rejectWith === 'tcp-reset' ? 'tcp-reset' : 'icmp') : '';
+  if (c.unreadable) o = { ...unknownOutcome(c.unreadable), path: o.path };
   return {
-    verdict: c.empty && o.verdict === 'accept' && o.rule === NO_RULE ? 'unknown' : o.verdict,
+    verdict: o.verdict,
     reject_with: o.rejectWith,
     reject_kind: kind,
     effect: effectText(o.verdict, o.rejectWith),
-    reason: c.empty ? 'no firewall rules were read' : o.reason,
+    reason: o.reason,
     rule: o.rule,
     path: o.path,
     manager: c.manager,
@@ -772,7 +779,7 @@ function iptablesMatch(m: IptMatch, proto: IptMatch | undefined): Cond {
         const range = portRange(v);
         if (!range) return () => ({ unknown: `port "${v}" is not understood` });
         const dst = m.option.startsWith('d');
-        return ({ pkt }) => (pkt.proto !== want ? false : neg(inRange(dst ? pkt.dport : pkt.sport, range)));
+        return ({ pkt }) => (pkt.proto !== want ? false : portKnown(pkt, dst ? 'dport' : 'sport') ?? neg(inRange(dst ? pkt.dport : pkt.sport, range)));
       }
       if (m.module === 'tcp' && (m.option === 'tcp-flags' || m.option === 'syn')) {
         const mask = m.option === 'syn' ? ['SYN', 'RST', 'ACK', 'FIN'] : (m.values[0] ?? '').split(',');
@@ -788,10 +795,14 @@ function iptablesMatch(m: IptMatch, proto: IptMatch | undefined): Cond {
       return ({ pkt }) => {
         if (pn !== undefined && pn !== pkt.proto) return false;
         if (pkt.proto !== 6 && pkt.proto !== 17 && pkt.proto !== 132 && pkt.proto !== 33 && pkt.proto !== 136) return false;
-        const hit = (p: number) => ranges.some((r) => inRange(p, r!));
-        if (m.option === 'dports' || m.option === 'destination-ports') return neg(hit(pkt.dport));
-        if (m.option === 'sports' || m.option === 'source-ports') return neg(hit(pkt.sport));
-        if (m.option === 'ports') return neg(hit(pkt.dport) || hit(pkt.sport));
+        const hit = (which: 'dport' | 'sport'): Tri => portKnown(pkt, which) ?? ranges.some((r) => inRange(pkt[which], r!));
+        if (m.option === 'dports' || m.option === 'destination-ports') return neg(hit('dport'));
+        if (m.option === 'sports' || m.option === 'source-ports') return neg(hit('sport'));
+        if (m.option === 'ports') {
+          const d = hit('dport');
+          const s = hit('sport');
+          return neg(d === true || s === true ? true : d === false && s === false ? false : d === false ? s : d);
+        }
         return { unknown: `-m multiport --${m.option} is not modelled` };
       };
     }
@@ -969,7 +980,7 @@ function nftMatch(x: NftJsonExpr): Cond {
       if (want !== 0 && pkt.proto !== want) return false;
       if (want === 0 && !L4_WITH_PORTS.has(pkt.proto)) return { unknown: `th ${words[1]} on a packet without ports` };
       const n = words[1] === 'dport' ? pkt.dport : pkt.sport;
-      return ordered(n) ?? compare(numHit(n));
+      return portKnown(pkt, words[1] as 'dport' | 'sport') ?? ordered(n) ?? compare(numHit(n));
     };
   }
   if (left === 'ct state') {
@@ -1031,6 +1042,11 @@ function ifaceMatch(pattern: string, name: string | null, wildcard: '+' | '*'): 
   if (name === '') return { unknown: 'the packet\'s interface is not known' };
   if (pattern.endsWith(wildcard) && !pattern.endsWith(`\\${wildcard}`)) return n.startsWith(pattern.slice(0, -1));
   return n === pattern.replace(/\\(.)/g, '$1');
+}
+
+/** Port 0 stands for "not known" (a client's source port, usually). */
+function portKnown(pkt: Pkt, which: 'dport' | 'sport'): { unknown: string } | undefined {
+  return pkt[which] > 0 ? undefined : { unknown: `the packet's ${which === 'dport' ? 'destination' : 'source'} port is not known` };
 }
 
 function portRange(s: string): [number, number] | undefined {
