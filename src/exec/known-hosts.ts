@@ -1,7 +1,8 @@
 /**
  * OpenSSH known_hosts, read and appended the way `ssh` does (sshd(8) "SSH_KNOWN_HOSTS FILE
  * FORMAT", hostfile.c): plain and hashed (`|1|salt|hmac`) host fields, `[host]:port` for
- * ports other than 22, `!negated` and `*`/`?` patterns, and the `@revoked` marker.
+ * ports other than 22 (but a HostKeyAlias bare, whatever the port), `!negated` and `*`/`?`
+ * patterns, and the `@revoked` marker.
  * `@cert-authority` lines are skipped: host certificates are not checked.
  */
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
@@ -43,6 +44,16 @@ export function keyTypeOfBlob(blob: Buffer): string {
 /** The name a host is filed under: `host` on port 22, `[host]:port` otherwise. */
 export function knownHostName(host: string, port: number): string {
   return port === 22 ? host : `[${host}]:${port}`;
+}
+
+/**
+ * The name known_hosts is searched and written under: a HostKeyAlias as it is, whatever the
+ * port, else `knownHostName`. OpenSSH sshconnect.c get_hostfile_hostname_ipaddr(): "Allow the
+ * user to record the key under a different name or differentiate a non-standard port" — the
+ * alias replaces `put_host_port(host, port)` whole.
+ */
+export function hostKeyName(host: string, port: number, alias: string | null): string {
+  return alias ?? knownHostName(host, port);
 }
 
 export function parseKnownHosts(text: string, file: string): KnownHostEntry[] {
@@ -104,14 +115,8 @@ export async function readKnownHosts(files: readonly string[]): Promise<KnownHos
   return all;
 }
 
-/** Classify a presented host key against the entries for `host`:`port`, as check_host_key() does. */
-export function checkHostKey(
-  entries: readonly KnownHostEntry[],
-  host: string,
-  port: number,
-  blob: Buffer,
-): HostKeyStatus {
-  const name = knownHostName(host, port);
+/** Classify a presented host key against the entries for `name` (see hostKeyName), as check_host_key() does. */
+export function checkHostKey(entries: readonly KnownHostEntry[], name: string, blob: Buffer): HostKeyStatus {
   const mine = entries.filter((e) => e.marker !== 'cert-authority' && hostFieldMatches(e.hosts, name));
   const revoked = mine.find((e) => e.marker === 'revoked' && e.key.equals(blob));
   if (revoked) return { kind: 'revoked', entry: revoked };
@@ -125,9 +130,25 @@ export function checkHostKey(
   return { kind: 'unknown' };
 }
 
+/**
+ * check_host_key() for a destination: the key looked up under hostKeyName(), and, as OpenSSH
+ * does when that finds nothing and there is no HostKeyAlias, under the bare host for a port
+ * other than 22 — accepted only if it matches there ("checking without port identifier …
+ * found matching key w/out port", sshconnect.c); another key there leaves it unknown.
+ */
+export function checkDestHostKey(
+  entries: readonly KnownHostEntry[],
+  dest: { readonly host: string; readonly port: number; readonly alias: string | null },
+  blob: Buffer,
+): HostKeyStatus {
+  const status = checkHostKey(entries, hostKeyName(dest.host, dest.port, dest.alias), blob);
+  if (status.kind !== 'unknown' || dest.alias !== null || dest.port === 22) return status;
+  const bare = checkHostKey(entries, dest.host, blob);
+  return bare.kind === 'known' ? bare : status;
+}
+
 /** Key types already known for the host: offered first, as OpenSSH orders HostKeyAlgorithms. */
-export function knownKeyTypes(entries: readonly KnownHostEntry[], host: string, port: number): string[] {
-  const name = knownHostName(host, port);
+export function knownKeyTypes(entries: readonly KnownHostEntry[], name: string): string[] {
   const types = new Set<string>();
   for (const e of entries) {
     if (e.marker === null && hostFieldMatches(e.hosts, name)) types.add(keyTypeOfBlob(e.key));
@@ -135,16 +156,9 @@ export function knownKeyTypes(entries: readonly KnownHostEntry[], host: string, 
   return [...types];
 }
 
-/** Append a host key line, creating the directory (0700) and file (0600) if needed. */
-export async function appendKnownHost(
-  file: string,
-  host: string,
-  port: number,
-  blob: Buffer,
-  hashed = false,
-): Promise<void> {
+/** Append a host key line for `name` (see hostKeyName), creating the directory (0700) and file (0600) if needed. */
+export async function appendKnownHost(file: string, name: string, blob: Buffer, hashed = false): Promise<void> {
   await mkdir(dirname(file), { recursive: true, mode: 0o700 });
-  const name = knownHostName(host, port);
   const field = hashed ? hashHostName(name) : name;
   await appendFile(file, `${field} ${keyTypeOfBlob(blob)} ${blob.toString('base64')}\n`, { mode: 0o600 });
   await chmod(file, 0o600).catch(() => undefined);

@@ -24,8 +24,9 @@ import { connect as netConnect, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import {
   appendKnownHost,
-  checkHostKey,
+  checkDestHostKey,
   fingerprintSha256,
+  hostKeyName,
   keyTypeOfBlob,
   knownHostName,
   knownKeyTypes,
@@ -491,8 +492,7 @@ export class SshConnection {
     const sock = r.proxyJump === null ? await this.tcpConnect(timeoutMs) : await this.jump(r.proxyJump);
     if (!('pipe' in sock)) return sock;
     const entries = await readKnownHosts([...r.userKnownHostsFiles, ...r.globalKnownHostsFiles]);
-    const keyName = r.hostKeyAlias ?? r.hostname;
-    const preferred = knownKeyTypes(entries, keyName, r.port).flatMap(algorithmsForKeyType);
+    const preferred = knownKeyTypes(entries, hostKeyName(r.hostname, r.port, r.hostKeyAlias)).flatMap(algorithmsForKeyType);
     const serverHostKey = [...new Set([...preferred, ...DEFAULT_HOST_KEY_ALGORITHMS])].filter((a) =>
       DEFAULT_HOST_KEY_ALGORITHMS.includes(a),
     );
@@ -606,9 +606,10 @@ export class SshConnection {
   /** null = accepted; otherwise why not (OpenSSH sshconnect.c check_host_key()). */
   private async verifyHostKey(blob: Buffer, deadline: PausableTimer): Promise<TransportError | null> {
     const r = this.resolved;
-    const name = r.hostKeyAlias ?? r.hostname;
+    const name = hostKeyName(r.hostname, r.port, r.hostKeyAlias);
     const files = [...r.userKnownHostsFiles, ...r.globalKnownHostsFiles];
-    const status = checkHostKey(await readKnownHosts(files), name, r.port, blob);
+    const dest = { host: r.hostname, port: r.port, alias: r.hostKeyAlias };
+    const status = checkDestHostKey(await readKnownHosts(files), dest, blob);
     const keyType = keyTypeOfBlob(blob);
     const fp = fingerprintSha256(blob);
     const fail = (message: string): TransportError => ({ code: 'host-key', message: `${this.label}: ${message}` });
@@ -619,13 +620,13 @@ export class SshConnection {
         return fail(`the ${keyType} host key ${fp} is marked @revoked in ${status.entry.file}:${status.entry.line}; refusing to connect`);
       case 'changed':
         return fail(
-          `HOST KEY CHANGED — possibly someone in the middle. The server now shows ${keyType} ${fp}, but ${status.entry.file}:${status.entry.line} has ${fingerprintSha256(status.entry.key)}. If the change is expected, remove that line (ssh-keygen -R '${knownHostName(name, r.port)}') and connect again`,
+          `HOST KEY CHANGED — possibly someone in the middle. The server now shows ${keyType} ${fp}, but ${status.entry.file}:${status.entry.line} has ${fingerprintSha256(status.entry.key)}. If the change is expected, remove that line (ssh-keygen -R '${name}') and connect again`,
         );
       case 'other-type': {
         const e = status.entries[0];
         const where = e === undefined ? '' : ` (${e.file}:${e.line}: ${keyTypeOfBlob(e.key)} ${fingerprintSha256(e.key)})`;
         return fail(
-          `the server shows a ${keyType} host key ${fp}, but only keys of other types are known for it${where}; refusing, as the host may have been replaced. If expected, remove the old entry (ssh-keygen -R '${knownHostName(name, r.port)}')`,
+          `the server shows a ${keyType} host key ${fp}, but only keys of other types are known for it${where}; refusing, as the host may have been replaced. If expected, remove the old entry (ssh-keygen -R '${name}')`,
         );
       }
       case 'unknown':
@@ -634,7 +635,7 @@ export class SshConnection {
     const first = r.userKnownHostsFiles[0];
     const record = async (): Promise<TransportError | null> => {
       if (first === undefined) return null;
-      await appendKnownHost(first, name, r.port, blob, r.hashKnownHosts);
+      await appendKnownHost(first, name, blob, r.hashKnownHosts);
       return null;
     };
     const unknown = `unknown host key ${keyType} ${fp}`;
@@ -649,7 +650,7 @@ export class SshConnection {
     }
     deadline.pause();
     try {
-      const yes = await confirm({ host: name, port: r.port, keyType, fingerprint: fp });
+      const yes = await confirm({ host: r.hostKeyAlias ?? r.hostname, port: r.port, keyType, fingerprint: fp });
       if (!yes) return fail(`${unknown} was not accepted`);
     } finally {
       deadline.resume();

@@ -49,10 +49,10 @@ describe('hashed entries', () => {
     execFileSync('ssh-keygen', ['-H', '-f', file], { stdio: 'ignore' });
     const entries = parseKnownHosts(readFileSync(file, 'utf8'), file);
     expect(entries.every((e) => e.hosts.startsWith('|1|'))).toBe(true);
-    expect(checkHostKey(entries, 'web1.example.com', 22, blobOf(ed1)).kind).toBe('known');
-    expect(checkHostKey(entries, '10.0.0.7', 2222, blobOf(ed2)).kind).toBe('known');
-    expect(checkHostKey(entries, '10.0.0.7', 22, blobOf(ed2)).kind).toBe('unknown');
-    expect(checkHostKey(entries, 'web2.example.com', 22, blobOf(ed1)).kind).toBe('unknown');
+    expect(checkHostKey(entries, 'web1.example.com', blobOf(ed1)).kind).toBe('known');
+    expect(checkHostKey(entries, '[10.0.0.7]:2222', blobOf(ed2)).kind).toBe('known');
+    expect(checkHostKey(entries, '10.0.0.7', blobOf(ed2)).kind).toBe('unknown');
+    expect(checkHostKey(entries, 'web2.example.com', blobOf(ed1)).kind).toBe('unknown');
   });
   it('round-trip our own hashing', () => {
     expect(hostFieldMatches(hashHostName('[h]:2'), '[h]:2')).toBe(true);
@@ -73,40 +73,40 @@ describe('checkHostKey', () => {
   const entries = parseKnownHosts(text, file);
 
   it('accepts a known key, with wildcard patterns and case-insensitive names', () => {
-    expect(checkHostKey(entries, 'web1', 22, blobOf(ed1)).kind).toBe('known');
-    expect(checkHostKey(entries, 'WEB2', 22, blobOf(ed1)).kind).toBe('known');
-    expect(checkHostKey(entries, 'db', 2200, blobOf(ed1)).kind).toBe('known');
+    expect(checkHostKey(entries, 'web1', blobOf(ed1)).kind).toBe('known');
+    expect(checkHostKey(entries, 'WEB2', blobOf(ed1)).kind).toBe('known');
+    expect(checkHostKey(entries, '[db]:2200', blobOf(ed1)).kind).toBe('known');
   });
   it('honours negated patterns', () => {
-    expect(checkHostKey(entries, 'web9', 22, blobOf(ed1)).kind).toBe('unknown');
+    expect(checkHostKey(entries, 'web9', blobOf(ed1)).kind).toBe('unknown');
   });
   it('refuses a changed key of the same type, pointing at file:line', () => {
-    const st = checkHostKey(entries, 'web1', 22, Buffer.from(blobOf(ed1).map((b, i) => (i === 40 ? b ^ 1 : b))));
+    const st = checkHostKey(entries, 'web1', Buffer.from(blobOf(ed1).map((b, i) => (i === 40 ? b ^ 1 : b))));
     expect(st.kind).toBe('changed');
     if (st.kind === 'changed') expect([st.entry.file, st.entry.line]).toEqual([file, 2]);
   });
   it('flags a key of another type when only other types are known', () => {
-    expect(checkHostKey(entries, 'legacy', 22, blobOf(ed1)).kind).toBe('other-type');
+    expect(checkHostKey(entries, 'legacy', blobOf(ed1)).kind).toBe('other-type');
   });
   it('refuses @revoked keys', () => {
-    expect(checkHostKey(entries, 'anything', 22, blobOf(ed2)).kind).toBe('revoked');
+    expect(checkHostKey(entries, 'anything', blobOf(ed2)).kind).toBe('revoked');
   });
   it('ignores @cert-authority lines', () => {
-    expect(checkHostKey(entries, 'a.corp', 22, blobOf(ecdsa)).kind).toBe('unknown');
+    expect(checkHostKey(entries, 'a.corp', blobOf(ecdsa)).kind).toBe('unknown');
   });
 });
 
 describe('appendKnownHost', () => {
   it('creates the directory and a 0600 file that ssh-keygen -F finds', async () => {
     const file = join(dir, 'new', 'sub', 'known_hosts');
-    await appendKnownHost(file, '127.0.0.1', 2222, blobOf(ed1));
-    await appendKnownHost(file, 'h.example', 22, blobOf(ed2), true);
+    await appendKnownHost(file, '[127.0.0.1]:2222', blobOf(ed1));
+    await appendKnownHost(file, 'h.example', blobOf(ed2), true);
     expect(statSync(file).mode & 0o777).toBe(0o600);
     const found = execFileSync('ssh-keygen', ['-F', '[127.0.0.1]:2222', '-f', file], { encoding: 'utf8' });
     expect(found).toContain(ed1.split(' ')[1]);
     const foundHashed = execFileSync('ssh-keygen', ['-F', 'h.example', '-f', file], { encoding: 'utf8' });
     expect(foundHashed).toContain(ed2.split(' ')[1]);
     const entries = await readKnownHosts([file, join(dir, 'missing')]);
-    expect(checkHostKey(entries, 'h.example', 22, blobOf(ed2)).kind).toBe('known');
+    expect(checkHostKey(entries, 'h.example', blobOf(ed2)).kind).toBe('known');
   });
 });
