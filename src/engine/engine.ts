@@ -425,10 +425,16 @@ function renderArgv(flow: Flow, templates: readonly string[], ctx: Record<string
   for (const a of templates) {
     const r = render(flow, a, ctx);
     if (!r.ok) return r;
+    // Issue 12: a templated word is data, never an option (`-i`, `--output=…`), whatever a host
+    // printed or an answer said; lint keeps them after `--` (flow/read-only.ts), this covers the rest.
+    if (r.text.startsWith('-') && a.includes('{{')) return { ok: false, message: `${shownWord(a)} gave ${shownWord(r.text)}, which starts with "-": a templated word is never an option, so the command was not run` };
     argv.push(r.text);
   }
   return { ok: true, argv };
 }
+
+/** A host's value in a message: quoted, cut, every character outside printable ASCII escaped. */
+const shownWord = (v: string) => JSON.stringify(v.length > 80 ? `${v.slice(0, 80)}…` : v).replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 
 function renderText(flow: Flow, text: TextT, ctx: Record<string, unknown>, lang: Lang): string {
   const r = render(flow, pickText(text, lang), ctx);

@@ -11,7 +11,7 @@ import { didYouMean, type Loc, type Problem } from './problem.js';
 import type { FlowDocT, FlowNodeT, NextT, RunNodeT, TextT } from './schema.js';
 import { LANGS, parseTemplate, TemplateError, textVariants } from './template.js';
 import { PARSERS } from '../parsers/index.js';
-import { changesHost } from './changes.js';
+import { changesHost } from './read-only.js';
 import { unsafeRegex } from './regex-safety.js';
 
 export interface Edge {
@@ -251,8 +251,8 @@ export function compileOne(src: FlowSource, problems: Problem[]): Flow {
         checkNext(id, node.next);
         break;
       case 'run': {
-        const why = verify ? changesHost(node.argv) : null;
-        if (why) problems.push({ code: 'changes-host', ...at(id, 'argv'), node: id, message: `this command changes the host: ${why}`, hint: "tshoot is read-only: move it into a fix's `apply`, which runs only with the user's consent" });
+        const why = verify ? changesHost(node.argv, { trusted: new Set(lets.map(([name]) => name)) }) : null;
+        if (why) problems.push({ code: 'changes-host', ...at(id, 'argv'), node: id, message: `this command is not known to be read-only: ${why}`, hint: "outside a fix's `apply` tshoot runs only programs and options it knows to only read (README, Read-only unless you approve): use one of those, or move the command into a fix's `apply`, which runs only with the user's consent" });
         checkText(id, ['title'], node.title);
         checkText(id, ['summary'], node.summary);
         node.argv.forEach((a, i) => checkTemplate(id, ['argv', i], a));

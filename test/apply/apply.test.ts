@@ -8,7 +8,7 @@ import { existsSync, lstatSync, mkdtempSync, readFileSync, readdirSync, readlink
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { changesHost } from '../../src/flow/changes.js';
+import { changesHost } from '../../src/flow/read-only.js';
 import { MODELINE } from '../../src/flow/load.js';
 import { BIN, ROOT, runCli } from '../helpers/run-cli.js';
 import { up, type Lab } from '../lab/lab.js';
