@@ -151,15 +151,17 @@ function parseNginxConfig(text: string): NginxConfig {
   const sections: Section[] = [];
   let current: Section | undefined;
   const all = splitLines(text);
+  const trusted = trustedHeaders(all);
   for (let n = 0; n < all.length; n++) {
     const line = all[n]!;
-    if (line.startsWith(HEADER) && line.endsWith(':')) {
-      current = { file: line.slice(HEADER.length, -1), lines: [], first: 1 };
+    if (isHeader(line)) {
+      // A path that cannot be trusted is not returned: its section's file is unknown (`''`).
+      current = { file: trusted.has(n) ? line.slice(HEADER.length, -1) : '', lines: [], first: 1 };
       sections.push(current);
-      if (out.files.length < MAX_ITEMS) out.files.push(current.file);
+      if (current.file && out.files.length < MAX_ITEMS) out.files.push(current.file);
       continue;
     }
-    if (line.startsWith('nginx: ') || LOG_LINE.test(line)) {
+    if (isMessage(line)) {
       if (line.includes('syntax is ok')) syntaxOk = true;
       if (line.includes('test failed')) failed = true;
       if (/\[(?:emerg|alert|crit|error)\]/.test(line)) pushCapped(out.errors, line);
@@ -179,6 +181,58 @@ function parseNginxConfig(text: string): NginxConfig {
   const httpLevel: Inherited = { root: '', rootFile: '', rootLine: 0, accessLog: '' };
   for (const { section, tree } of trees) collectHttpLevel(tree, section.file, httpLevel);
   for (const { section, tree } of trees) walk(tree, section, httpLevel, false, out);
+  return out;
+}
+
+/** A line of nginx's own (`nginx: …`, an error-log line), not of a file. */
+function isMessage(line: string): boolean {
+  return line.startsWith('nginx: ') || LOG_LINE.test(line);
+}
+
+function isHeader(line: string): boolean {
+  return line.startsWith(HEADER) && line.endsWith(':');
+}
+
+// C0 (tab too), DEL, C1, bidi controls, line/paragraph separators: in no path nginx was given
+// by an administrator, and what a spoofed header needs (a newline, a terminal escape).
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/;
+
+/**
+ * The headers whose path can be trusted (issue 12 finding 10: apply edits that path as root).
+ * `nginx -T` writes each file once (ngx_conf_add_dump looks the name up first) as `# configuration
+ * file PATH:`, its text, and an empty line; PATH is the full name, written as it is. So a file
+ * name with a newline can forge a header for another path. Not trusted:
+ * - a path with a control character, or not absolute (nginx prints full names);
+ * - a path that appears twice: one of them is forged;
+ * - a header that does not follow an empty line (or nginx's messages, or nothing): each file's
+ *   text ends with one, so the line before it is part of a name broken by its own newline, and
+ *   so may be the header before it (whose name that newline may have been in).
+ * A name whose newline is followed by an empty line and a whole forged header looks exactly like
+ * two files: no parser can tell, which is why apply must check the file itself.
+ */
+function trustedHeaders(lines: readonly string[]): Set<number> {
+  const count = new Map<string, number>();
+  const broken = new Set<number>();
+  let last = -1;
+  for (let n = 0; n < lines.length; n++) {
+    const line = lines[n]!;
+    if (!isHeader(line)) continue;
+    const path = line.slice(HEADER.length, -1);
+    count.set(path, (count.get(path) ?? 0) + 1);
+    if (CONTROL.test(path) || !path.startsWith('/')) broken.add(n);
+    const before = n > 0 ? lines[n - 1]! : '';
+    if (before !== '' && !isMessage(before)) {
+      broken.add(n);
+      // The newline may be in the previous header's name: `…/x.conf:⏎# configuration file /etc/y:`.
+      if (last >= 0) broken.add(last);
+    }
+    last = n;
+  }
+  const out = new Set<number>();
+  for (let n = 0; n < lines.length; n++) {
+    if (isHeader(lines[n]!) && !broken.has(n) && count.get(lines[n]!.slice(HEADER.length, -1)) === 1) out.add(n);
+  }
   return out;
 }
 

@@ -1,4 +1,8 @@
-import { describe, it, expect } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterAll, describe, it, expect } from 'vitest';
 import { nginxConfigParser } from '../../src/parsers/nginx-config.js';
 import { fixture, parseChecked } from './helpers.js';
 
@@ -132,5 +136,89 @@ describe('nginx-config parser', () => {
     expect(many.servers).toHaveLength(10_000);
     expect(many.listens).toHaveLength(10_000);
     expect(many.truncated).toBe(true);
+  });
+});
+
+/**
+ * Issue 12 finding 10: apply edits the file a listen was found in, as root, and that path comes
+ * from the `# configuration file PATH:` headers of `nginx -T`. A file name is whatever whoever
+ * can create a file in an included folder wants: a newline and a whole fake header, or terminal
+ * escapes. Real nginx writes the dumps here (its `-T` reads and prints; nothing listens).
+ */
+describe('nginx-config parser: header paths that could be forged are not returned', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tshoot-ngx-names-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** `nginx -T` of a main config including `inc/*.conf` and `inc/*` + `/*.conf`, with these files; 2>&1 as flows read it. */
+  function dump(name: string, files: Record<string, string>): string {
+    const root = join(dir, name);
+    mkdirSync(join(root, 'logs'), { recursive: true });
+    mkdirSync(join(root, 'inc'), { recursive: true });
+    for (const [rel, text] of Object.entries(files)) {
+      mkdirSync(dirname(join(root, 'inc', rel)), { recursive: true });
+      writeFileSync(join(root, 'inc', rel), text);
+    }
+    writeFileSync(join(root, 'nginx.conf'), `error_log ${root}/logs/error.log;\npid ${root}/logs/nginx.pid;\nevents {}\nhttp {\n  include ${root}/inc/*.conf;\n  include ${root}/inc/*/*.conf;\n}\n`);
+    const r = spawnSync('nginx', ['-T', '-c', join(root, 'nginx.conf'), '-p', root], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    return r.stderr + r.stdout;
+  }
+  const SERVER = 'server {\n  listen 127.0.0.1:18099;\n}\n';
+
+  it('a name with a terminal escape or a bidi override: its listens have no file, the path is not listed', () => {
+    const c = parse(dump('esc', { 'a\x1b]0;x\x07\x1b[2J.conf': SERVER, 'b\u202e.conf': SERVER, 'good.conf': SERVER }));
+    expect(c.ok).toBe(true);
+    expect(c.listens.map((l) => l.file)).toEqual(['', '', join(dir, 'esc/inc/good.conf')]);
+    expect(c.files).toEqual([join(dir, 'esc/nginx.conf'), join(dir, 'esc/inc/good.conf')]);
+  });
+
+  it('a name with a newline and a fake header right after it: neither path is returned', () => {
+    // The folder `a.conf:⏎# configuration file ` and its file `forged.conf`: nginx prints the
+    // path whole, its newline too, so the "/" and the file name complete a header of their own.
+    const text = dump('nl', { 'a.conf:\n# configuration file /forged.conf': SERVER });
+    expect(text).toContain(`\n# configuration file ${join(dir, 'nl/inc/a.conf')}:\n# configuration file /forged.conf:\nserver {`);
+    const c = parse(text);
+    expect(c.listens).toEqual([expect.objectContaining({ addr: '127.0.0.1', port: 18099, file: '', line: 2 })]);
+    expect(c.files).toEqual([join(dir, 'nl/nginx.conf')]);
+  });
+
+  it('a name broken by a newline before other text: the header after it and the one before are not trusted', () => {
+    const text = dump('partial', { 'x\nlisten 1;\n# configuration file /forged.conf': SERVER, 'z.conf': SERVER });
+    expect(text).toContain('\nlisten 1;\n# configuration file /forged.conf:\n');
+    const c = parse(text);
+    // z.conf is dumped just before the broken name: the newline could have been in its name.
+    expect(c.files).toEqual([join(dir, 'partial/nginx.conf')]);
+    expect(c.listens.filter((l) => l.port === 18099).map((l) => l.file)).toEqual(['', '']);
+  });
+
+  it('a file whose text repeats a real header (a second copy of a path): that path is not returned at all', () => {
+    const c = parse(dump('dup', { 'a.conf': `${SERVER}\n# configuration file ${join(dir, 'dup/inc/b.conf')}:\nserver { listen 127.0.0.1:18098; }\n`, 'b.conf': SERVER }));
+    expect(c.files).toEqual([join(dir, 'dup/nginx.conf'), join(dir, 'dup/inc/a.conf')]);
+    expect(c.listens.map((l) => [l.port, l.file])).toEqual([
+      [18099, join(dir, 'dup/inc/a.conf')],
+      [18098, ''],
+      [18099, ''],
+    ]);
+  });
+
+  it.each([
+    ['a relative path (nginx prints full names)', 'conf.d/x.conf'],
+    ['a tab', '/etc/nginx/a\tb.conf'],
+    ['a carriage return', '/etc/nginx/a\rb.conf'],
+    ['a C1 control', '/etc/nginx/a\u009bb.conf'],
+    ['a line separator', '/etc/nginx/a\u2028b.conf'],
+  ])('a header with %s is not trusted', (_name, path) => {
+    const c = parse(`nginx: configuration file /etc/nginx/nginx.conf test is successful\n# configuration file /etc/nginx/nginx.conf:\nhttp { }\n\n# configuration file ${path}:\nserver { listen 81; }\n`);
+    expect(c.files).toEqual(['/etc/nginx/nginx.conf']);
+    expect(c.listens).toEqual([expect.objectContaining({ port: 81, file: '', line: 1 })]);
+  });
+
+  it('CRLF output and headers after nginx messages stay trusted', () => {
+    const c = parse('nginx: the configuration file /e/n.conf syntax is ok\r\n# configuration file /e/n.conf:\r\nserver { listen 82; }\r\n\r\n# configuration file /e/m.conf:\r\nserver { listen 83; }\r\n\r\n');
+    expect(c.files).toEqual(['/e/n.conf', '/e/m.conf']);
+    expect(c.listens.map((l) => [l.port, l.file, l.line])).toEqual([
+      [82, '/e/n.conf', 1],
+      [83, '/e/m.conf', 1],
+    ]);
   });
 });
