@@ -7,7 +7,7 @@
 import { connectErrorParser } from '../parsers/connect-error.js';
 import type { CliIO } from './io.js';
 import { runCommand, type RunOptions } from './run.js';
-import { UsageError } from './target.js';
+import { parseTarget, UsageError } from './target.js';
 
 export interface DiagnoseOptions extends RunOptions {
   readonly error?: string;
@@ -61,6 +61,9 @@ export async function diagnoseCommand(io: CliIO, positional: string | undefined,
       'cannot tell the symptom from that text: paste the whole error line (e.g. "curl: (7) Failed to connect to web port 80 … Connection refused"), or run a flow: tshoot run refused|timeout|not-found|console-connect',
     );
   }
+  // A target read from pasted text is checked here, so that a refusal names where it came from
+  // (a host such as `-oProxyCommand=…` would be an option to nc).
+  if (target === undefined && c.target !== undefined) parseTarget(c.target, `--error: the target ${JSON.stringify(c.target)} in that text`);
   let chosen = target ?? c.target;
   if (chosen && c.flow === 'console-connect' && !/:\d+$|^[a-z]+:\/\//i.test(chosen)) chosen = `${chosen}:22`;
   if (!opts.json && !opts.quiet) io.stderr.write(`tshoot: ${c.why} → flow "${c.flow}"${chosen ? ` for ${chosen}` : ''}\n`);

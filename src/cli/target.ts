@@ -10,7 +10,8 @@ export class UsageError extends Error {
 
 const DEFAULT_PORTS: Record<string, number> = { http: 80, https: 443, ssh: 22 };
 
-export function parseTarget(raw: string): TargetInfo {
+/** `where` names the target's source in messages: the option, or the pasted error (diagnose). */
+export function parseTarget(raw: string, where = `--target ${JSON.stringify(raw)}`): TargetInfo {
   const s = raw.trim();
   if (!s) throw new UsageError('--target is empty: give a URL (http://host/path) or HOST:PORT');
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(s)) {
@@ -18,21 +19,34 @@ export function parseTarget(raw: string): TargetInfo {
     try {
       u = new URL(s);
     } catch {
-      throw new UsageError(`--target ${JSON.stringify(raw)} is not a valid URL`);
+      throw new UsageError(`${where}: not a valid URL`);
     }
     const scheme = u.protocol.slice(0, -1).toLowerCase();
     const port = u.port ? Number(u.port) : DEFAULT_PORTS[scheme];
-    if (!port) throw new UsageError(`--target ${JSON.stringify(raw)}: no port for scheme "${scheme}"; add :PORT`);
-    if (!u.hostname) throw new UsageError(`--target ${JSON.stringify(raw)} has no host`);
-    const host = stripBrackets(u.hostname);
+    if (!port) throw new UsageError(`${where}: no port for scheme "${scheme}"; add :PORT`);
+    if (!u.hostname) throw new UsageError(`${where}: no host`);
+    const host = checkHost(where, stripBrackets(u.hostname));
     return { url: u.href, scheme, host, port, path: `${u.pathname}${u.search}`, loopback: isLoopbackHost(host), given: true };
   }
   const m = /^(\[[0-9a-fA-F:.]+\]|[^\s:/[\]]+):(\d{1,5})$/.exec(s);
-  if (!m) throw new UsageError(`--target ${JSON.stringify(raw)}: expected a URL (http://host/path) or HOST:PORT`);
+  if (!m) throw new UsageError(`${where}: expected a URL (http://host/path) or HOST:PORT`);
   const port = Number(m[2]);
-  if (port < 1 || port > 65535) throw new UsageError(`--target ${JSON.stringify(raw)}: port ${port} is out of range 1-65535`);
-  const host = stripBrackets(m[1]!);
+  if (port < 1 || port > 65535) throw new UsageError(`${where}: port ${port} is out of range 1-65535`);
+  const host = checkHost(where, stripBrackets(m[1]!));
   return { url: `tcp://${m[1]}:${port}`, scheme: 'tcp', host, port, path: '', loopback: isLoopbackHost(host), given: true };
+}
+
+/**
+ * A host goes into argvs as an operand (`nc -vz -w 5 HOST PORT`, `getent ahostsv4 HOST`): one
+ * that starts with `-` would be read as an option (`-oProxyCommand=…`, `-e /bin/sh`), and no
+ * host name does (RFC 1123 §2.1: a label starts with a letter or digit). Control characters
+ * are in no host name either.
+ */
+function checkHost(where: string, host: string): string {
+  if (host.startsWith('-')) throw new UsageError(`${where}: the host ${JSON.stringify(host)} starts with "-", which no host name does (it would be read as an option)`);
+  // eslint-disable-next-line no-control-regex
+  if (/[\x00-\x1f\x7f-\x9f]/.test(host)) throw new UsageError(`${where}: the host ${JSON.stringify(host)} holds a control character`);
+  return host;
 }
 
 export const NO_TARGET: TargetInfo = { url: '', scheme: '', host: '', port: 0, path: '', loopback: false, given: false };

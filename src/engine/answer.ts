@@ -9,6 +9,11 @@ export type Checked = { ok: true; value: Answer } | { ok: false; message: string
 
 const MAX_INPUT = 1024;
 
+/** The questions whose answer names a host: the target (cli/run.ts) and `host.ROLE`. */
+export function isHostQuestion(q: Question): boolean {
+  return q.id === 'target' || q.id.startsWith('host.');
+}
+
 export function checkAnswer(q: Question, raw: unknown): Checked {
   switch (q.input) {
     case 'confirm': {
@@ -30,6 +35,9 @@ export function checkAnswer(q: Question, raw: unknown): Checked {
       if (s.length > MAX_INPUT) return { ok: false, message: `"${q.id}" is longer than ${MAX_INPUT} characters` };
       // eslint-disable-next-line no-control-regex
       if (/[\x00-\x1f\x7f]/.test(s)) return { ok: false, message: `"${q.id}" contains a control character` };
+      // A host or an ssh destination becomes an operand (`nc … HOST`, `ssh -G DEST`): starting
+      // with `-` it would be read as an option, and no host name does (RFC 1123 §2.1).
+      if (isHostQuestion(q) && s.trimStart().startsWith('-')) return { ok: false, message: `"${q.id}" is a host; ${JSON.stringify(s)} starts with "-", which no host name does` };
       if (q.pattern !== undefined && !new RegExp(`^(?:${q.pattern})$`, 'u').test(s)) {
         return { ok: false, message: `"${q.id}" must match /${q.pattern}/; got ${JSON.stringify(s)}` };
       }
