@@ -252,7 +252,7 @@ export function compileOne(src: FlowSource, problems: Problem[]): Flow {
         break;
       case 'run': {
         const why = verify ? changesHost(node.argv, { trusted: new Set(lets.map(([name]) => name)) }) : null;
-        if (why) problems.push({ code: 'changes-host', ...at(id, 'argv'), node: id, message: `this command is not known to be read-only: ${why}`, hint: "outside a fix's `apply` tshoot runs only programs and options it knows to only read (README, Read-only unless you approve): use one of those, or move the command into a fix's `apply`, which runs only with the user's consent" });
+        if (why) problems.push({ code: 'changes-host', ...at(id, 'argv'), node: id, message: `this command is not known to be read-only: ${why}`, hint: "use a listed read-only program and option (README: Read-only unless you approve), or move the command into a fix's `apply`, which runs only with the user's consent" });
         checkText(id, ['title'], node.title);
         checkText(id, ['summary'], node.summary);
         node.argv.forEach((a, i) => checkTemplate(id, ['argv', i], a));

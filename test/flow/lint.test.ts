@@ -63,6 +63,7 @@ nodes:
   ['bad-regex', ok.replace('    argv: [echo, hi]\n', '    argv: [echo, hi]\n    extract:\n      v: { regex: "(unclosed" }\n'), 12, 19],
   ['unknown-parser', ok.replace('    argv: [echo, hi]\n', '    argv: [echo, hi]\n    extract:\n      v: { parser: sss }\n'), 12, 20],
   ['bad-template', ok.replace('title: A', 'title: "A {{ a.exit"'), 8, 12],
+  ['changes-host', ok.replace('argv: [echo, hi]', 'argv: [sed, -ni, "s/a/b/", f]'), 10, 11],
   ['missing-modeline', '', 1, 1],
 ];
 
@@ -135,5 +136,27 @@ describe('matches() in conditions is held to the regex rule', () => {
     expect(lint(dyn).find((p) => p.code === 'unsafe-regex')?.message).toContain('string literal');
     const fine = ok.replace('when: a.exit == 0', `when: 'a.stdout.matches("^HTTP/1\\\\.[01] 200")'`);
     expect(lint(fine)).toEqual([]);
+  });
+});
+
+describe('changes-host: the allowlist of read-only commands (issue 12)', () => {
+  const withArgv = (argv: string, lets = '') => `${lets}${ok.replace('argv: [echo, hi]', `argv: ${argv}`)}`;
+  const hostProblems = (yaml: string) => lint(yaml).filter((p) => p.code === 'changes-host');
+
+  it('says what is not known and how to proceed', () => {
+    const [p] = hostProblems(withArgv('[frobnicate, -x]'));
+    expect(p?.message).toBe('this command is not known to be read-only: frobnicate is not a program tshoot knows to be read-only');
+    expect(p?.hint).toContain("move the command into a fix's `apply`");
+    expect(hostProblems(withArgv('[iptables, --flu]'))[0]?.message).toContain('--flu (that is --flush) changes the firewall');
+  });
+
+  it('a templated operand goes after `--`', () => {
+    expect(hostProblems(withArgv('[ls, -la, "{{ target.host }}"]'))[0]?.message).toContain('after `--`');
+    expect(hostProblems(withArgv('[ls, -la, --, "{{ target.host }}"]'))).toEqual([]);
+  });
+
+  it('nginx -T takes a templated -c only from a let named trusted_…', () => {
+    expect(hostProblems(withArgv('[nginx, -T, -c, "{{ conf }}"]', 'let:\n  conf: "target.host"\n'))[0]?.message).toContain('runs code');
+    expect(hostProblems(withArgv('[nginx, -T, -c, "{{ trusted_conf }}"]', 'let:\n  trusted_conf: "target.host"\n'))).toEqual([]);
   });
 });

@@ -776,7 +776,7 @@ nodes:
 `;
   const src = loadFlowSource('dash.yaml', flow);
   const compiled = compileFlows([src.flow!]);
-  const run = (answer: string): Effect[] => {
+  const run = (answer: string): readonly Effect[] => {
     const s1 = step({ flows: compiled.flows }, INITIAL_STATE, { kind: 'start', flow: 'dash', target: null as never, hosts: { client: '', server: '', bastion: '' }, lang: 'en' });
     return step({ flows: compiled.flows }, s1.state, { kind: 'answer', id: 'q', value: answer }).effects;
   };
