@@ -6,9 +6,9 @@ import { readFileSync } from 'node:fs';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Environment } from '@marcbachmann/cel-js';
 import { describe, expect, it } from 'vitest';
-import { fromCel, toCel, typeName, type ValueType } from '../../src/flow/expr.js';
+import { modelEnv } from './cel-env.js';
+import { toCel } from '../../src/flow/expr.js';
 import { naclAllows, registerCloud, sgAllows } from '../../src/models/cloud.js';
 import {
   CACHE_FILE,
@@ -158,18 +158,7 @@ describe('EC2 Instance Connect ranges', () => {
 
 describe('sg_allows, nacl_allows and ec2_connect_source in CEL', () => {
   it('are registered with their types', () => {
-    const env = new Environment({ homogeneousAggregateLiterals: true });
-    const seen = new Set<string>();
-    const register = (t: ValueType): void => {
-      if (typeof t === 'string') return;
-      if ('list' in t) return register(t.list);
-      if (seen.has(t.struct)) return;
-      seen.add(t.struct);
-      for (const f of Object.values(t.fields)) register(f);
-      const ctor = (toCel({}, t) as object).constructor as new () => object;
-      env.registerType(t.struct, { ctor, fields: Object.fromEntries(Object.entries(t.fields).map(([k, f]) => [k, typeName(f)])) });
-    };
-    registerCloud(env, { register, toCel, fromCel }, shippedEc2ConnectRanges());
+    const env = modelEnv((env, cel) => registerCloud(env, cel, shippedEc2ConnectRanges()));
     env.registerVariable('sgs', 'AwsEc2');
     env.registerVariable('acls', 'AwsEc2');
     const ctx = { sgs: toCel(fixture('sg-cases.json'), awsEc2Parser.type), acls: toCel(fixture('nacl-web-only-outbound.json'), awsEc2Parser.type) };

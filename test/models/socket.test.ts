@@ -4,9 +4,9 @@
  * listings, destinations that are not addresses, and the CEL function flows call.
  * The kernel's own answers are checked in socket-kernel.test.ts.
  */
-import { Environment } from '@marcbachmann/cel-js';
 import { describe, expect, it } from 'vitest';
-import { fromCel, toCel, typeName, type ValueType } from '../../src/flow/expr.js';
+import { modelEnv } from './cel-env.js';
+import { toCel } from '../../src/flow/expr.js';
 import { acceptingSocket, registerSocket } from '../../src/models/socket.js';
 import { bareHost } from '../../src/parsers/address.js';
 import { type SsOutput, type SsSocket, ssParser } from '../../src/parsers/ss.js';
@@ -114,19 +114,7 @@ describe('acceptingSocket', () => {
 
 describe('accepting_socket in CEL', () => {
   it('is registered with its types and returns the verdict as a struct', () => {
-    const env = new Environment({ homogeneousAggregateLiterals: true });
-    const seen = new Set<string>();
-    const register = (t: ValueType): void => {
-      if (typeof t === 'string') return;
-      if ('list' in t) return register(t.list);
-      if (seen.has(t.struct)) return;
-      seen.add(t.struct);
-      for (const f of Object.values(t.fields)) register(f);
-      // The class toCel builds for this struct (cel-js checks struct values by constructor).
-      const ctor = (toCel({}, t) as object).constructor as new () => object;
-      env.registerType(t.struct, { ctor, fields: Object.fromEntries(Object.entries(t.fields).map(([k, f]) => [k, typeName(f)])) });
-    };
-    registerSocket(env, { register, toCel, fromCel });
+    const env = modelEnv((env, cel) => registerSocket(env, cel));
     env.registerVariable('ss', 'SsOutput');
     const ctx = { ss: toCel(LEGACY, ssParser.type) };
     expect(env.evaluate('accepting_socket(ss, "198.18.2.10", 22, false).socket.process', ctx)).toBe('sshd');
