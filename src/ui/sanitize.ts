@@ -71,9 +71,17 @@ export function fold(text: string | readonly string[], o: FoldOptions): string[]
 }
 
 function visible(c: string): string {
-  const code = c.codePointAt(0)!;
-  return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u{${code.toString(16)}}`;
+  let s = VISIBLE.get(c);
+  if (s === undefined) {
+    const code = c.codePointAt(0)!;
+    s = code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u{${code.toString(16)}}`;
+    VISIBLE.set(c, s);
+  }
+  return s;
 }
+
+// As ESCAPED below: a hostile megabyte of C1 bytes is a million lookups, not a million formattings.
+const VISIBLE = new Map<string, string>();
 
 /**
  * What of tshoot's own drawing a stream lets through (`terminalText`); everything else that
@@ -126,12 +134,21 @@ function trusted(seq: string, d: Drawing): boolean {
   const params = seq.slice(2, -1);
   if (final === 'm' && /^[\d;]*$/.test(params)) return d.styles && params.split(';').every((p) => SGR_PARAMS.has(p));
   if (MODES.has(seq)) return d.modes;
-  // Up, down, forward, back, next/previous line, column, position, erase display/line.
-  return d.cursor && /^\d*(?:;\d*)?$/.test(params) && 'ABCDEFGHJK'.includes(final);
+  // Up, down, forward, back, next/previous line, column, position, erase line; erase below
+  // (readline), not the whole screen.
+  if (final === 'J') return d.cursor && (params === '' || params === '0');
+  return d.cursor && /^\d*(?:;\d*)?$/.test(params) && 'ABCDEFGHK'.includes(final);
 }
 
+// The controls are a few hundred characters: each one's escape is made once.
+const ESCAPED = new Map<string, string>();
+
 function jsonEscape(c: string): string {
-  let s = '';
-  for (let i = 0; i < c.length; i++) s += `\\u${c.charCodeAt(i).toString(16).padStart(4, '0')}`;
+  let s = ESCAPED.get(c);
+  if (s === undefined) {
+    s = '';
+    for (let i = 0; i < c.length; i++) s += `\\u${c.charCodeAt(i).toString(16).padStart(4, '0')}`;
+    ESCAPED.set(c, s);
+  }
   return s;
 }

@@ -4,7 +4,9 @@
  * inputs and on random ones; the cases strip-ansi gets wrong are spelled out.
  */
 import { describe, expect, it } from 'vitest';
-import { cut, fold, oneLine, sanitize } from '../../src/ui/sanitize.js';
+import { Writable } from 'node:stream';
+import { terminalStream } from '../../src/cli/io.js';
+import { cut, fold, oneLine, PLAIN, sanitize, terminalText, type Drawing } from '../../src/ui/sanitize.js';
 
 // eslint-disable-next-line no-control-regex
 const FORBIDDEN = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\u{e0000}-\u{e007f}]/u;
@@ -103,5 +105,162 @@ describe('oneLine, cut, fold', () => {
     expect(folded).toEqual(['line 0 ', `line 1 ${'z'.repeat(10)}`, `line 2 ${'z'.repeat(12)}…`, '… 17 more lines (--verbose shows all)']);
     expect(fold(text, { maxLines: 3, maxWidth: 20, whole: true })).toHaveLength(20);
     expect(fold(['a\tb', 'c\x1b[2Jd'], { maxLines: 5, maxWidth: 80 })).toEqual(['a  b', 'cd']);
+  });
+});
+
+/** A deterministic PRNG: the same cases on every run. */
+function prng(seed: number): () => number {
+  return () => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 8) / (1 << 24);
+}
+
+describe('terminalText: the one writer (issue 12 finding 11)', () => {
+  const TTY: Drawing = { styles: true, modes: true, cursor: false };
+  const PROMPT: Drawing = { styles: true, modes: true, cursor: true };
+
+  it.each([
+    ['clear screen', '\x1b[2Jx', '\\u001b[2Jx'],
+    ['OSC 52 clipboard write', '\x1b]52;c;SGVsbG8=\x07', '\\u001b]52;c;SGVsbG8=\\u0007'],
+    ['a title', '\x1b]0;PWNED\x1b\\', '\\u001b]0;PWNED\\u001b\\'],
+    ['bidi override', 'a\u202eb', 'a\\u202eb'],
+    ['8-bit CSI and NEL', '\u009b31m\u0085', '\\u009b31m\\u0085'],
+    ['a tag character (a surrogate pair)', '\u{e0041}', '\\udb40\\udc41'],
+    ['a lone carriage return, backspace, DEL', 'FAIL\rOK\b\x7f', 'FAIL\\u000dOK\\u0008\\u007f'],
+  ])('shows %s escaped, nothing removed', (_name, input, want) => {
+    expect(terminalText(input, PLAIN)).toBe(want);
+    expect(terminalText(input, TTY)).toBe(want);
+  });
+
+  it('keeps newline, tab, CRLF and printable text', () => {
+    const text = 'a\tb\nc\r\nGröße 日本語 🙂 \\x1b';
+    expect(terminalText(text, PLAIN)).toBe(text);
+  });
+
+  it("lets tshoot's drawing through only where it draws", () => {
+    const styled = '\x1b[1m\x1b[36mcyan\x1b[39m\x1b[22m \x1b[2mdim\x1b[22m \x1b[90;1mgray\x1b[0m\x1b[m';
+    expect(terminalText(styled, TTY)).toBe(styled);
+    expect(terminalText(styled, PLAIN)).not.toContain('\x1b');
+    expect(terminalText('\x1b[?25l\x1b[?2026hx\x1b[?2026l\x1b[?25h', TTY)).toBe('\x1b[?25l\x1b[?2026hx\x1b[?2026l\x1b[?25h');
+    expect(terminalText('\x1b[?25l', { ...TTY, modes: false })).toBe('\\u001b[?25l');
+    // Cursor movement and \r only while a prompt draws.
+    const redraw = '\x1b[2K\x1b[1A\x1b[2K\x1b[G? q\x1b[3G\x1b[0J\r';
+    expect(terminalText(redraw, PROMPT)).toBe(redraw);
+    expect(terminalText(redraw, TTY)).not.toContain('\x1b');
+  });
+
+  it.each([
+    ['conceal', '\x1b[8m'],
+    ['black', '\x1b[30m'],
+    ['a background', '\x1b[41m'],
+    ['a 256-colour foreground', '\x1b[38;5;0m'],
+    ['blink', '\x1b[5m'],
+    ['bold then conceal in one', '\x1b[1;8m'],
+    ['clear screen', '\x1b[2J'],
+    ['the alternate screen', '\x1b[?1049h'],
+    ['an OSC', '\x1b]0;t\x07'],
+  ])('never lets %s through, not even while a prompt draws', (_name, seq) => {
+    const out = terminalText(`a${seq}b`, PROMPT);
+    expect(out).not.toContain('\x1b');
+    expect(out.startsWith('a\\u001b')).toBe(true);
+  });
+
+  it('a JSON text stays the same JSON value, with no control character left (random values)', () => {
+    const rnd = prng(0x12c0ffee);
+    const alphabet = ['\x1b', '[', ']', '"', '\\', '\x07', '\x9b', '\x9c', '\x9d', '\x85', '\x7f', '\u202e', '\u2066', '\u2028', '\u2029', '\u061c', '\u{e0041}', '\ud800', '\r', '\n', '\t', '\x00', 'a', '日', '🙂', 'u', '0'];
+    for (let i = 0; i < 3000; i++) {
+      let s = '';
+      for (let j = Math.floor(rnd() * 30); j > 0; j--) s += alphabet[Math.floor(rnd() * alphabet.length)];
+      const value = { s, list: [s, { [s]: s }] };
+      for (const d of [PLAIN, TTY, PROMPT]) {
+        const out = terminalText(JSON.stringify(value), d);
+        expect(FORBIDDEN.test(out), JSON.stringify(s)).toBe(false);
+        expect(JSON.parse(out)).toEqual(value);
+      }
+    }
+  });
+
+  it('leaves no control function in any text (random strings), and is idempotent', () => {
+    const rnd = prng(0x5eed1234);
+    const alphabet = ['\x1b', '[', ']', '?', '2', '5', 'l', 'h', 'm', 'J', 'A', ';', '\x07', '\x9b', '\r', '\n', '\x00', '\u202e', '\u{e0041}', 'x'];
+    for (let i = 0; i < 5000; i++) {
+      let s = '';
+      for (let j = Math.floor(rnd() * 40); j > 0; j--) s += alphabet[Math.floor(rnd() * alphabet.length)];
+      const out = terminalText(s, PLAIN);
+      expect(FORBIDDEN.test(out.replace(/\r?\n/g, '')), JSON.stringify(s)).toBe(false);
+      expect(terminalText(out, PLAIN)).toBe(out);
+    }
+  });
+
+  it('is linear on adversarial input', () => {
+    for (const s of ['\x1b['.repeat(500_000), '\x1b[' + '1;'.repeat(500_000), '\x9b'.repeat(1_000_000)]) {
+      const t0 = performance.now();
+      terminalText(s, TTY);
+      expect(performance.now() - t0).toBeLessThan(1000);
+    }
+  });
+});
+
+describe('terminalStream', () => {
+  /** A stream that records what reaches the "terminal", and the cursor calls made on it. */
+  function fakeTerminal() {
+    const got: string[] = [];
+    const calls: string[] = [];
+    const raw = Object.assign(
+      new Writable({
+        write(chunk: Buffer, _enc, cb) {
+          got.push(chunk.toString());
+          cb();
+        },
+      }),
+      {
+        isTTY: true,
+        columns: 77,
+        cursorTo(x: number) {
+          calls.push(`cursorTo ${x}`);
+          // A tty.WriteStream writes the sequence to itself: it must reach the terminal as is.
+          raw.write(`\x1b[${x + 1}G`);
+          return true;
+        },
+      },
+    );
+    return { raw, got, calls };
+  }
+
+  it('sanitizes every write, Buffers split inside a character too; the rest is the raw stream', () => {
+    const { raw, got, calls } = fakeTerminal();
+    const out = terminalStream(raw, () => PLAIN);
+    out.write('a\x1b[2J\n');
+    const rlo = Buffer.from('\u202e!');
+    out.write(rlo.subarray(0, 1));
+    out.write(rlo.subarray(1));
+    expect(got.join('')).toBe('a\\u001b[2J\n\\u202e!');
+    expect(out.isTTY).toBe(true);
+    expect(out.columns).toBe(77);
+    (out as unknown as { cursorTo(x: number): boolean }).cursorTo(4);
+    expect(calls).toEqual(['cursorTo 4']);
+    expect(got.at(-1)).toBe('\x1b[5G');
+  });
+
+  it('takes a replaced write (ora hooks it while it spins) and its own back', () => {
+    const { raw, got } = fakeTerminal();
+    const out = terminalStream(raw, () => PLAIN);
+    const original = out.write;
+    const seen: string[] = [];
+    out.write = ((chunk: string) => (seen.push(chunk), original.call(out, chunk))) as typeof out.write;
+    out.write('\x1b]0;t\x07');
+    expect(seen).toEqual(['\x1b]0;t\x07']);
+    out.write = original;
+    out.write('x');
+    expect(seen).toHaveLength(1);
+    expect(got.join('')).toBe('\\u001b]0;t\\u0007x');
+  });
+
+  it('asks what may pass at each write (a prompt starts and ends)', () => {
+    const { raw, got } = fakeTerminal();
+    let prompting = false;
+    const out = terminalStream(raw, () => ({ styles: true, modes: true, cursor: prompting }));
+    out.write('\x1b[1A');
+    prompting = true;
+    out.write('\x1b[1A');
+    expect(got).toEqual(['\\u001b[1A', '\x1b[1A']);
   });
 });
