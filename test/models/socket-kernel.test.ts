@@ -242,8 +242,8 @@ function compare(v: SocketVerdict, real: string, ids: Map<number, string> | null
   }
   const connected = real.startsWith('id:') || real === 'connected';
   if (connected) tally.accepted++;
-  if (v.accepts && v.group.length > 1) tally.grouped++;
   else tally.refused++;
+  if (v.accepts && v.group.length > 1) tally.grouped++;
   let ok: boolean;
   if (!v.accepts) ok = real === 'refused';
   else if (!connected) ok = false;
