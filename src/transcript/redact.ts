@@ -17,51 +17,393 @@ export interface Redactor {
   value<T>(v: T): T;
 }
 
-// Each rule: the whole match is a secret, or (`keep`) its first group is kept and the
-// rest hidden. Values already redacted (`‹…`) are skipped so that redaction is idempotent.
+/** Where a secret is in a string: `[start, end)`. */
+type Span = readonly [number, number];
+
+/**
+ * A kind of secret. `find` (global) finds candidates; `secret` says where the secret of one is
+ * (by default the whole match, or what follows group 1 when `keep`), or null when it holds none.
+ * `needs`: texts (a regex source) one of which every match contains, case-insensitively: a
+ * string with none of any rule's is passed by one scan (most strings: titles, summaries,
+ * argv); a long one (a whole `nginx -T`) runs only the rules whose texts it holds.
+ */
+interface Rule {
+  readonly needs: string;
+  readonly find: RegExp;
+  readonly keep?: true;
+  readonly secret?: (s: string, m: RegExpExecArray) => Span | readonly Span[] | null;
+}
+
 // `\u2039` is `‹`: escaped, so that the bundle chunk stays one-byte text (see parsers/ls.ts).
-// `needs`: a text every match contains (case-insensitively); a string with none of them is
-// passed by one scan instead of one per rule (most strings: titles, summaries, argv).
-const RULES: ReadonlyArray<{ readonly re: RegExp; readonly keep?: true; readonly needs: string }> = [
-  // PEM private keys (RFC 7468), also a key cut short by truncated output.
-  { re: /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----[\s\S]*?(?:-----END (?:[A-Z0-9]+ )*PRIVATE KEY-----|$)/g, needs: '-----BEGIN ' },
-  // HTTP credentials: the whole header value (RFC 9110 §11.6.2, §11.7.2), and bare bearer tokens.
-  { re: /((?<![A-Za-z0-9\u2039-])(?:proxy-)?authorization[ \t]*:[ \t]*)(?![ \t\u2039])[^\r\n]+/gi, keep: true, needs: 'authorization' },
-  { re: /((?<![A-Za-z0-9\u2039])bearer[ \t]+)(?![ \t\u2039])[A-Za-z0-9._~+/=-]{8,}/gi, keep: true, needs: 'bearer' },
-  // name=value / name: value for names that hold secrets (DB_PASSWORD=…, --token=…, "secret": "…").
+// Values already redacted (`‹…`) are skipped, so that redaction is idempotent.
+const REDACTED = '\u2039';
+
+/** The last word of a name that holds a secret (`DB_PASSWORD`, `SecretAccessKey`, `--api-key`, `$auth_token`). */
+const SECRET_WORD = 'pass(?:word|wd|phrase|code)?|pwd|secret|token|key(?:[_-]?base)?|auth(?:orization)?|sig(?:nature)?|cookie|dsn|bearer|credentials?';
+const SECRET_WORD_RE = new RegExp(SECRET_WORD, 'i');
+const SECRET_NEEDS = 'pass|pwd|secret|token|key|auth|sig|cookie|dsn|bearer|credential';
+
+const RULES: readonly Rule[] = [
+  // Private keys: PEM (RFC 7468; also a key cut short by truncated output, or inside a JSON
+  // string with `\n` escapes) and OpenPGP armor (RFC 4880 §6.2).
   {
-    re: /((?<![A-Za-z0-9\u2039])(?:password|passwd|passphrase|pwd|secret|client[_-]?secret|token|access[_-]?token|api[_-]?key|access[_-]?key|private[_-]?key)["']?[ \t]*[=:][ \t]*)(?![ \t\u2039])(?:"[^"\r\n]+"|'[^'\r\n]+'|[^\s&;,"'\u2039]+)/gi,
-    keep: true,
-    needs: 'passw|passphrase|pwd|secret|token|key',
+    needs: '-----BEGIN ',
+    find: /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----[\s\S]*?(?:-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----|$)/g,
   },
-  // user:password@ in URLs.
-  { re: /((?<![A-Za-z0-9+.-])[a-z][a-z0-9+.-]*:\/\/[^\s:/@\u2039]+:)(?!\u2039)[^\s@/]+(?=@)/gi, keep: true, needs: '://' },
-  // Well-known token shapes.
-  { re: /(?<![A-Za-z0-9_])(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})/g, needs: 'gh[pousr]_|github_pat_' },
-  { re: /(?<![A-Za-z0-9])(?:AKIA|ASIA)[0-9A-Z]{16}(?![A-Za-z0-9])/g, needs: 'AKIA|ASIA' },
-  { re: /(?<![A-Za-z0-9])xox[abposr]-[A-Za-z0-9-]{8,}/g, needs: 'xox' },
-  { re: /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]+/g, needs: 'eyJ' },
+  // PuTTY .ppk: the first line says what it is; everything after it up to the MAC is the key.
+  { needs: 'PuTTY-User-Key-File-', find: /(PuTTY-User-Key-File-\d+:[^\n]*\n)[\s\S]*?(?:Private-MAC:[^\n]*|$)/g, keep: true },
+  // HTTP credentials: the whole header value (RFC 9110 §11.6.2, §11.7.2; RFC 6265 §4) of
+  // Authorization, Cookie, Set-Cookie, X-Api-Key, X-Auth-Token and the like.
+  {
+    needs: SECRET_NEEDS,
+    // Found by the name's last word, then the whole name is read back and checked (a regex
+    // that starts with a look-behind tries every position of a long output).
+    find: /(?:authorization|cookie|key|token|secret|password|passwd|auth|signature):[ \t]*/gi,
+    secret: (s, m) => {
+      let at = m.index;
+      while (at > 0 && m.index - at < 128 && /[A-Za-z0-9-]/.test(s[at - 1]!)) at--;
+      if (/[_\u2039]/.test(s[at - 1] ?? '') || !HEADER.test(s.slice(at, s.indexOf(':', m.index)))) return null;
+      const from = m.index + m[0].length;
+      const q = s[at - 1];
+      return skipped(s, trimmed(s, from, q === '"' || q === "'" ? closing(s, from, q) : lineEnd(s, from)));
+    },
+  },
+  // Token shapes that need no context (each vendor's documented prefix).
+  {
+    needs: 'gh[pousr]_|github_pat_|AKIA|ASIA|xox|xapp-|eyJ|_live_|_test_|whsec_|gl[a-z]+-|npm_|sk-|AIza|hv[sbr]\\.|ya29\\.|GOCSPX-|SG\\.|sntry|dckr_pat_|pypi-',
+    find: new RegExp(
+      '(?:' +
+        [
+          'gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}', // GitHub
+          '(?:AKIA|ASIA)[0-9A-Z]{16}(?![A-Za-z0-9])', // AWS access key id
+          'xox[abposr]-[A-Za-z0-9-]{8,}|xapp-\\d-[A-Za-z0-9-]{10,}', // Slack
+          'eyJ[A-Za-z0-9_-]{4,}\\.eyJ[A-Za-z0-9_-]{4,}\\.[A-Za-z0-9_-]+', // JWT
+          '(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{10,}|whsec_[A-Za-z0-9+/=]{20,}', // Stripe
+          'gl(?:pat|dt|rt|ptt|oas|cbt|imt|ft|soat|ffct|agent)-[A-Za-z0-9_-]{20,}', // GitLab
+          'npm_[A-Za-z0-9]{36}', // npm
+          'sk-(?:proj|svcacct|admin|ant-[a-z]+\\d*)-[A-Za-z0-9_-]{20,}|sk-[A-Za-z0-9]{32,}', // OpenAI, Anthropic
+          'AIza[0-9A-Za-z_-]{35}|ya29\\.[0-9A-Za-z_-]{20,}|GOCSPX-[A-Za-z0-9_-]{20,}', // Google
+          'hv[sbr]\\.[A-Za-z0-9_-]{24,}', // Vault
+          'SG\\.[A-Za-z0-9_-]{16,}\\.[A-Za-z0-9_-]{16,}', // SendGrid
+          'sntry[su]_[A-Za-z0-9+/=_-]{20,}', // Sentry auth tokens
+          'dckr_pat_[A-Za-z0-9_-]{20,}|pypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{20,}', // Docker Hub, PyPI
+        ].join('|') +
+        ')',
+      'g',
+    ),
+    secret: (s, m) => (/[A-Za-z0-9]/.test(s[m.index - 1] ?? '') ? null : [m.index, m.index + m[0].length]),
+  },
+  // A Sentry DSN's key is the URL's user (https://KEY@o1.ingest.sentry.io/1), with no password.
+  { needs: '://', find: /(:\/\/)[0-9a-f]{32}(?::[0-9a-f]{32})?(?=@)/gi, keep: true },
+  // A Slack webhook URL is its own credential: the path after /services/ is.
+  { needs: 'hooks\\.slack', find: /((?:https?:\/\/)?hooks\.slack\.com\/(?:services|workflows|triggers)\/)[A-Za-z0-9_/-]{8,}/gi, keep: true },
+  // user:password@ in URLs (also `redis://:pw@`, and a password holding `/` or `@`).
+  { needs: '://', find: /:\/\/[^\s:/?#@"'<>\u2039]{0,256}:/g, secret: (s, m) => (/[A-Za-z][A-Za-z0-9+.-]*$/.test(s.slice(Math.max(0, m.index - 32), m.index)) ? urlPassword(s, m.index + m[0].length) : null) },
+  // name=value, name: value, "name": "value", name => 'value' for names that hold secrets.
+  {
+    needs: SECRET_NEEDS,
+    find: new RegExp(`(${SECRET_WORD})(["']?)[ \\t]*(=>|!=|==|[=:])[ \\t]*`, 'gi'),
+    secret: (s, m) => {
+      const { name, at } = nameBefore(s, m.index + m[1]!.length);
+      if (s[at - 1] === REDACTED || !isSecretName(name)) return null; // `‹secret:…›` is ours
+      const from = m.index + m[0].length;
+      if (m[3] === ':' && (s[from] === '{' || s[from] === '[')) return null; // an object: its members are looked at one by one
+      const before = s[at - 1];
+      const ctx: Context = m[2] ? 'word' : before === '"' || before === "'" ? before : before === '?' || before === '&' ? 'query' : atLineStart(s, at) ? 'line' : 'word';
+      return valueAt(s, from, ctx);
+    },
+  },
+  // Config directives whose value is the secret, as `nginx -T` and `apachectl -S` print them:
+  // proxy_set_header Authorization "Basic …"; fastcgi_param DB_PASSWORD …; set $api_key …;
+  // SetEnv DB_PASSWORD …; RequestHeader set X-Api-Key …; requirepass …; masterauth ….
+  {
+    needs: SECRET_NEEDS,
+    find: /(?:^|[\n{;])[ \t]*(?:(?:proxy_set_header|grpc_set_header|add_header|add_trailer|more_set_input_headers|fastcgi_param|uwsgi_param|scgi_param|set|setenv|requestheader[ \t]+(?:set|append|add|merge|setifempty)|header[ \t]+(?:always[ \t]+)?(?:set|append|add|merge|setifempty))[ \t]+([$A-Za-z0-9_.-]+)|(requirepass|masterauth|secure_link_secret))[ \t]+/gi,
+    secret: (s, m) => (m[2] || isSecretName(m[1]!.replace(/^\$/, '')) ? valueAt(s, m.index + m[0].length, 'directive') : null),
+  },
+  // argv: --password VALUE, --api-key VALUE (an argv array is redacted as one line per word).
+  {
+    needs: SECRET_NEEDS,
+    find: new RegExp(`(?<![^\\s"'])--([A-Za-z0-9_.-]{0,64}?(?:${SECRET_WORD}))([ \\t]+|\\n)`, 'gi'),
+    secret: (s, m) => {
+      const from = m.index + m[0].length;
+      if (!isSecretName(m[1]!) || s[from] === '-') return null;
+      return valueAt(s, from, m[2] === '\n' ? 'line' : 'word');
+    },
+  },
+  // argv: the options that are a password only for their program (mysql -pVALUE, curl -u user:pw, …).
+  {
+    needs: 'mysql|mariadb|sshpass|redis-cli|curl|mongo',
+    find: /(?<![^\s/"'])(mysql(?:dump|admin|check|import|show|slap|pump|binlog)?|mariadb(?:-[a-z]+)?|sshpass|redis-cli|curl|mongo(?:sh|dump|restore|export|import|stat|top)?)(?=[ \t\n]|$)/g,
+    secret: (s, m) => programSecrets(m[1]!, wordsAfter(s, m.index + m[0].length)),
+  },
+  // A bearer token anywhere else (a log line, an error message).
+  { needs: 'bearer', find: /((?<![A-Za-z0-9\u2039])bearer[ \t]+)(?![ \t\u2039])[A-Za-z0-9._~+/=-]{8,}/gi, keep: true },
+  // <password>…</password> in XML config.
+  {
+    needs: SECRET_NEEDS,
+    find: new RegExp(`<([A-Za-z0-9_.:-]{0,64}?(?:${SECRET_WORD}))>(?!\\u2039)([^<\\n]+)</\\1>`, 'gi'),
+    secret: (_s, m) => (isSecretName(m[1]!.replace(/^.*:/, '')) ? [m.index + m[1]!.length + 2, m.index + m[1]!.length + 2 + m[2]!.length] : null),
+  },
 ];
 
 /** What a string must contain for any rule to match it. */
-const ANY_RULE = new RegExp(RULES.map((r) => r.needs).join('|'), 'i');
+const ANY_RULE = new RegExp([...new Set(RULES.map((r) => r.needs))].join('|'), 'i');
+/** The rules by what they need, tested one by one on a short string that has any. */
+const BY_NEEDS = [...new Set(RULES.map((r) => r.needs))].map((needs) => ({ needs, re: new RegExp(needs, 'i') }));
+/**
+ * Past this length one test per group costs more than it saves: a text a long output does not
+ * hold is looked for to its end, as long as the rule itself takes.
+ */
+const SHORT = 2048;
+
+/** The rules to run on `s`: none when it has nothing any rule needs (one scan: most strings). */
+function rulesFor(s: string): readonly Rule[] {
+  if (!ANY_RULE.test(s)) return [];
+  if (s.length > SHORT) return RULES;
+  const hit = new Set(BY_NEEDS.filter((g) => g.re.test(s)).map((g) => g.needs));
+  return RULES.filter((r) => hit.has(r.needs));
+}
+
+/** Runs one rule over `s`; each secret found goes through `hide`. */
+function applyRule(rule: Rule, s: string, hide: (secret: string) => string): string {
+  const re = rule.find;
+  re.lastIndex = 0;
+  let out = '';
+  let done = 0;
+  for (let m = re.exec(s); m; m = re.exec(s)) {
+    const found = rule.secret ? rule.secret(s, m) : [m.index + (rule.keep ? m[1]!.length : 0), m.index + m[0].length];
+    const spans = found === null ? [] : typeof found[0] === 'number' ? [found as Span] : (found as readonly Span[]);
+    for (const [start, end] of spans) {
+      if (start < done || end <= start) continue;
+      out += s.slice(done, start) + hide(s.slice(start, end));
+      done = end;
+    }
+    if (re.lastIndex < done) re.lastIndex = done;
+    if (m[0].length === 0) re.lastIndex++;
+  }
+  return done === 0 ? s : out + s.slice(done);
+}
+
+/** Where a value's end is looked for: to the end of the line, the word, a URL query parameter, an nginx argument, or inside a string opened by this quote. */
+type Context = 'line' | 'word' | 'query' | 'directive' | '"' | "'";
+
+/**
+ * The secret value that starts at `from`. Quoted ("…" with `\"` escapes, '…'), it runs to its
+ * closing quote, spaces included, and the quotes stay. Otherwise to the delimiter of its
+ * context: the line's end for `NAME=value` on a line of its own (an env dump, a config file,
+ * one argv word), `&` in a query, `;` in nginx, the closing quote of the string it is in
+ * (`"DB_PASSWORD=a b"` in JSON), else the next space — `/`, `@`, `;`, `,` inside are kept
+ * (only a trailing `;` `,` `)` or quote, punctuation after the value, is left out).
+ */
+function valueAt(s: string, from: number, ctx: Context): Span | null {
+  const q = s[from];
+  if (q === '"' || q === "'") return skipped(s, trimmed(s, from + 1, closing(s, from + 1, q)));
+  let end: number;
+  if (ctx === '"' || ctx === "'") end = closing(s, from, ctx);
+  else if (ctx === 'line') {
+    end = lineEnd(s, from);
+    // A secret already hidden after a space (`password=abc AKIA…`) is another one: stop there.
+    const other = s.slice(from, end).search(/\s\u2039/);
+    if (other >= 0) end = from + other;
+  } else {
+    const stop = ctx === 'query' ? /[\s&#"'<>]/ : ctx === 'directive' ? /[\s;]/ : /\s/;
+    end = from;
+    while (end < s.length && !stop.test(s[end]!)) end++;
+    if (ctx === 'word' && !skipped(s, [from, end])) return null;
+    if (ctx === 'word') while (end > from && /[;,)\]}"']/.test(s[end - 1]!)) end--;
+  }
+  return skipped(s, trimmed(s, from, end));
+}
+
+/**
+ * No secret in: nothing, a placeholder, a reference to a value held elsewhere (`$DB_PASSWORD`,
+ * `${X}`, a regex group `$1`, Apache's `%{HTTP:Authorization}`), true/false/null.
+ */
+function skipped(s: string, span: Span | null): Span | null {
+  if (!span) return null;
+  const v = s.slice(span[0], span[1]);
+  return v.startsWith(REDACTED) || /^(?:\$\{?[A-Za-z0-9_]+\}?|%\{[A-Za-z0-9_:]+\}|true|false|null)[;,)\]}"']*$/i.test(v) ? null : span;
+}
+
+function trimmed(s: string, start: number, end: number): Span | null {
+  while (end > start && /\s/.test(s[end - 1]!)) end--;
+  return end > start ? [start, end] : null;
+}
+
+/** The closing quote `q` of a string opened before `from` (`\` escapes in "…"), or the line's end. */
+function closing(s: string, from: number, q: string): number {
+  for (let i = from; i < s.length; i++) {
+    const c = s[i];
+    if (c === '\n' || c === '\r' || c === q) return i;
+    if (c === '\\' && q === '"' && s[i + 1] !== '\n') i++;
+  }
+  return s.length;
+}
+
+function lineEnd(s: string, from: number): number {
+  const m = /[\r\n]/g;
+  m.lastIndex = from;
+  return m.exec(s)?.index ?? s.length;
+}
+
+/** The name that ends at `end` (back over name characters), without leading dashes or `$`; `at`: where it starts, dashes included. */
+function nameBefore(s: string, end: number): { name: string; at: number } {
+  let at = end;
+  while (at > 0 && at > end - 128 && /[A-Za-z0-9_.$-]/.test(s[at - 1]!)) at--;
+  return { name: s.slice(at, end).replace(/^[-$]+/, ''), at };
+}
+
+/** `NAME=…` on a line of its own (`export`, `declare -x`, a YAML `- ` before it, or only spaces). */
+function atLineStart(s: string, at: number): boolean {
+  const ls = s.lastIndexOf('\n', at - 1) + 1;
+  return at - ls <= 24 && /^[ \t]*(?:(?:export|declare[ \t]+-x|-)[ \t]+)?-{0,2}$/.test(s.slice(ls, at));
+}
+
+// What a name is made of: the last word says whether it holds a secret.
+const LAST_WORDS = new Set(['password', 'passwd', 'passphrase', 'passcode', 'pass', 'pwd', 'secret', 'token', 'auth', 'authorization', 'cookie', 'dsn', 'bearer', 'credential', 'credentials', 'signature', 'sig', 'apikey']);
+/** …_KEY names that hold one: API_KEY, SecretAccessKey, AccountKey (Azure), APP_KEY (Laravel). */
+const BEFORE_KEY = new Set(['api', 'access', 'secret', 'private', 'master', 'encryption', 'signing', 'app', 'auth', 'account', 'client', 'license', 'shared', 'session', 'storage', 'subscription', 'service', 'consumer', 'webhook']);
+/** nginx's upstream directives end in _pass and name an address. */
+const NOT_PASS = new Set(['proxy', 'fastcgi', 'uwsgi', 'scgi', 'grpc', 'memcached']);
+
+/**
+ * Whether a name holds a secret: `DB_PASSWORD`, `PGPASSWORD`, `SMTP_PASS`, `SecretAccessKey`,
+ * `SECRET_KEY_BASE`, `x-api-key`, `_authToken`, `client_secret`; not `HttpTokens`, `KeyName`,
+ * `PrivateIpAddress`, `proxy_pass`, `--no-password`, `--ask-pass` (flags), `OLDPWD`.
+ */
+export function isSecretName(name: string): boolean {
+  if (!SECRET_WORD_RE.test(name)) return false;
+  const words = name
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .replace(/([A-Z])([A-Z][a-z])/g, '$1 $2')
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter(Boolean);
+  const [last = '', prev = '', third = ''] = [words.at(-1), words.at(-2), words.at(-3)];
+  if (words[0] === 'no' || words.includes('ask')) return false;
+  if (last === 'pass' && NOT_PASS.has(prev)) return false;
+  return (
+    LAST_WORDS.has(last) ||
+    (last === 'key' && BEFORE_KEY.has(prev)) ||
+    (last === 'base' && prev === 'key' && third === 'secret') ||
+    (prev === 'secret' && ['string', 'value', 'binary', 'data'].includes(last)) ||
+    /(?:password|passwd|passphrase|apikey|accesskey|secretkey|privatekey|authtoken|accesstoken|refreshtoken|sessiontoken|clientsecret)$/.test(last) ||
+    /^[A-Z0-9_]*[A-Z0-9]PASS$/.test(name)
+  );
+}
+
+/**
+ * The password of `scheme://user:password@host`: up to the `@` before the host. A password
+ * may hold `/` and `@`, so the last `@` before the query that a host follows is taken (else
+ * the first); `host:8080/@x` is a port, not a password.
+ */
+function urlPassword(s: string, from: number): Span | null {
+  let end = from;
+  while (end < s.length && end - from < 1024 && !/[\s"'<>]/.test(s[end]!)) end++;
+  const region = s.slice(from, end);
+  if (region.startsWith(REDACTED) || /^\d*(?:[/?#]|$)/.test(region)) return null;
+  const query = region.search(/[?#]/);
+  let first = -1;
+  let last = -1;
+  for (let i = region.indexOf('@'); i >= 0; i = region.indexOf('@', i + 1)) {
+    if (!HOST_AFTER_AT.test(region.slice(i + 1, i + 300))) continue;
+    if (first < 0) first = i;
+    if (query < 0 || i < query) last = i;
+  }
+  const at = last >= 0 ? last : first;
+  return at > 0 ? [from, from + at] : null;
+}
+/** Header names that carry credentials: Authorization, Cookie, Set-Cookie, X-Api-Key, X-Auth-Token, Private-Token, … */
+const HEADER = /^(?:(?:proxy-)?authorization|(?:set-)?cookie|api-?key|private-token|[a-z0-9]+(?:-[a-z0-9]+)*-(?:api-?key|access-key|secret-key|auth-key|subscription-key|token|secret|password|passwd|auth|signature))$/i;
+const HOST_AFTER_AT = /^(?:[A-Za-z0-9._~%-]+|\[[0-9A-Fa-f:.]+\])(?::\d*)?(?:[/?#,;)\]}]|$)/;
+
+interface Word {
+  readonly text: string;
+  readonly at: number;
+}
+
+/**
+ * The words after a program's name: on its line (a command line, `ps` output), or, when the
+ * name ends its line, one word per following line (an argv array redacted as one string).
+ * A shell separator ends the command.
+ */
+function wordsAfter(s: string, from: number): Word[] {
+  const words: Word[] = [];
+  if (s[from] === '\n') {
+    for (let at = from + 1; at < s.length && words.length < 64; ) {
+      const end = lineEnd(s, at);
+      words.push({ text: s.slice(at, end), at });
+      at = end + 1;
+    }
+    return words;
+  }
+  const re = /(?:"(?:[^"\\\n]|\\.)*"?|'[^'\n]*'?|[^\s"'])+/g;
+  re.lastIndex = from;
+  const end = lineEnd(s, from);
+  for (let m = re.exec(s); m && m.index < end && words.length < 64; m = re.exec(s)) {
+    if (/^(?:\||\|\||&&|;)$/.test(m[0])) break;
+    words.push({ text: m[0], at: m.index });
+  }
+  return words;
+}
+
+/**
+ * The passwords in a program's options, where the option is one for that program only:
+ * mysql/mariadb `-pVALUE` (attached: `-p VALUE` makes mysql prompt and VALUE is the database),
+ * sshpass `-p VALUE`/`-pVALUE`, redis-cli `-a VALUE`, mongo `-p VALUE`, curl `-u user:pw`
+ * (`--user`, `-U`/`--proxy-user`, attached or `=`). `--password…` is the long-option rule's.
+ */
+function programSecrets(program: string, words: readonly Word[]): Span[] {
+  const spans: Span[] = [];
+  const whole = (w: Word | undefined): Span | null => (w && !w.text.startsWith('-') ? unquoted(w.text, w.at) : null);
+  const afterColon = (text: string, at: number): Span | null => {
+    const c = text.indexOf(':');
+    return c >= 0 ? unquoted(text.slice(c + 1), at + c + 1) : null;
+  };
+  const family = /^(?:mysql|mariadb)/.test(program) ? 'mysql' : program.startsWith('mongo') ? 'mongo' : program;
+  for (let i = 0; i < words.length; i++) {
+    const { text, at } = words[i]!;
+    let span: Span | null = null;
+    if (family === 'mysql' || family === 'sshpass') {
+      if (/^-p./.test(text)) span = unquoted(text.slice(2), at + 2);
+      else if (family === 'sshpass' && text === '-p') span = whole(words[++i]);
+    } else if (family === 'mongo' && text === '-p') span = whole(words[++i]);
+    else if (family === 'redis-cli' && text === '-a') span = whole(words[++i]);
+    else if (family === 'curl') {
+      const opt = /^(?:-[sSLkvfiIjJnqgG]*[uU]|--(?:proxy-)?user)(=?)(.*)$/s.exec(text);
+      if (opt && opt[2] && (opt[1] || !text.startsWith('--'))) span = afterColon(opt[2], at + text.length - opt[2].length);
+      else if (opt && !opt[1] && !opt[2]) {
+        const w = words[++i];
+        span = w ? afterColon(w.text, w.at) : null;
+      }
+    }
+    if (span) spans.push(span);
+  }
+  return spans;
+}
+
+/** A word's text without the quotes around it. */
+function unquoted(text: string, at: number): Span | null {
+  const q = text[0];
+  if ((q === '"' || q === "'") && text.length >= 2 && text.endsWith(q)) return unquoted(text.slice(1, -1), at + 1);
+  return text && !text.startsWith(REDACTED) ? [at, at + text.length] : null;
+}
 
 /** Names that identify no one: never replaced by `--redact-hosts`. */
 const NOT_A_HOST = new Set(['', 'local', 'localhost', '127.0.0.1', '::1', '0.0.0.0', '::']);
 
 export function createRedactor(opts: { salt: string; hosts?: readonly string[] }): Redactor {
   const placeholder = (secret: string) => `‹secret:${nodeCrypto().createHash('sha256').update(opts.salt).update('\0').update(secret).digest('hex').slice(0, 8)}›`;
+  // A secret over several lines (a PEM key) stays as many lines: evidence is kept by line.
+  const hide = (secret: string) => {
+    const p = placeholder(secret);
+    return secret.split('\n').map(() => p).join('\n');
+  };
   const hostRe = hostPattern(opts.hosts ?? []);
   const text = (s: string): string => {
     let out = s;
-    for (const { re, keep } of ANY_RULE.test(s) ? RULES : []) {
-      out = out.replace(re, (m: string, kept?: unknown) => {
-        const [head, secret] = keep && typeof kept === 'string' ? [kept, m.slice(kept.length)] : ['', m];
-        // A secret over several lines (a PEM key) stays as many lines: evidence is kept by line.
-        const p = placeholder(secret);
-        return head + secret.split('\n').map(() => p).join('\n');
-      });
-    }
+    for (const rule of rulesFor(s)) out = applyRule(rule, out, hide);
     if (hostRe) out = out.replace(hostRe.re, (m) => hostRe.map.get(m.toLowerCase()) ?? m);
     return out;
   };
