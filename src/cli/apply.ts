@@ -43,9 +43,12 @@ export type ApplyOutcome =
 
 type Dest = (r: ApplyPlan['check']['role']) => string;
 
+/** Host-derived text on one line: sanitized, a newline shown as `\n`. */
+const flat = (s: string) => sanitize(s).replace(/\t/g, ' ').replace(/\n/g, '\\n');
+
 /** `role (dest) $ [sudo ]argv`, every host-derived piece sanitized. */
 function at(role: ApplyPlan['check']['role'], dest: Dest, root: boolean, argv: readonly string[]): string {
-  return `${role} (${sanitize(dest(role))}) $ ${root ? 'sudo ' : ''}${sanitize(displayArgv(argv))}`;
+  return `${role} (${flat(dest(role))}) $ ${root ? 'sudo ' : ''}${sanitize(displayArgv(argv))}`;
 }
 
 /** Every command the apply may run, in order, for the user to agree to. */
@@ -58,7 +61,7 @@ export function describePlan(plan: ApplyPlan, dest: Dest, lang: Lang, stamp = 'S
     lines.push(
       `  ${ja ? '(先にバックアップ用の非公開フォルダを作る)' : '(first makes a private folder for backups)'} ${at(b.role, dest, b.root, c.mkdir)}` +
         (c.stat ? `
-    ${ja ? '(その前に親フォルダが root のもので他人が書けないことを確認)' : '(after checking that its parents are root’s and no one else can write to them)'} $ ${sanitize(displayArgv(c.stat))}` : ''),
+    ${ja ? '(その前に親フォルダが root のもので他人が書けないことを確認)' : '(after checking that its parents are root’s and no one else can write to them)'} $ sudo ${sanitize(displayArgv(c.stat))}` : ''),
     );
     const dir = b.root ? b.dir : '$FOLDER';
     b.files.forEach((f, i) => {
@@ -66,13 +69,13 @@ export function describePlan(plan: ApplyPlan, dest: Dest, lang: Lang, stamp = 'S
       lines.push(`    $ ${b.root ? 'sudo ' : ''}${sanitize(displayArgv(copyArgv('$REAL', `${dir}/${i + 1}-…`)))}`);
     });
   }
-  plan.steps.forEach((st, i) => lines.push(`  ${i + 1}. ${sanitize(st.title)}: ${at(st.role, dest, st.root, st.argv)}`));
+  plan.steps.forEach((st, i) => lines.push(`  ${i + 1}. ${flat(st.title)}: ${at(st.role, dest, st.root, st.argv)}`));
   lines.push(`  ${ja ? '確認' : 'then checks'}: ${at(plan.check.role, dest, false, plan.check.argv)}`);
   const files = layout.flatMap((b) => b.files);
   if (files.length || plan.rollback.length) {
     lines.push(`  ${ja ? '失敗・Ctrl-C のときは元に戻す' : 'and rolls back if a step or the check fails, or on Ctrl-C'}:`);
-    for (const f of files) lines.push(`    ${ja ? '復元して比較 (cmp)' : 'restore and compare (cmp)'} ${sanitize(f)}`);
-    for (const st of plan.rollback) lines.push(`    ${sanitize(st.title)}: ${at(st.role, dest, st.root, st.argv)}`);
+    for (const f of files) lines.push(`    ${ja ? '復元して比較 (cmp)' : 'restore and compare (cmp)'} ${sanitize(displayArgv([f]))}`);
+    for (const st of plan.rollback) lines.push(`    ${flat(st.title)}: ${at(st.role, dest, st.root, st.argv)}`);
   }
   return lines.join('\n') + '\n';
 }
@@ -83,15 +86,15 @@ export function describeManual(manual: readonly ManualStep[], dest: Dest, lang: 
   return manual
     .map((m) =>
       m.kind === 'undo'
-        ? `  ${ja ? `「${sanitize(m.title)}」を手で元に戻す (実行したのは` : `undo by hand what "${sanitize(m.title)}" did (it ran`} ${at(m.role, dest, m.root, m.argv)})`
-        : `  ${at(m.role, dest, m.root, m.argv)}    # ${sanitize(m.title)}`,
+        ? `  ${ja ? `「${flat(m.title)}」を手で元に戻す (実行したのは` : `undo by hand what "${flat(m.title)}" did (it ran`} ${at(m.role, dest, m.root, m.argv)})`
+        : `  ${at(m.role, dest, m.root, m.argv)}    # ${flat(m.title)}`,
     )
     .join('\n');
 }
 
 function describeResult(r: ApplyResult, dest: Dest, lang: Lang): string {
   const ja = lang === 'ja';
-  const reason = sanitize(r.reason ?? '');
+  const reason = flat(r.reason ?? '');
   const head = {
     verified: ja ? '✔ 適用し、確認できた: 元の失敗したリクエストが成功する' : '✔ Applied and verified: the request that failed now succeeds',
     'rolled-back': ja ? `✖ 元に戻した: ${reason}\n  編集したファイルはすべて復元し、コピーと一致することを確認した。戻す手順もすべて成功した` : `✖ Rolled back: ${reason}\n  Every edited file is restored and compares equal to its copy; every rollback step succeeded`,
@@ -100,7 +103,7 @@ function describeResult(r: ApplyResult, dest: Dest, lang: Lang): string {
       : `✖ Rollback did not finish: ${reason}\n  Left to do by hand, in this order:\n${describeManual(r.manual, dest, lang)}`,
     'not-applied': ja ? `✖ 適用しなかった: ${reason}` : `✖ Not applied: ${reason}`,
   }[r.outcome];
-  const kept = r.backups.map((b) => `${b.role} (${sanitize(dest(b.role))}):${sanitize(b.dir)}/`).join(', ');
+  const kept = r.backups.map((b) => `${b.role} (${flat(dest(b.role))}):${flat(b.dir)}/`).join(', ');
   return `\n${head}\n${kept ? `  ${ja ? 'バックアップ (残してある)' : 'Backups (kept)'}: ${kept}\n` : ''}`;
 }
 
