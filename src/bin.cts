@@ -7,9 +7,12 @@
  * after a run: functions compiled lazily are in it; the first three runs each add theirs), one
  * file per build, Node version and command in `$XDG_CACHE_HOME/tshoot/v8/` (0700). V8 refuses
  * a cache from another V8 or other flags; the build id in the name (a hash of the sources, flows
- * and lockfile) and the bundle's size keep a cache from being used for other code. The files of
- * three builds are kept, older ones removed. A refused, missing or unreadable cache only costs a
- * normal compile, and is written anew after the run. `TSHOOT_NO_CACHE=1` turns it off.
+ * and lockfile) and the bundle's size keep a cache from being used for other code. V8 checks
+ * only the source's length, so a cache file is code that runs: it is read only from a folder and
+ * a file that only we (or root) can have written, checked on their descriptors (xdg.ts
+ * `openCache`, safe-fs.ts). The files of three builds are kept, older ones removed. A refused,
+ * missing or unreadable cache only costs a normal compile, and is written anew after the run.
+ * `TSHOOT_NO_CACHE=1` turns it off.
  *
  * Works the same on every Node this package supports (Node's own compile cache, 22.1+, stores
  * only what is compiled before a module runs, and not at all on Node 20). CommonJS itself, as a
@@ -23,7 +26,7 @@ import zlib = require('node:zlib');
 import xdg = require('./xdg.js');
 
 const { readFileSync } = fs;
-const { basename, dirname, join } = path;
+const { dirname, join } = path;
 
 /** The build's id (esbuild.config.mjs). */
 declare const __TSHOOT_BUILD__: string;
@@ -40,10 +43,10 @@ const GENERATIONS = 3;
 // The bundle is ASCII, wrapped in CommonJS's function by the build (esbuild.config.mjs).
 const bundle = join(__dirname, 'cli.bundle.js');
 const source = readFileSync(bundle, 'latin1');
-const cacheFile = codeCachePath(process.env, process.argv.slice(2), source.length);
+const codeCache = codeCacheOf(process.env, process.argv.slice(2), source.length);
 let cached: { data: Buffer; generation: number } | undefined;
 try {
-  if (cacheFile) cached = readCodeCache(cacheFile);
+  if (codeCache) cached = readCodeCache(codeCache.cache.read(codeCache.name));
 } catch {
   /* the first run of this command */
 }
@@ -52,20 +55,20 @@ const script = new vm.Script(source, { filename: bundle, cachedData });
 const mod = { exports: {} as { main(): Promise<void> } };
 (script.runInThisContext() as (...a: unknown[]) => void)(mod.exports, nodeModule.createRequire(bundle), mod, bundle, dirname(bundle));
 void mod.exports.main().then(() => {
-  if (!cacheFile) return;
-  if (!cached || script.cachedDataRejected) writeCodeCache(cacheFile, 1);
-  else if (cached.generation < GENERATIONS) writeCodeCache(cacheFile, cached.generation + 1);
+  if (!codeCache) return;
+  if (!cached || script.cachedDataRejected) writeCodeCache(codeCache, 1);
+  else if (cached.generation < GENERATIONS) writeCodeCache(codeCache, cached.generation + 1);
 });
 
-/** `…/tshoot/v8/BUILD-v20.20.2-x64-replay-SIZE.bin`; null when caching is off. */
-function codeCachePath(env: NodeJS.ProcessEnv, argv: readonly string[], size: number): string | null {
+/** The cache folder and `BUILD-v20.20.2-x64-replay-SIZE.bin`; null when caching is off. */
+function codeCacheOf(env: NodeJS.ProcessEnv, argv: readonly string[], size: number): { cache: xdg.Cache; name: string } | null {
   const dir = xdg.cacheDir(env, 'v8');
   if (dir === null) return null;
   // What runs depends on the command (`replay`, `run` …): one cache each, one for the menu (no
   // argument), one for everything else (options first, `--version`).
   const first = argv[0];
   const command = first === undefined ? 'menu' : /^[a-z][a-z-]{0,19}$/.test(first) ? first : 'other';
-  return join(dir, `${__TSHOOT_BUILD__}-${process.version}-${process.arch}-${command}-${size}.bin`);
+  return { cache: xdg.openCache(dir), name: `${__TSHOOT_BUILD__}-${process.version}-${process.arch}-${command}-${size}.bin` };
 }
 
 /**
@@ -73,19 +76,18 @@ function codeCachePath(env: NodeJS.ProcessEnv, argv: readonly string[], size: nu
  * its version, flags and the source's length, but (outside debug builds) not its data: a
  * damaged file would be deserialized as it is. A file that fails the CRC is left to be rewritten.
  */
-function readCodeCache(file: string): { data: Buffer; generation: number } | undefined {
-  const b = readFileSync(file);
-  if (b.length < HEADER || b.readUInt32LE(0) !== MAGIC) return undefined;
+function readCodeCache(b: Buffer | undefined): { data: Buffer; generation: number } | undefined {
+  if (!b || b.length < HEADER || b.readUInt32LE(0) !== MAGIC) return undefined;
   const data = b.subarray(HEADER);
   return zlib.crc32(data) === b.readUInt32LE(4) ? { data, generation: b.readUInt32LE(8) } : undefined;
 }
 
-/** What V8 compiled so far, with its header (xdg.ts `writeCacheFile`: whole, 0600, older builds pruned). */
-function writeCodeCache(file: string, generation: number): void {
+/** What V8 compiled so far, with its header (xdg.ts `Cache.write`: whole, 0600, older builds pruned). */
+function writeCodeCache(to: { cache: xdg.Cache; name: string }, generation: number): void {
   const data = script.createCachedData();
   const head = Buffer.alloc(HEADER);
   head.writeUInt32LE(MAGIC, 0);
   head.writeUInt32LE(zlib.crc32(data), 4);
   head.writeUInt32LE(generation, 8);
-  xdg.writeCacheFile(dirname(file), basename(file), Buffer.concat([head, data]), __TSHOOT_BUILD__);
+  to.cache.write(to.name, Buffer.concat([head, data]), __TSHOOT_BUILD__);
 }

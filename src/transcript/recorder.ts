@@ -3,15 +3,22 @@
  * happens, one synchronous write per line, so that a crash or Ctrl-C loses nothing already
  * done. Every line is redacted before it is written. Files are the user's alone (0600, in a
  * 0700 folder): they hold whatever the hosts printed.
+ *
+ * In the default folder a transcript is a new file, created exclusively (O_CREAT|O_EXCL|
+ * O_NOFOLLOW) in a folder checked as ours with every ancestor safe (safe-fs.ts), its name
+ * unguessable (64 random bits): nothing planted there — a link to another file, a link in place
+ * of the folder — is written through (issue 12, finding 8). A path given with `--transcript` is
+ * opened as given.
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, fchmodSync, ftruncateSync, mkdirSync, openSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fchmodSync, fstatSync, ftruncateSync, mkdirSync, openSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Prompter, SessionObserver } from '../engine/ports.js';
 import type { Answer, HostsInfo, Question, TargetInfo } from '../engine/types.js';
 import type { Lang } from '../flow/template.js';
 import { VERSION } from '../version.js';
+import { openSafeDir, UnsafeFolder, type SafeDir } from '../safe-fs.js';
 import { tshootDir } from '../xdg.js';
 import {
   answerEvent,
@@ -64,10 +71,40 @@ export function sessionsDir(env: Readonly<Record<string, string | undefined>>): 
   return tshootDir(env, 'state', 'sessions');
 }
 
-/** `…/sessions/20250101T120000Z-refused-1a2b.ndjson` */
-export function defaultTranscriptPath(env: Readonly<Record<string, string | undefined>>, flow: string, now: Date): string {
+/** A transcript `defaultTranscriptPath` created, until `openRecorder` takes it over by its path; or why it could not. */
+const created = new Map<string, { dir: SafeDir; name: string; fd: number } | Error>();
+
+/**
+ * `…/sessions/20250101T120000Z-refused-0123456789abcdef.ndjson`, created now: the sessions folder
+ * is opened and checked (made 0700 when missing), the file created in it exclusively (0600); a
+ * name already taken, by anything, is not used: another is drawn. `openRecorder` of the path
+ * takes the file over; when the folder is not safe, it throws why. `random` is for tests.
+ */
+export function defaultTranscriptPath(env: Readonly<Record<string, string | undefined>>, flow: string, now: Date, random: (n: number) => Buffer = randomBytes): string {
   const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+/, '');
-  return join(sessionsDir(env), `${stamp}-${flow}-${randomBytes(2).toString('hex')}.ndjson`);
+  const folder = sessionsDir(env);
+  let dir: SafeDir;
+  try {
+    // `tshoot/sessions`: no link in tshoot's own folders; the XDG folder's path may have some.
+    dir = openSafeDir(folder, { own: 2, create: true });
+  } catch (e) {
+    const path = join(folder, `${stamp}-${flow}.ndjson`);
+    created.set(path, e instanceof UnsafeFolder ? new Error(`unsafe folder: ${e.message}`) : (e as Error));
+    return path;
+  }
+  for (let tries = 1; ; tries++) {
+    const name = `${stamp}-${flow}-${random(8).toString('hex')}.ndjson`;
+    const path = join(folder, name);
+    try {
+      created.set(path, { dir, name, fd: dir.create(name) });
+      return path;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EEXIST' && tries < 8) continue;
+      dir.close();
+      created.set(path, e as Error);
+      return path;
+    }
+  }
 }
 
 /**
@@ -82,8 +119,12 @@ export function defaultTranscriptPath(env: Readonly<Record<string, string | unde
  */
 export function openRecorder(o: RecorderOptions): Recorder {
   const now = o.now ?? (() => new Date());
-  if (!o.resume) mkdirSync(dirname(o.path), { recursive: true, mode: 0o700 });
-  const fd = openSync(o.path, o.resume ? 'r+' : 'w', 0o600);
+  const made = o.resume ? undefined : created.get(o.path);
+  created.delete(o.path);
+  if (made instanceof Error) throw made;
+  if (!o.resume && !made) mkdirSync(dirname(o.path), { recursive: true, mode: 0o700 });
+  const fd = made ? made.fd : openSync(o.path, o.resume ? 'r+' : 'w', 0o600);
+  const remove = made ? () => made.dir.remove(made.name) : () => unlinkSync(o.path);
   fchmodSync(fd, 0o600);
   let position = 0;
   if (o.resume) {
@@ -192,10 +233,13 @@ export function openRecorder(o: RecorderOptions): Recorder {
       if (closed) return problem;
       closed = true;
       try {
+        const empty = lines === 0 && !o.resume && fstatSync(fd).size === 0;
         closeSync(fd);
-        if (lines === 0 && !o.resume && statSync(o.path).size === 0) unlinkSync(o.path);
+        if (empty) remove();
       } catch {
         /* the file is what it is */
+      } finally {
+        made?.dir.close();
       }
       return problem;
     },

@@ -71,7 +71,7 @@ describe('recording', () => {
     expect(r.code, r.stderr).toBe(1);
     const dir = join(s.env.XDG_STATE_HOME!, 'tshoot', 'sessions');
     const [name] = readdirSync(dir);
-    expect(name).toMatch(/^\d{8}T\d{6}Z-counter-[0-9a-f]{4}\.ndjson$/);
+    expect(name).toMatch(/^\d{8}T\d{6}Z-counter-[0-9a-f]{16}\.ndjson$/);
     const file = join(dir, name!);
     expect(r.stderr).toContain(`transcript: ${file}`);
     expect(statSync(file).mode & 0o777).toBe(0o600);
