@@ -61,7 +61,7 @@ export function fixFor(fw: Firewall, packet: FwPacket, opts: { listener?: boolea
   const fate = packetFate(fw, packet, opts);
   const base = { argvs: [], commands: [], persist: [], persist_note: '', clears: '', after: '', fate };
   if (fate.verdict === 'accept') return { ...base, kind: 'none', summary: 'The host firewall lets this connection through both ways.' };
-  const v: FwVerdict = fate.decided_by === 'reply' ? fate.reply : fate.syn;
+  const v: FwVerdict = fate.decided_by === 'reply' ? fate.reply : fate.decided_by === 'ack' ? fate.ack : fate.syn;
   if (fate.verdict === 'unknown' || v.verdict === 'unknown') {
     return { ...base, kind: 'unknown', summary: `What the host firewall does is not known: ${v.reason}.` };
   }
@@ -126,7 +126,7 @@ export function fixFor(fw: Firewall, packet: FwPacket, opts: { listener?: boolea
   if (kind !== 'firewalld') {
     const then = packetFate(fixed, packet, opts);
     clears = then.verdict === 'accept' ? 'yes' : then.verdict === 'unknown' ? 'unknown' : 'no';
-    const still = then.decided_by === 'reply' ? then.reply : then.syn;
+    const still = then.decided_by === 'reply' ? then.reply : then.decided_by === 'ack' ? then.ack : then.syn;
     after = then.verdict === 'accept' ? 'the connection gets through' : `then ${describe(still.rule)} ${still.verdict === 'unknown' ? `leaves it unknown: ${still.reason}` : still.effect}`;
   }
   return { kind, summary, argvs, commands: argvs.map(shellLine), persist, persist_note: note, clears, after, fate };

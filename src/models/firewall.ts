@@ -98,13 +98,19 @@ export interface FwVerdict {
 export interface FwFate {
   /** `accept` (both ways pass), `drop`, `reject`, `unknown`: the connection's fate. */
   verdict: string;
-  /** What the client sees: `connected`, `refused` (TCP reset), `icmp-<code>`, `timeout`, `unknown`. */
+  /**
+   * What the client sees: `connected`, `refused` (TCP reset), `icmp-<code>`, `timeout`,
+   * `stalled` (connect() succeeds, then nothing reaches the server: its ACK is dropped),
+   * `broken` (connect() may succeed, then an error: its ACK is rejected), `unknown`.
+   */
   observed: string;
   /** The client's SYN at the server's input. */
   syn: FwVerdict;
   /** The server's answer at its output: SYN-ACK, the stack's RST (no listener) or the REJECT's own reset/ICMP. */
   reply: FwVerdict;
-  /** Which of the two decided (`syn`, `reply`, `''` when both accept). */
+  /** The client's ACK completing the handshake, at the server's input (verdict `''` when not sent). */
+  ack: FwVerdict;
+  /** Which packet decided (`syn`, `reply`, `ack`; `''` when all pass). */
   decided_by: string;
 }
 
@@ -159,7 +165,7 @@ export const FW_PACKET_TYPE = {
 
 export const FW_FATE_TYPE = {
   struct: 'FwFate',
-  fields: { verdict: 'string', observed: 'string', syn: FW_VERDICT_TYPE, reply: FW_VERDICT_TYPE, decided_by: 'string' },
+  fields: { verdict: 'string', observed: 'string', syn: FW_VERDICT_TYPE, reply: FW_VERDICT_TYPE, ack: FW_VERDICT_TYPE, decided_by: 'string' },
 } as const satisfies ValueType;
 
 /** The firewall as read from the host: either part may be empty. */
@@ -183,14 +189,15 @@ export function evaluate(fw: Firewall, packet: FwPacket): FwVerdict {
 /**
  * A connection's fate, both ways: the client's SYN through the server's input, then what
  * the server sends back through its output (the SYN-ACK with ct state established, the
- * stack's reset when nothing listens, or a REJECT's reset/ICMP error, which is `related`).
+ * stack's reset when nothing listens, or a REJECT's reset/ICMP error, which is `related`),
+ * then the client's ACK that completes the handshake (input, established).
  */
 export function packetFate(fw: Firewall, syn: FwPacket, opts: { listener?: boolean } = {}): FwFate {
   const c = compile(fw);
   const listener = opts.listener ?? true;
   const inSyn: FwPacket = { ...syn, hook: 'input', ct_state: syn.ct_state || 'new', tcp_flags: syn.tcp_flags || 'SYN' };
   const first = evaluateCompiled(c, inSyn);
-  const back = (proto: string, flags: string, ct: string): FwVerdict =>
+  const back = (proto: string, flags: string, ct: string): Verdict =>
     evaluateCompiled(c, {
       ...inSyn,
       proto,
@@ -204,13 +211,22 @@ export function packetFate(fw: Firewall, syn: FwPacket, opts: { listener?: boole
       hook: 'output',
       tcp_flags: flags,
     });
+  const none = noVerdict('not sent');
   // Without a conntrack entry for the SYN (NOTRACK), the answer opens one of its own.
   const answerCt = first.ct_state === 'untracked' ? 'new' : 'established';
-  let reply: FwVerdict;
+  let reply: Verdict = none;
+  let ack: Verdict = none;
   let observed: string;
   if (first.verdict === 'accept') {
     reply = back('tcp', listener ? 'SYN,ACK' : 'RST,ACK', answerCt);
-    observed = reply.verdict === 'accept' ? (listener ? 'connected' : 'refused') : reply.verdict === 'unknown' ? 'unknown' : 'timeout';
+    if (reply.verdict !== 'accept') observed = reply.verdict === 'unknown' ? 'unknown' : 'timeout';
+    else if (!listener) observed = 'refused';
+    else {
+      ack = evaluateCompiled(c, { ...inSyn, ct_state: 'established', tcp_flags: 'ACK' });
+      // The client's connect() has returned by the time its ACK is judged: a dropped ACK
+      // leaves a connection that stalls; a rejected one is torn down at once.
+      observed = ack.verdict === 'accept' ? 'connected' : ack.verdict === 'drop' ? 'stalled' : ack.verdict === 'reject' ? 'broken' : 'unknown';
+    }
   } else if (first.verdict === 'reject') {
     // REJECT's answer is attached to the SYN's conntrack entry as related (nf_conntrack_attach).
     const ct = first.ct_state === 'untracked' ? '' : 'related';
@@ -224,23 +240,20 @@ export function packetFate(fw: Firewall, syn: FwPacket, opts: { listener?: boole
           ? 'unknown'
           : 'timeout';
   } else {
-    reply = noVerdict('no answer is sent');
     observed = first.verdict === 'drop' ? 'timeout' : 'unknown';
   }
-  const synPublic = stripInternal(first);
-  let verdict: string;
-  let decided = '';
-  if (first.verdict !== 'accept' && first.verdict !== 'reject') {
-    verdict = first.verdict;
-    decided = 'syn';
-  } else if (reply.verdict === 'accept') {
-    verdict = first.verdict;
-    decided = first.verdict === 'accept' ? '' : 'syn';
-  } else {
-    verdict = reply.verdict === 'unknown' ? 'unknown' : 'drop';
-    decided = 'reply';
-  }
-  return { verdict, observed, syn: synPublic, reply: stripInternal(reply), decided_by: decided };
+  const legs: [string, Verdict][] = [
+    ['syn', first],
+    ['reply', reply],
+    ['ack', ack],
+  ];
+  // The first leg that did not let its packet through decides; a SYN's reject decides even
+  // when its answer then passes (that answer is the reject's own).
+  const stop = legs.find(([, v]) => v.verdict !== 'accept' && v !== none);
+  let verdict = stop ? stop[1].verdict : 'accept';
+  if (stop && stop[0] === 'syn' && first.verdict === 'reject' && reply.verdict !== 'accept') verdict = reply.verdict === 'unknown' ? 'unknown' : 'drop';
+  const decided = stop ? (stop[0] === 'syn' && first.verdict === 'reject' && reply.verdict !== 'accept' ? 'reply' : stop[0]) : '';
+  return { verdict, observed, syn: stripInternal(first), reply: stripInternal(reply), ack: stripInternal(ack), decided_by: decided };
 }
 
 /** `icmp-port-unreachable` → `port-unreachable`; `icmpx-admin-prohibited` → `admin-prohibited`; `icmp6-adm-prohibited` → `admin-prohibited`. */
@@ -256,6 +269,8 @@ type Tri = boolean | { unknown: string };
 interface Ctx {
   pkt: Pkt;
   hook: Hook;
+  /** The ct state a match sees here: before conntrack (priority below -200 at prerouting and output) none is attached, which reads as invalid. */
+  ct: CtState;
 }
 interface Pkt {
   family: 4 | 6;
@@ -527,7 +542,7 @@ function walk(c: Compiled, pkt0: Pkt, hooks: Hook[], choices: boolean[], seen: {
       // nat chains see the first packet of a connection only.
       if (b.type === 'nat' && pkt.ct !== 'new') continue;
       if (path.length < 500) path.push(base.label);
-      const ctx: Ctx = { pkt, hook };
+      const ctx: Ctx = { pkt, hook, ct: ctAt(pkt.ct, hook, b.prio) };
       const stack: { chain: MChain; next: number }[] = [{ chain: base, next: 0 }];
       let result: Outcome | undefined;
       while (!result) {
@@ -546,7 +561,7 @@ function walk(c: Compiled, pkt0: Pkt, hooks: Hook[], choices: boolean[], seen: {
         if (m === false) continue;
         if (m !== true && !decide(rule.ref, m.unknown)) continue;
         for (const e of rule.effects) {
-          if (e.kind === 'notrack') pkt.ct = 'untracked';
+          if (e.kind === 'notrack') pkt.ct = ctx.ct = 'untracked';
           else return { ...unknownOutcome(e.reason), rule: rule.ref, path };
         }
         const a = rule.action;
@@ -584,6 +599,17 @@ function walk(c: Compiled, pkt0: Pkt, hooks: Hook[], choices: boolean[], seen: {
   }
   if (!accepted) return { verdict: 'accept', rejectWith: '', reason: 'no base chain filters this packet', rule: NO_RULE, path, ct: pkt.ct };
   return { ...accepted, path, ct: pkt.ct };
+}
+
+/**
+ * Conntrack attaches its entry at priority -200 (NF_IP_PRI_CONNTRACK) at prerouting and
+ * output; earlier chains (raw) see no entry, which `ct state` / `--ctstate` read as invalid
+ * (xt_conntrack.c, nft_ct.c), unless NOTRACK marked the packet untracked. At exactly -200
+ * the order is the order of registration, which the dumps do not show.
+ */
+function ctAt(ct: CtState, hook: Hook, prio: number): CtState {
+  if ((hook !== 'prerouting' && hook !== 'output') || ct === 'untracked' || prio > -200) return ct;
+  return prio < -200 ? 'invalid' : '';
 }
 
 function policyOutcome(base: MChain, path: string[], ct: CtState): Outcome {
@@ -643,8 +669,8 @@ function finish(c: Compiled, outcome: Outcome, fam: 4 | 6): Verdict {
   };
 }
 
-function stripInternal(v: Verdict): FwVerdict {
-  const { family6: _, ...rest } = v;
+function stripInternal(v: Verdict | FwVerdict): FwVerdict {
+  const { family6: _, ...rest } = v as Verdict;
   return rest;
 }
 
@@ -810,7 +836,7 @@ function iptablesMatch(m: IptMatch, proto: IptMatch | undefined): Cond {
     case 'state': {
       if (m.option !== 'ctstate' && m.option !== 'state') return unknown();
       const states = v.toLowerCase().split(',');
-      return ({ pkt }) => (pkt.ct === '' ? { unknown: 'the packet\'s conntrack state is not known' } : neg(states.includes(pkt.ct)));
+      return ({ ct }) => (ct === '' ? { unknown: "the packet's conntrack state is not known here" } : neg(states.includes(ct)));
     }
     case 'comment':
       return () => true;
@@ -984,7 +1010,13 @@ function nftMatch(x: NftJsonExpr): Cond {
     };
   }
   if (left === 'ct state') {
-    return ({ pkt }) => (pkt.ct === '' ? { unknown: "the packet's conntrack state is not known" } : compare((v) => (v.kind === 'value' ? v.value === pkt.ct : undefined)));
+    return ({ ct }) => (ct === '' ? { unknown: "the packet's conntrack state is not known here" } : compare((v) => (v.kind === 'value' ? v.value === ct : undefined)));
+  }
+  if (left === 'ct status') {
+    // NAT is not followed (a dnat/redirect on the way makes the verdict unknown), so the
+    // packets the model judges are not NATed; other status bits depend on the traffic.
+    if (vals.every((v) => v.value === 'dnat' || v.value === 'snat')) return () => compare(() => false);
+    return unknown(`ct status ${vals.map((v) => v.value).join(',')} depends on the connection's history`);
   }
   if (left === 'tcp flags' || left === 'bitwise') return tcpFlagsMatch(x);
   if (left === 'fib') return unknown(`fib lookups depend on the host's routes (${x.text})`);
