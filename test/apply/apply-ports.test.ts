@@ -16,7 +16,7 @@ const EVIL = '/etc/nginx/sites-enabled/x\x1b[2J\x1b]0;pwned\x07\nFAKE LINE\u202E
 const RAW = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/u;
 
 const step = (title: string, argv: string[], extra: Partial<ApplyStep> = {}): ApplyStep => ({ title, role: 'server', argv, root: true, timeoutMs: 5000, ...extra });
-const check: Command = { id: 'refused.probe.check', flow: 'refused', node: 'probe', role: 'client', argv: ['curl', '-sS', 'http://198.18.2.10/'], timeoutMs: 5000, title: 'Probe' };
+const check: Command = { id: 'refused.probe.check', flow: 'refused', node: 'probe', role: 'client', argv: ['curl', '-sS', 'http://198.18.2.10/'], timeoutMs: 5000, root: false, title: 'Probe' };
 const plan = (file: string): ApplyPlan => ({
   steps: [step('Edit', ['sed', '-i', '-e', 's/a/b/', file], { backup: file }), step('Restart', ['service', 'nginx', 'restart'])],
   check,
