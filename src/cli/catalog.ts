@@ -17,7 +17,15 @@ import { UsageError } from './target.js';
 export function openCatalog(io: CliIO, extra: readonly string[] = [], opts: { fresh?: boolean } = {}): Catalog {
   const dir = checkCacheDir(io.env);
   const paths = [...new Set([builtinFlowsDir(), ...extra.map((d) => resolve(io.cwd, d))])];
-  return loadCatalog(paths, { relativeTo: io.cwd, cache: dir === null ? null : { dir, read: !opts.fresh } });
+  return loadCatalog(paths, { relativeTo: io.cwd, cache: dir === null ? null : { dir, read: !opts.fresh }, programs: declaredPrograms(io.env) });
+}
+
+/**
+ * `TSHOOT_READ_ONLY_PROGRAMS=/opt/app/bin/health:/usr/local/bin/check`: the caller's own programs
+ * that flows may run outside a fix's `apply` (absolute paths only; anything else is ignored).
+ */
+export function declaredPrograms(env: Readonly<Record<string, string | undefined>>): ReadonlySet<string> {
+  return new Set((env.TSHOOT_READ_ONLY_PROGRAMS ?? '').split(':').filter((p) => p.startsWith('/') && !p.includes('/../')));
 }
 
 export function findFlow(cat: Catalog, id: string) {

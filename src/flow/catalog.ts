@@ -35,6 +35,8 @@ export interface CatalogOptions {
    * (`flows lint`), still recording the clean ones.
    */
   readonly cache?: { readonly dir: string; readonly read: boolean } | null;
+  /** Programs the person running tshoot declares read-only (compile.ts); no cache is used then. */
+  readonly programs?: ReadonlySet<string>;
 }
 
 export function loadCatalog(paths: readonly string[], opts: CatalogOptions = {}): Catalog {
@@ -49,7 +51,8 @@ export function loadCatalog(paths: readonly string[], opts: CatalogOptions = {})
   const hashed: string[] = [];
   // Files checked in full now: recorded in the cache if no problem names them.
   const fresh: { file: string; text: string; src: FlowSource }[] = [];
-  const cache = opts.cache ?? null;
+  // A record says "clean with no declared programs": with some, every file is checked in full.
+  const cache = opts.programs?.size ? null : (opts.cache ?? null);
   for (const file of files) {
     const shown = opts.relativeTo ? relativeName(file, opts.relativeTo) : file;
     let text: string;
@@ -73,7 +76,7 @@ export function loadCatalog(paths: readonly string[], opts: CatalogOptions = {})
       if (cache && !isShippedFile(file)) fresh.push({ file, text, src: r.flow });
     }
   }
-  const compiled = compileFlows(sources);
+  const compiled = compileFlows(sources, { programs: opts.programs });
   problems.push(...compiled.problems);
   if (cache) {
     for (const f of fresh) {

@@ -9,9 +9,7 @@ import type { ValueType } from '../parsers/types.js';
 import { nginxConfigParser, type NginxConfig } from '../parsers/nginx-config.js';
 import { closestName, NGINX_ROUTE_TYPE, nginxRoute } from '../parsers/nginx-route.js';
 import { splitLines } from '../parsers/text.js';
-import { NGINX_MASTER_TYPE, nginxExeTrusted, nginxMaster } from '../models/nginx-process.js';
-import { psOwnersParser, type PsOwner } from '../parsers/ps-owners.js';
-import { ssParser, type SsSocket } from '../parsers/ss.js';
+import { registerModels } from '../models/cel.js';
 
 export type { ValueType };
 
@@ -57,9 +55,7 @@ export function buildEnvironment(vars: Readonly<Record<string, ValueType>>): Env
   for (const [name, t] of Object.entries(vars)) env.registerVariable(name, typeName(t));
   register(nginxConfigParser.type);
   register(NGINX_ROUTE_TYPE);
-  register(NGINX_MASTER_TYPE);
-  register(psOwnersParser.type);
-  register(ssParser.type);
+  registerModels(env, { register, toCel, fromCel });
   env.registerFunction('first(list<string>): string', (l: string[]) => l[0] ?? '');
   // For sed addresses and patterns in a fix's apply: the text matched literally (POSIX BRE).
   env.registerFunction('sed_escape(string): string', (s: string) => s.replace(/[\\/.*[\]^$&]/g, (c) => `\\${c}`));
@@ -67,11 +63,6 @@ export function buildEnvironment(vars: Readonly<Record<string, ValueType>>): Env
   env.registerFunction('nginx_route(NginxConfig, int, string, string): NginxRoute', (conf: unknown, port: bigint, host: string, path: string) =>
     toCel(nginxRoute(fromCel(conf) as NginxConfig, Number(port), host, path), NGINX_ROUTE_TYPE),
   );
-  // Which running nginx may be read with its own -c (models/nginx-process.ts): never one another user could have started.
-  env.registerFunction('nginx_master(PsOwners, SsOutput, int): NginxMaster', (ps: unknown, ss: unknown, port: bigint) =>
-    toCel(nginxMaster((fromCel(ps) as { processes: PsOwner[] }).processes, (fromCel(ss) as { sockets: SsSocket[] }).sockets, Number(port)), NGINX_MASTER_TYPE),
-  );
-  env.registerFunction('nginx_exe_trusted(string): bool', (s: string) => nginxExeTrusted(s));
   // Non-empty lines: what a flow quotes as evidence or scans for a message.
   env.registerFunction('lines(string): list<string>', (s: string) => splitLines(s).filter((l) => l.trim() !== ''));
   return env;

@@ -26,6 +26,11 @@
 /** What the flow offers: its `let` names starting with `trusted_`. */
 export interface ReadOnlyContext {
   readonly trusted?: ReadonlySet<string>;
+  /**
+   * Programs the person running tshoot declares read-only (`TSHOOT_READ_ONLY_PROGRAMS`, absolute
+   * paths): their own health checks. Never the flow's say: a flow file cannot add to it.
+   */
+  readonly programs?: ReadonlySet<string>;
 }
 
 export interface ReadOnlyVerdict {
@@ -96,6 +101,10 @@ function command(words: readonly Word[], st: State): string | null {
   if (!first) return 'the command is empty';
   if (first.tpl) return `the program (${show(first)}) is chosen by a template, so tshoot cannot tell what it runs`;
   let name = first.text;
+  if (st.ctx.programs?.has(name)) {
+    const dash = words.find((w) => w.tpl && w.text.startsWith('-'));
+    return dash ? `${show(dash)} starts with "-": a templated word is never an option` : null;
+  }
   if (name.includes('/')) {
     const dir = SYSTEM_DIRS.find((d) => name.startsWith(d) && !name.slice(d.length).includes('/'));
     if (!dir || name.includes('/../') || name.includes('/./')) return `${name}: a program given by path must be in ${SYSTEM_DIRS.join(', ')}`;

@@ -14,6 +14,7 @@ import { compileFlows } from '../../src/flow/compile.js';
 import { loadFlowSource, MODELINE } from '../../src/flow/load.js';
 import { isError } from '../../src/flow/problem.js';
 import { changesHost, readOnly } from '../../src/flow/read-only.js';
+import { declaredPrograms } from '../../src/cli/catalog.js';
 
 /** Shell-like words: spaces split, '…' quotes (no escapes). */
 function words(line: string): string[] {
@@ -806,5 +807,24 @@ nodes:
       // eslint-disable-next-line no-control-regex
       expect(message).not.toMatch(/[\x00-\x1f\x7f\u202e]/);
     }
+  });
+});
+
+describe('programs the person running tshoot declares read-only (TSHOOT_READ_ONLY_PROGRAMS)', () => {
+  const programs = new Set(['/opt/app/bin/health']);
+  it('runs them with any literal arguments, and templated data', () => {
+    expect(changesHost(['/opt/app/bin/health', '--deep', '{{ target.host }}'], { programs })).toBeNull();
+  });
+  it('still refuses a templated word that starts with "-"', () => {
+    expect(changesHost(['/opt/app/bin/health', '-{{ x }}'], { programs })).toMatch(/starts with "-"/);
+  });
+  it('only the exact path: another program, or the same name elsewhere, stays refused', () => {
+    expect(changesHost(['/opt/app/bin/health'])).not.toBeNull();
+    expect(changesHost(['/tmp/health'], { programs })).not.toBeNull();
+    expect(changesHost(['health'], { programs })).not.toBeNull();
+  });
+  it('the variable is read from the environment of the CLI, absolute paths only', () => {
+    expect([...declaredPrograms({ TSHOOT_READ_ONLY_PROGRAMS: '/opt/a:relative:/opt/../etc/b::/usr/local/bin/c' })]).toEqual(['/opt/a', '/usr/local/bin/c']);
+    expect(declaredPrograms({}).size).toBe(0);
   });
 });

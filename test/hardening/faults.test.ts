@@ -20,6 +20,8 @@ const LOG = join(work, 'steps.log');
 const STEP = join(work, 'step');
 writeFileSync(STEP, `#!/bin/bash\necho "$1" >> ${LOG}\n[ -n "$2" ] && sleep "$2"\nprintf '%s' "$1"\n`);
 chmodSync(STEP, 0o755);
+// Declared read-only by the person running tshoot (the CLIs these tests start inherit it).
+process.env.TSHOOT_READ_ONLY_PROGRAMS = STEP;
 
 function stepsFlow(id: string, role: string, o: { sleep: number; timeout: number; branch?: boolean }): string {
   return `${flowHead(id, 's1')}  s1:

@@ -143,7 +143,9 @@ describe.runIf(canLab)('hostile answers through real runs in the lab', () => {
   it(`${CASES} seeded hostile answers: none executes, valid ones arrive byte for byte, the rest are refused with exit 2`, async () => {
     const r = prng(SEED);
     const answers = Array.from({ length: CASES }, (_, i) => hostile(r, i));
-    const valid = answers.map((a, i) => [i, a] as const).filter(([, a]) => !refused(a));
+    // A templated word that starts with "-" would read as an option: the engine runs no command then.
+    const dashed = answers.map((a, i) => [i, a] as const).filter(([, a]) => !refused(a) && a.startsWith('-'));
+    const valid = answers.map((a, i) => [i, a] as const).filter(([, a]) => !refused(a) && !a.startsWith('-'));
     const invalid = answers.map((a, i) => [i, a] as const).filter(([, a]) => refused(a));
     // The generator must exercise both sides and every payload shape.
     expect(valid.length).toBeGreaterThan(CASES / 2);
@@ -201,6 +203,25 @@ describe.runIf(canLab)('hostile answers through real runs in the lab', () => {
       );
     }
 
+    // Answers starting with "-": accepted as answers, but the command is not run (an error names the node).
+    let dashedCount = 0;
+    for (let b = 0; b < dashed.length; b += 8) {
+      await Promise.all(
+        dashed.slice(b, b + 8).map(async ([i, a]) => {
+          const answersFile = join(work, `dash-${i}.json`);
+          writeFileSync(answersFile, JSON.stringify({ q0: a }));
+          const transcript = join(work, `dash-${i}.ndjson`);
+          const run = await tshoot(['run', 'inj-one', '--flows', flows, '--answers', answersFile, '--transcript', transcript]);
+          const where = `case ${i}: ${JSON.stringify(a)}`;
+          expect(run.code, `${where}\n${run.stderr}`).not.toBe(0);
+          expect(run.stderr, where).not.toMatch(STACK_FRAME);
+          expect(JSON.parse(run.stdout), where).toMatchObject({ outcome: 'error', commands: 0 });
+          expect(transcriptLines(transcript).filter((l) => l.kind === 'command'), where).toEqual([]);
+          dashedCount++;
+        }),
+      );
+    }
+
     // No canary anywhere: not in the canary folder (the same file system as the server's
     // namespace — network namespaces share it — checked from the server too), nor relative
     // to the CLI's cwd or root's home (the remote shell's cwd).
@@ -213,9 +234,9 @@ describe.runIf(canLab)('hostile answers through real runs in the lab', () => {
     }
     for (const home of [ROOT, '/root']) expect(safeList(home).filter((f) => f.startsWith(REL))).toEqual([]);
 
-    console.log(`hostile answers: ${CASES} tried (${checked} ran byte for byte on the server, ${refusedCount} refused with exit 2), 0 canaries`);
-    expect(checked + refusedCount).toBe(CASES);
-  }, 180_000);
+    console.log(`hostile answers: ${CASES} tried (${checked} ran byte for byte on the server, ${dashedCount} starting with "-" ran no command, ${refusedCount} refused with exit 2), 0 canaries`);
+    expect(checked + dashedCount + refusedCount).toBe(CASES);
+  }, 300_000);
 });
 
 function safeList(dir: string): string[] {

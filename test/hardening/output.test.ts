@@ -23,6 +23,8 @@ const work = tempDir('out');
 const GEN = join(work, 'spew');
 writeFileSync(GEN, `#!${process.execPath}\n${readFileSync(new URL('./fixtures/spew.mjs', import.meta.url), 'utf8')}`);
 chmodSync(GEN, 0o755);
+// Declared read-only by the person running tshoot (the CLIs these tests start inherit it).
+process.env.TSHOOT_READ_ONLY_PROGRAMS = GEN;
 
 function outFlow(id: string, role: string, mode: Mode): string {
   return `${flowHead(id, 'run')}  run:

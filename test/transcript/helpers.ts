@@ -1,8 +1,8 @@
 /**
  * A scratch folder with a flow of local commands, for transcript tests that need a session
  * of their own (no nginx, no lab): each command appends a line to `count`, so a test can
- * tell how many ran. The commands are a test-only program, `tally` (flows may not run a
- * shell: lint refuses commands that could change the host).
+ * tell how many ran. The commands are a test-only program, `tally`, declared read-only the way
+ * a user declares their own checks (`TSHOOT_READ_ONLY_PROGRAMS`).
  */
 import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -87,5 +87,6 @@ nodes:
     next_steps: [{ en: Nothing, ja: なし }]
 `,
   );
-  return { dir, flows, count, env: { X: printed, XDG_STATE_HOME: join(dir, 'state') } };
+  // `tally` is declared read-only by the person running tshoot, as a user declares their own checks.
+  return { dir, flows, count, env: { X: printed, XDG_STATE_HOME: join(dir, 'state'), TSHOOT_READ_ONLY_PROGRAMS: tally } };
 }

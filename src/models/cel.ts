@@ -1,0 +1,40 @@
+/**
+ * Every model as CEL functions, for flows: one place that says what a flow can ask of them.
+ * The helpers come from flow/expr.ts (passed in, so no model imports the CEL layer).
+ *
+ *   accepting_socket(SsOutput, addr, port, bindv6only[, iface]): SocketVerdict   socket.ts
+ *   nginx_sockets(NginxConfig): SsOutput, nginx_listen_unknown(NginxConfig)       nginx-listen.ts
+ *   nginx_master(PsOwners, SsOutput, port): NginxMaster, nginx_exe_trusted(text)  nginx-process.ts
+ *   fw_packet/fw_syn/fw_verdict/fw_fate/fw_fix                                   firewall-cel.ts
+ *   sg_allows/nacl_allows/ec2_connect_source/ec2_connect_ranges_date             cloud.ts
+ */
+import type { Environment } from '@marcbachmann/cel-js';
+import type { NginxConfig } from '../parsers/nginx-config.js';
+import { nginxConfigParser } from '../parsers/nginx-config.js';
+import { psOwnersParser, type PsOwner } from '../parsers/ps-owners.js';
+import { ssParser, type SsSocket } from '../parsers/ss.js';
+import { registerCloud } from './cloud.js';
+import { loadEc2ConnectRanges, type Ec2ConnectRanges } from './ec2-connect-ranges.js';
+import { registerFirewall, type CelHelpers } from './firewall-cel.js';
+import { nginxSockets } from './nginx-listen.js';
+import { NGINX_MASTER_TYPE, nginxExeTrusted, nginxMaster } from './nginx-process.js';
+import { registerSocket } from './socket.js';
+
+export type { CelHelpers };
+
+/** The EC2 Instance Connect ranges, read once per process (the cache's refreshed copy or the shipped one). */
+let ranges: Ec2ConnectRanges | undefined;
+
+export function registerModels(env: Environment, cel: CelHelpers): void {
+  registerSocket(env, cel);
+  registerFirewall(env, cel);
+  registerCloud(env, cel, (ranges ??= loadEc2ConnectRanges()));
+  for (const t of [nginxConfigParser.type, ssParser.type, psOwnersParser.type, NGINX_MASTER_TYPE]) cel.register(t);
+  env.registerFunction('nginx_sockets(NginxConfig): SsOutput', (conf: unknown) => cel.toCel(nginxSockets(cel.fromCel(conf) as NginxConfig), ssParser.type));
+  env.registerFunction('nginx_listen_unknown(NginxConfig): list<string>', (conf: unknown) => nginxSockets(cel.fromCel(conf) as NginxConfig).unknown);
+  // Which running nginx may be read with its own -c: never one another user could have started.
+  env.registerFunction('nginx_master(PsOwners, SsOutput, int): NginxMaster', (ps: unknown, ss: unknown, port: bigint) =>
+    cel.toCel(nginxMaster((cel.fromCel(ps) as { processes: PsOwner[] }).processes, (cel.fromCel(ss) as { sockets: SsSocket[] }).sockets, Number(port)), NGINX_MASTER_TYPE),
+  );
+  env.registerFunction('nginx_exe_trusted(string): bool', (s: string) => nginxExeTrusted(s));
+}
