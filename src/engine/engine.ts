@@ -182,6 +182,16 @@ function advance(flows: FlowSet, state: SessionState, effects: Effect[]): Step {
         continue;
       }
       case 'fix': {
+        // The would-fix check: a fix whose condition does not hold is not concluded.
+        if (node.requires) {
+          const r = evaluate(flow.env, node.requires.when, ctx);
+          if (!r.ok) return finish(s, effects, { kind: 'error', code: 'expression', message: `condition \`${node.requires.when}\` failed: ${r.message}`, flow: flow.id, node: frame.node, loc: flow.loc(['nodes', frame.node, 'requires', 'when']) });
+          if (r.value !== true) {
+            effects.push({ kind: 'show', item: { kind: 'decision', flow: flow.id, node: frame.node, when: `!(${node.requires.when})`, goto: node.requires.otherwise, loc: flow.loc(['nodes', frame.node, 'requires', 'otherwise']) } });
+            s = replaceTop(s, { ...frame, node: node.requires.otherwise });
+            continue;
+          }
+        }
         let apply: ApplyPlan | undefined;
         if (node.apply) {
           const plan = applyPlan(flow, s, frame, node.apply, ctx, lang);

@@ -63,7 +63,13 @@ export const RUN_FIELDS: Readonly<Record<string, ValueType>> = {
 
 const NAMED_GROUP = /\(\?<([A-Za-z_][A-Za-z0-9_]*)>/g;
 
-export function compileFlows(sources: readonly FlowSource[]): CompileResult {
+/** What the person running tshoot adds to the checks (never a flow's say). */
+export interface CompileOptions {
+  /** `TSHOOT_READ_ONLY_PROGRAMS`: programs declared read-only (flow/read-only.ts). */
+  readonly programs?: ReadonlySet<string>;
+}
+
+export function compileFlows(sources: readonly FlowSource[], opts: CompileOptions = {}): CompileResult {
   const problems: Problem[] = [];
   const flows = new Map<string, Flow>();
   const fixIds = new Map<string, { flow: string; loc: () => Loc }>();
@@ -80,7 +86,7 @@ export function compileFlows(sources: readonly FlowSource[]): CompileResult {
       continue;
     }
     // A flow whose own problems the build already knows (catalog.ts) is compiled when first used.
-    const flow = src.checked ? lazyFlow(src) : compileOne(src, problems);
+    const flow = src.checked ? lazyFlow(src) : compileOne(src, problems, opts);
     flows.set(id, flow);
     for (const [nid, node] of Object.entries(src.doc.nodes)) {
       if (node.kind !== 'fix') continue;
@@ -118,7 +124,7 @@ export function compileFlows(sources: readonly FlowSource[]): CompileResult {
 }
 
 /** One flow on its own: its problems (all but those between flows) and what the engine needs. */
-export function compileOne(src: FlowSource, problems: Problem[]): Flow {
+export function compileOne(src: FlowSource, problems: Problem[], opts: CompileOptions = {}): Flow {
   const doc = src.doc;
   const nodes = doc.nodes;
   const ids = Object.keys(nodes);
@@ -251,7 +257,7 @@ export function compileOne(src: FlowSource, problems: Problem[]): Flow {
         checkNext(id, node.next);
         break;
       case 'run': {
-        const why = verify ? changesHost(node.argv, { trusted: new Set(lets.map(([name]) => name)) }) : null;
+        const why = verify ? changesHost(node.argv, { trusted: new Set(lets.map(([name]) => name)), programs: opts.programs }) : null;
         if (why) problems.push({ code: 'changes-host', ...at(id, 'argv'), node: id, message: `this command is not known to be read-only: ${why}`, hint: "use a listed read-only program and option (README: Read-only unless you approve), or move the command into a fix's `apply`, which runs only with the user's consent" });
         checkText(id, ['title'], node.title);
         checkText(id, ['summary'], node.summary);
@@ -269,6 +275,12 @@ export function compileOne(src: FlowSource, problems: Problem[]): Flow {
       case 'fix':
         checkText(id, ['title'], node.title);
         checkText(id, ['cause'], node.cause);
+        if (node.requires) {
+          checkBool(id, ['requires', 'when'], node.requires.when);
+          if (exists(id, node.requires.otherwise, ['requires', 'otherwise'])) edges.push({ from: id, to: node.requires.otherwise, label: `not (${node.requires.when})`, index: -1 });
+        } else {
+          problems.push({ code: 'no-requires', ...at(id), node: id, message: `fix "${node.id}" states no condition under which it clears the symptom`, hint: 'add `requires: {when: CONDITION, otherwise: NODE}`: the fix is concluded only when the evidence shows it would make the address and port answer', severity: 'warning' });
+        }
         node.fix.forEach((t, i) => checkText(id, ['fix', i], t));
         node.verify.forEach((t, i) => checkText(id, ['verify', i], t));
         checkText(id, ['config'], node.config);

@@ -29,7 +29,8 @@ export type ProblemCode =
   | 'missing-translation'
   | 'bad-evidence'
   | 'changes-host'
-  | 'bad-apply';
+  | 'bad-apply'
+  | 'no-requires';
 
 export interface Loc {
   readonly file: string;

@@ -154,6 +154,15 @@ export const FixNode = Type.Object(
     config: Type.Optional(Text),
     verify: Type.Array(Text, { minItems: 1 }),
     apply: Type.Optional(Apply),
+    requires: Type.Optional(
+      Type.Object(
+        {
+          when: Type.String({ description: 'A CEL condition over the evidence and the models: applying the fix makes the requested address and port answer only when it holds.' }),
+          otherwise: NodeRef,
+        },
+        { additionalProperties: false, description: 'The would-fix check: the engine concludes this fix only when `when` holds, and goes to `otherwise` (another diagnosis, or an honest end) when it does not.' },
+      ),
+    ),
   },
   { additionalProperties: false, description: 'A diagnosis: the cause, the evidence, the fix.' },
 );
