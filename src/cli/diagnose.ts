@@ -7,7 +7,7 @@
 import { connectErrorParser } from '../parsers/connect-error.js';
 import type { CliIO } from './io.js';
 import { runCommand, type RunOptions } from './run.js';
-import { parseTarget, UsageError } from './target.js';
+import { INSTANCE_ID, parseTarget, UsageError } from './target.js';
 
 export interface DiagnoseOptions extends RunOptions {
   readonly error?: string;
@@ -53,7 +53,8 @@ export async function diagnoseCommand(io: CliIO, positional: string | undefined,
   const target = positional ?? opts.target;
   if (opts.error === undefined) {
     if (target === undefined) throw new UsageError('diagnose needs a TARGET (a URL or HOST:PORT), or --error "the error message you saw"');
-    return runCommand(io, 'triage', { ...opts, target });
+    // An instance id names an EC2 instance, read with the AWS CLI by console-connect only.
+    return runCommand(io, INSTANCE_ID.test(target.trim().replace(/:\d+$/, '')) ? 'console-connect' : 'triage', { ...opts, target });
   }
   const c = classifyError(opts.error);
   if (!c) {

@@ -28,6 +28,8 @@ export function parseTarget(raw: string, where = `--target ${JSON.stringify(raw)
     const host = checkHost(where, stripBrackets(u.hostname));
     return { url: u.href, scheme, host, port, path: `${u.pathname}${u.search}`, loopback: isLoopbackHost(host), given: true };
   }
+  // An EC2 instance id alone (console-connect finds it with the AWS CLI): its SSH port.
+  if (INSTANCE_ID.test(s)) return { url: `tcp://${s}:22`, scheme: 'tcp', host: s, port: 22, path: '', loopback: false, given: true };
   const m = /^(\[[0-9a-fA-F:.]+\]|[^\s:/[\]]+):(\d{1,5})$/.exec(s);
   if (!m) throw new UsageError(`${where}: expected a URL (http://host/path) or HOST:PORT`);
   const port = Number(m[2]);
@@ -48,6 +50,9 @@ function checkHost(where: string, host: string): string {
   if (/[\x00-\x1f\x7f-\x9f]/.test(host)) throw new UsageError(`${where}: the host ${JSON.stringify(host)} holds a control character`);
   return host;
 }
+
+/** An EC2 instance id: `i-` and 8 or 17 hex digits (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_Instance.html). */
+export const INSTANCE_ID = /^i-(?:[0-9a-f]{8}|[0-9a-f]{17})$/;
 
 export const NO_TARGET: TargetInfo = { url: '', scheme: '', host: '', port: 0, path: '', loopback: false, given: false };
 
