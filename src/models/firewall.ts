@@ -342,7 +342,7 @@ export function compile(fw: Firewall): Compiled {
       if (!siblings) tables.set(tkey, (siblings = new Map()));
       const hook = c.builtin ? BUILTIN_HOOK[c.chain] : undefined;
       const chain: MChain = {
-        label: `iptables ${fam} ${c.table} ${c.chain}`,
+        label: `iptables${c.backend === 'legacy' ? '-legacy' : '-nft'} ${fam} ${c.table} ${c.chain}`,
         source: 'iptables',
         family: fam,
         ipFamily: c.family === 6 ? 6 : 4,
@@ -528,77 +528,107 @@ function walk(c: Compiled, pkt0: Pkt, hooks: Hook[], choices: boolean[], seen: {
   const pkt: Pkt = { ...pkt0 };
   const path: string[] = [];
   let accepted: Outcome | undefined;
-  let steps = 0;
+  const budget = { steps: 0 };
   const decide = (rule: FwRuleRef, reason: string): boolean => {
     const i = seen.length;
     seen.push({ rule, reason });
     return choices[i] ?? false;
   };
   for (const hook of hooks) {
-    for (const base of c.bases) {
+    const here = c.bases.filter((base) => {
       const b = base.base!;
-      if (b.hook !== hook) continue;
-      if (base.ipFamily !== 0 && base.ipFamily !== pkt.family) continue;
       // nat chains see the first packet of a connection only.
-      if (b.type === 'nat' && pkt.ct !== 'new') continue;
-      if (path.length < 500) path.push(base.label);
-      const ctx: Ctx = { pkt, hook, ct: ctAt(pkt.ct, hook, b.prio) };
-      const stack: { chain: MChain; next: number }[] = [{ chain: base, next: 0 }];
-      let result: Outcome | undefined;
-      while (!result) {
-        if (++steps > MAX_STEPS) return { ...unknownOutcome(`more than ${MAX_STEPS} rules on the way (a loop?)`), path };
-        const top = stack[stack.length - 1];
-        if (!top) {
-          result = policyOutcome(base, path, pkt.ct);
-          break;
-        }
-        const rule = top.chain.rules[top.next++];
-        if (!rule) {
-          stack.pop();
-          continue;
-        }
-        const m = matches(rule, ctx);
-        if (m === false) continue;
-        if (m !== true && !decide(rule.ref, m.unknown)) continue;
-        for (const e of rule.effects) {
-          if (e.kind === 'notrack') pkt.ct = ctx.ct = 'untracked';
-          else return { ...unknownOutcome(e.reason), rule: rule.ref, path };
-        }
-        const a = rule.action;
-        switch (a.kind) {
-          case 'continue':
-            break;
-          case 'accept':
-          case 'nat-accept':
-            result = { verdict: 'accept', rejectWith: '', reason: `accepted by ${describe(rule.ref)}`, rule: rule.ref, path, ct: pkt.ct };
-            break;
-          case 'drop':
-            return { verdict: 'drop', rejectWith: '', reason: `dropped by ${describe(rule.ref)}`, rule: rule.ref, path, ct: pkt.ct };
-          case 'reject':
-            return { verdict: 'reject', rejectWith: a.with, reason: `rejected by ${describe(rule.ref)}`, rule: rule.ref, path, ct: pkt.ct };
-          case 'return':
-            stack.pop();
-            break;
-          case 'jump':
-          case 'goto': {
-            const target = top.chain.siblings.get(a.target);
-            if (!target) return { ...unknownOutcome(`"${a.target}" is neither a chain of the table nor a target the model knows`), rule: rule.ref, path };
-            if (path.length < 500) path.push(target.name);
-            if (a.kind === 'goto') stack.pop();
-            stack.push({ chain: target, next: 0 });
-            break;
-          }
-          case 'unknown':
-            return { ...unknownOutcome(a.reason), rule: rule.ref, path };
-        }
+      return b.hook === hook && (base.ipFamily === 0 || base.ipFamily === pkt.family) && !(b.type === 'nat' && pkt.ct !== 'new');
+    });
+    for (let i = 0; i < here.length; ) {
+      // Base chains of equal priority run in the order they were registered (the later
+      // first: nf_hook_entries_grow), which no dump shows: each is run on its own, and when
+      // their outcomes differ in a way the order decides, the verdict is unknown.
+      const prio = here[i]!.base!.prio;
+      let j = i;
+      while (j < here.length && here[j]!.base!.prio === prio) j++;
+      const group = here.slice(i, j);
+      i = j;
+      const results = group.map((base) => {
+        if (path.length < 500) path.push(base.label);
+        const own: Pkt = { ...pkt };
+        return { result: runChain(base, own, hook, path, decide, budget), ct: own.ct };
+      });
+      const stops = results.filter((r) => r.result.verdict !== 'accept');
+      const cts = new Set(results.map((r) => r.ct));
+      if (group.length > 1 && (cts.size > 1 || (stops.length > 0 && stops.some((s) => s.result.verdict !== stops[0]!.result.verdict || s.result.rejectWith !== stops[0]!.result.rejectWith)) || stops.some((s) => s.result.verdict === 'unknown'))) {
+        return {
+          ...unknownOutcome(`base chains ${group.map((g) => g.label).join(', ')} share priority ${prio}, and their order (which the rule dumps do not show) decides`),
+          rule: stops[0]?.result.rule ?? NO_RULE,
+          path,
+        };
       }
-      if (result.verdict !== 'accept') return result;
-      // An accept ends this base chain only; remember the last explicit one as the decider.
-      if (!accepted || !result.rule.policy || accepted.rule.policy) accepted = result;
+      pkt.ct = results[0]?.ct ?? pkt.ct;
+      if (stops[0]) return { ...stops[0].result, path };
+      for (const { result } of results) {
+        // An accept ends this base chain only; remember the last explicit one as the decider.
+        if (!accepted || !result.rule.policy || accepted.rule.policy) accepted = result;
+      }
     }
   }
   if (!accepted) return { verdict: 'accept', rejectWith: '', reason: 'no base chain filters this packet', rule: NO_RULE, path, ct: pkt.ct };
   return { ...accepted, path, ct: pkt.ct };
+}
+
+/** One base chain, with the chains it jumps to: its verdict (accept, drop, reject, unknown). */
+function runChain(
+  base: MChain,
+  pkt: Pkt,
+  hook: Hook,
+  path: string[],
+  decide: (rule: FwRuleRef, reason: string) => boolean,
+  budget: { steps: number },
+): Outcome {
+  const ctx: Ctx = { pkt, hook, ct: ctAt(pkt.ct, hook, base.base!.prio) };
+  const stack: { chain: MChain; next: number }[] = [{ chain: base, next: 0 }];
+  for (;;) {
+    if (++budget.steps > MAX_STEPS) return { ...unknownOutcome(`more than ${MAX_STEPS} rules on the way (a loop?)`), path };
+    const top = stack[stack.length - 1];
+    if (!top) return policyOutcome(base, path, pkt.ct);
+    const rule = top.chain.rules[top.next++];
+    if (!rule) {
+      stack.pop();
+      continue;
+    }
+    const m = matches(rule, ctx);
+    if (m === false) continue;
+    if (m !== true && !decide(rule.ref, m.unknown)) continue;
+    for (const e of rule.effects) {
+      if (e.kind === 'notrack') pkt.ct = ctx.ct = 'untracked';
+      else return { ...unknownOutcome(e.reason), rule: rule.ref, path };
+    }
+    const a = rule.action;
+    switch (a.kind) {
+      case 'continue':
+        break;
+      case 'accept':
+      case 'nat-accept':
+        return { verdict: 'accept', rejectWith: '', reason: `accepted by ${describe(rule.ref)}`, rule: rule.ref, path, ct: pkt.ct };
+      case 'drop':
+        return { verdict: 'drop', rejectWith: '', reason: `dropped by ${describe(rule.ref)}`, rule: rule.ref, path, ct: pkt.ct };
+      case 'reject':
+        return { verdict: 'reject', rejectWith: a.with, reason: `rejected by ${describe(rule.ref)}`, rule: rule.ref, path, ct: pkt.ct };
+      case 'return':
+        stack.pop();
+        break;
+      case 'jump':
+      case 'goto': {
+        const target = top.chain.siblings.get(a.target);
+        if (!target) return { ...unknownOutcome(`"${a.target}" is neither a chain of the table nor a target the model knows`), rule: rule.ref, path };
+        if (path.length < 500) path.push(target.name);
+        if (a.kind === 'goto') stack.pop();
+        stack.push({ chain: target, next: 0 });
+        break;
+      }
+      case 'unknown':
+        return { ...unknownOutcome(a.reason), rule: rule.ref, path };
+    }
+  }
 }
 
 /**
