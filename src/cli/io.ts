@@ -41,10 +41,11 @@ export const EXIT = {
  * `write` may be replaced, as ora does while it spins, and put back.
  */
 export function terminalStream<S extends OutStream>(raw: S, drawing: () => Drawing): S {
-  const decoder = new TextDecoder();
+  // Bytes (rare: a piped stream) are decoded across writes, a character split between two too.
+  let decoder: TextDecoder | undefined;
   const sanitizing = (chunk: string | Uint8Array, encoding?: BufferEncoding | ((e?: Error | null) => void), cb?: (e?: Error | null) => void): boolean => {
     const done = typeof encoding === 'function' ? encoding : cb;
-    const text = typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true });
+    const text = typeof chunk === 'string' ? chunk : (decoder ??= new TextDecoder()).decode(chunk, { stream: true });
     return done ? raw.write(terminalText(text, drawing()), done) : raw.write(terminalText(text, drawing()));
   };
   let write: unknown = sanitizing;
