@@ -42,7 +42,7 @@ export const EXIT = {
  */
 export function terminalStream<S extends OutStream>(raw: S, drawing: () => Drawing): S {
   // Bytes (rare: a piped stream) are decoded across writes, a character split between two too.
-  let decoder: TextDecoder | undefined;
+  let decoder: InstanceType<typeof TextDecoder> | undefined;
   const sanitizing = (chunk: string | Uint8Array, encoding?: BufferEncoding | ((e?: Error | null) => void), cb?: (e?: Error | null) => void): boolean => {
     const done = typeof encoding === 'function' ? encoding : cb;
     const text = typeof chunk === 'string' ? chunk : (decoder ??= new TextDecoder()).decode(chunk, { stream: true });
