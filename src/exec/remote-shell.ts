@@ -22,9 +22,29 @@
  * stdout can't stall the frame, and only `head -c cap+1` of each is sent: local memory and
  * traffic are bounded by the cap whatever the command prints (the file on the host is
  * bounded only by the timeout; it is truncated by the next command and removed on exit).
+ *
+ * sudo. A root command runs as `sudo -n -- … </dev/null`: it never asks, and its command's
+ * stdin is /dev/null. When sudo needs a password, the password goes to sudo's own prompt and
+ * to nothing else (`printf PW | sudo -S cmd` gave it to the command once sudo's timestamp was
+ * warm). `sudoPasswordScript` runs `sudo -v -S -p PROMPT` (or, where the timestamp does not
+ * last — `timestamp_timeout=0` — `sudo -S -p PROMPT -- cmd`) in a pipeline
+ *
+ *     GATE | exec sudo -S -p '#P <token>⏎' … 2>FIFO        WATCH <FIFO &
+ *
+ * WATCH reads sudo's stderr: on the prompt line it prints `#P <nonce>`, at EOF `#D <nonce>`,
+ * and copies everything else to the stderr file. Only after `#P` does tshoot send the
+ * password, as ONE line `#PASSWORD`; after a `#D` with no prompt it sends a bare `#`. GATE
+ * reads exactly that one line from the channel (the `read` builtin reads byte by byte, and
+ * our shell is blocked in the pipeline: it has read its whole one-line script and nothing
+ * else is sent until `#P`/`#D`), strips the `#`, and writes the rest, if any, to sudo. So:
+ * no password is written unless sudo prompted; sudo reads the line up to its newline and the
+ * command then finds EOF; the password is in no argv, file or environment; and if a line
+ * ever reached our shell instead, it would be a `#` comment. sudo is a direct child of our
+ * shell (`exec` in the pipeline), which matters: without a terminal, sudo files its
+ * timestamp under the parent's PID (timestamp_type=tty), and the later `sudo -n` must find it.
  */
 import { randomBytes } from 'node:crypto';
-import { quoteArg, quoteArgv } from './shell-quote.js';
+import { quoteArgv } from './shell-quote.js';
 import type { ClientChannel, Ssh2Client } from './ssh2-types.js';
 
 /** The constant the login shell parses. Valid in sh, bash, zsh, fish, csh, tcsh. */
@@ -39,7 +59,15 @@ export interface ShellInfo {
   readonly tmpDir: string;
 }
 
-export type SudoMode = { readonly kind: 'none' } | { readonly kind: 'n' } | { readonly kind: 'password'; readonly password: string };
+/**
+ * How a command runs: as is; as `sudo -n` (never asks); or, when sudo asks for a password,
+ * `validate` (`sudo -v`, the command itself is not run) or `password` (`sudo -S -- cmd`), both
+ * with sudo's prompt set to `prompt` and answered through `RemoteShell.exec`'s `password`.
+ */
+export type SudoMode =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'n' }
+  | { readonly kind: 'validate' | 'password'; readonly prompt: string };
 
 export interface CommandScriptOptions {
   readonly argv: readonly string[];
@@ -96,33 +124,62 @@ export function parseReadyLine(text: string, nonce: string): ShellInfo | null | 
   };
 }
 
-/** The sh text that runs one command and prints its frame. Throws on a NUL byte in argv. */
+/**
+ * The sh text that runs one command and prints its frame: one line (see `sudoPasswordScript`
+ * for why that matters). Throws on a NUL byte in argv.
+ */
 export function buildCommandScript(o: CommandScriptOptions): string {
-  if (o.argv.length === 0) throw new Error('empty argv: nothing to run');
+  const validate = o.sudo.kind === 'validate';
+  if (o.argv.length === 0 && !validate) throw new Error('empty argv: nothing to run');
   let words = quoteArgv(o.argv);
   if (o.timeoutSec !== null) words = `timeout -k 2 ${formatSeconds(o.timeoutSec)} ${words}`;
   let cmd: string;
   switch (o.sudo.kind) {
     case 'none':
-      cmd = `(exec ${words}) </dev/null`;
+      cmd = `(exec ${words}) </dev/null >"$T/o" 2>"$T/e"; r=$?`;
       break;
     case 'n':
-      cmd = `(exec sudo -n -- ${words}) </dev/null`;
+      cmd = `(exec sudo -n -- ${words}) </dev/null >"$T/o" 2>"$T/e"; r=$?`;
       break;
+    case 'validate':
     case 'password':
-      // printf is a shell builtin: the password never appears in any process's argv.
-      cmd = `printf '%s\\n' ${quoteArg(o.sudo.password)} | (exec sudo -S -p '' -- ${words})`;
+      cmd = sudoPasswordScript(validate ? '-v' : `-- ${words}`, o.sudo.prompt, o.nonce);
       break;
   }
   const enc = o.encoder === 'base64' ? 'base64' : 'od -An -v -tx1';
   const keep = o.capBytes + 1;
-  return [
-    `${cmd} >"$T/o" 2>"$T/e"; r=$?; so=; se=`,
+  return `${[
+    `${cmd}; so=; se=`,
     `[ -s "$T/o" ] && so=$(head -c ${keep} "$T/o" | ${enc})`,
     `[ -s "$T/e" ] && se=$(head -c ${keep} "$T/e" | ${enc})`,
     `printf '#S %s\\n%s\\n#X\\n%s\\n#E %s %s\\n' ${o.nonce} "$so" "$se" ${o.nonce} "$r"`,
-    '',
-  ].join('\n');
+  ].join('; ')}\n`;
+}
+
+/**
+ * `sudo -S -p PROMPT <tail>` with the password given only to its prompt (see the file
+ * comment); sets `r` to sudo's exit status. `prompt` must be a word that no line of sudo's
+ * or the command's stderr is (a random token).
+ */
+function sudoPasswordScript(tail: string, prompt: string, nonce: string): string {
+  if (!/^[0-9a-f]{16,}$/.test(prompt)) throw new Error('sudo prompt token: hex only');
+  const line = `#P ${prompt}`;
+  const watch = [
+    'p=',
+    `while IFS= read -r l; do if [ "$l" = '${line}' ]; then p=1; printf '#P ${nonce}\\n' >&3; break; fi; printf '%s\\n' "$l"; done`,
+    `[ -n "$p" ] || printf '%s' "$l"`,
+    'cat',
+    `printf '#D ${nonce}\\n' >&3`,
+  ].join('; ');
+  const gate = 'IFS= read -r l; l=${l#?}; [ -z "$l" ] || printf \'%s\\n\' "$l"';
+  // The prompt ends in a newline so that WATCH's `read` sees it as a line; it is inside quotes,
+  // so the script is still one command that the shell reads whole before running it.
+  const sudo = `exec sudo -S -p '${line}\n' ${tail} >"$T/o" 2>"$T/f"`;
+  return [
+    ': >"$T/e"; r=1; rm -f "$T/f"',
+    `if mkfifo -m 600 "$T/f" 2>"$T/e"; then { ${watch}; } 3>&1 <"$T/f" >"$T/e" & w=$!; { ${gate}; } | ${sudo}; r=$?; wait "$w"; fi`,
+    'rm -f "$T/f"',
+  ].join('; ');
 }
 
 /**
@@ -225,8 +282,18 @@ export class RemoteShell {
 
   /**
    * Run one command script and wait for its frame, the deadline, an abort, or the channel's end.
+   * For a `validate`/`password` script, `password` answers sudo's prompt (see the file comment):
+   * one line per script, sent only once the script has said sudo prompted (`#P`) or finished
+   * without prompting (`#D`, then an empty answer).
    */
-  exec(script: string, nonce: string, o: { deadlineMs: number; capBytes: number; signal?: AbortSignal }): Promise<ExecOutcome> {
+  exec(
+    script: string,
+    nonce: string,
+    o: { deadlineMs: number; capBytes: number; signal?: AbortSignal; password?: string },
+  ): Promise<ExecOutcome> {
+    if (o.password !== undefined && /[\r\n\0]/.test(o.password)) {
+      return Promise.resolve({ kind: 'protocol', detail: 'a password with a line break or NUL cannot be typed at sudo\'s prompt' });
+    }
     this.buf = '';
     const limit = maxFrameChars(o.capBytes, this.info.encoder);
     return new Promise((resolve) => {
@@ -249,10 +316,19 @@ export class RemoteShell {
       o.signal?.addEventListener('abort', onAbort, { once: true });
       const endMark = `#E ${nonce} `;
       let scanFrom = 0;
+      let unanswered = o.password !== undefined;
       this.waitFor((text) => {
         if (text === null) {
           finish({ kind: 'closed', detail: lastLine(this.stderrTail) });
           return true;
+        }
+        if (unanswered) {
+          // Only our script's watcher writes to the channel until the frame: these lines are its.
+          const prompted = text.includes(`#P ${nonce}\n`);
+          if (prompted || text.includes(`#D ${nonce}\n`)) {
+            unanswered = false;
+            this.channel.write(prompted ? `#${o.password ?? ''}\n` : '#\n');
+          }
         }
         if (text.length > limit) {
           finish({ kind: 'protocol', detail: 'the remote shell printed more than a frame can hold' });

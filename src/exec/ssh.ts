@@ -163,6 +163,13 @@ const BACKSTOP_GRACE_MS = 3_000;
 const MAX_TIMER_MS = 2 ** 31 - 1;
 const SUDO_PASSWORD_RE = /password is required|a terminal is required|askpass/i;
 const SUDO_BAD_PASSWORD_RE = /incorrect password|Sorry, try again|no password was provided/i;
+/** How long sudo may take to check a password (PAM pauses ~2 s after a wrong one). */
+const SUDO_AUTH_MS = 20_000;
+
+/** A question for the sudo password, shared by the commands waiting for it. */
+interface SudoAsk {
+  readonly answer: Promise<string | null>;
+}
 
 /** One host: an SSH client, its remote shells, and what was learnt about the host. */
 export class SshConnection {
@@ -176,8 +183,11 @@ export class SshConnection {
   private maxShells: number;
   private readonly waiters: Array<(s: RemoteShell | TransportError) => void> = [];
   private readonly cleanups = new Set<Promise<unknown>>();
+  /** Kept in memory for the session only; given to nothing but sudo's prompt. */
   private sudoPassword: string | null = null;
-  private askingSudo: Promise<string | null> | null = null;
+  /** False once `sudo -n` still asks right after `sudo -v` (timestamp_timeout=0). */
+  private sudoTimestampLasts = true;
+  private sudoAsk: SudoAsk | null = null;
   readonly label: string;
 
   constructor(
@@ -208,32 +218,8 @@ export class SshConnection {
     const shell = await this.acquire();
     if (!(shell instanceof RemoteShell)) return transportFailure(shell.code, shell.message, since());
     try {
-      const root = cmd.root === true && shell.info.uid !== 0;
-      if (!root) return await this.runOn(shell, cmd, { kind: 'none' }, t0, signal);
-      if (this.sudoPassword !== null) {
-        const withPw = await this.runOn(shell, cmd, { kind: 'password', password: this.sudoPassword }, t0, signal);
-        if (!isSudoBadPassword(withPw)) return withPw;
-        this.sudoPassword = null;
-      }
-      let result = await this.runOn(shell, cmd, { kind: 'n' }, t0, signal);
-      if (!(result.exit === 1 && SUDO_PASSWORD_RE.test(result.stderr))) return result;
-      for (let attempt = 0; attempt < 3; attempt++) {
-        const password = await this.askSudoPassword();
-        if (password === null) {
-          return {
-            ...result,
-            stderr: `${result.stderr.trimEnd()}\ntshoot: sudo on ${this.resolved.alias} needs a password for ${this.resolved.user} and there is no way to ask for it here; run interactively, or allow this command without a password (NOPASSWD in sudoers)\n`,
-          };
-        }
-        const s = this.shellStillUsable(shell) ? shell : null;
-        if (s === null) return result;
-        result = await this.runOn(s, cmd, { kind: 'password', password }, t0, signal);
-        if (!isSudoBadPassword(result)) {
-          this.sudoPassword = password;
-          return result;
-        }
-      }
-      return result;
+      if (cmd.root === true && shell.info.uid !== 0) return await this.runAsRoot(shell, cmd, t0, signal);
+      return await this.runOn(shell, cmd, { kind: 'none' }, t0, signal);
     } finally {
       this.release(shell);
     }
@@ -291,12 +277,102 @@ export class SshConnection {
     }
   }
 
-  private async runOn(shell: RemoteShell, cmd: CommandSpec, sudo: SudoMode, t0: number, signal?: AbortSignal): Promise<CommandResult> {
+  /**
+   * A root command as a user that is not root: `sudo -n`, which never asks. When sudo wants a
+   * password (none yet, or its timestamp expired), the password goes to sudo's own prompt
+   * only (remote-shell.ts): `sudo -v`, then `sudo -n` once more; where the timestamp does not
+   * last (`timestamp_timeout=0`), to the prompt of the sudo that runs the command. The
+   * password is kept in memory for the session, never written anywhere.
+   */
+  private async runAsRoot(shell: RemoteShell, cmd: CommandSpec, t0: number, signal?: AbortSignal): Promise<CommandResult> {
+    let result = await this.runOn(shell, cmd, { kind: 'n' }, t0, signal);
+    if (!(result.exit === 1 && SUDO_PASSWORD_RE.test(result.stderr))) return result;
+    const who = `sudo on ${this.resolved.alias}`;
+    for (let asked = 0; ; ) {
+      let password = this.sudoPassword;
+      let ask: SudoAsk | null = null;
+      if (password === null) {
+        if (asked++ === 3) return withNote(result, `${who} did not accept the password of ${this.resolved.user} (3 tries)`);
+        // Commands that need it meanwhile share one question and its answer until it is judged.
+        ask = this.sudoAsk ??= { answer: this.askSudoPassword() };
+        password = await ask.answer;
+        if (password === null) {
+          if (this.sudoAsk === ask) this.sudoAsk = null;
+          return withNote(
+            result,
+            `${who} needs a password for ${this.resolved.user} and there is no way to ask for it here; run interactively, or allow this command without a password (NOPASSWD in sudoers)`,
+          );
+        }
+        if (!this.shellStillUsable(shell)) return result;
+      }
+      const attempt = await this.sudoWithPassword(shell, cmd, password, t0, signal);
+      result = attempt.result;
+      if (this.sudoAsk === ask) this.sudoAsk = null;
+      if (!attempt.badPassword) {
+        this.sudoPassword = password;
+        return result;
+      }
+      if (this.sudoPassword === password) this.sudoPassword = null;
+      if (!this.shellStillUsable(shell)) return withNote(result, `${who} did not accept the password of ${this.resolved.user}`);
+    }
+  }
+
+  private async sudoWithPassword(
+    shell: RemoteShell,
+    cmd: CommandSpec,
+    password: string,
+    t0: number,
+    signal?: AbortSignal,
+  ): Promise<{ result: CommandResult; badPassword: boolean }> {
+    if (this.sudoTimestampLasts) {
+      const check = { argv: [], timeoutMs: SUDO_AUTH_MS };
+      const v = await this.runPrompted(shell, check, 'validate', password, t0, signal);
+      if (v.badPassword) return v;
+      if (v.result.exit !== 0) {
+        return { result: withNote(v.result, `\`sudo -v\` failed on ${this.resolved.alias}, so ${cmd.argv[0] ?? 'the command'} was not run`), badPassword: false };
+      }
+      const again = await this.runOn(shell, cmd, { kind: 'n' }, t0, signal);
+      if (!(again.exit === 1 && SUDO_PASSWORD_RE.test(again.stderr))) return { result: again, badPassword: false };
+      this.sudoTimestampLasts = false; // timestamp_timeout=0: every sudo asks
+    }
+    return this.runPrompted(shell, cmd, 'password', password, t0, signal);
+  }
+
+  /** A `validate`/`password` sudo script; its prompt lines taken out of stderr (one more = a wrong password). */
+  private async runPrompted(
+    shell: RemoteShell,
+    cmd: CommandSpec,
+    kind: 'validate' | 'password',
+    password: string,
+    t0: number,
+    signal?: AbortSignal,
+  ): Promise<{ result: CommandResult; badPassword: boolean }> {
+    const prompt = newNonce();
+    const r = await this.runOn(shell, cmd, { kind, prompt }, t0, signal, password);
+    const lines = r.stderr.split('\n');
+    const kept = lines.filter((l) => l !== `#P ${prompt}`);
+    const result = { ...r, stderr: kept.join('\n') };
+    const badPassword = r.exit !== 0 && (kept.length < lines.length || (r.exit === 1 && SUDO_BAD_PASSWORD_RE.test(r.stderr)));
+    return { result, badPassword };
+  }
+
+  private async runOn(
+    shell: RemoteShell,
+    cmd: CommandSpec,
+    sudo: SudoMode,
+    t0: number,
+    signal?: AbortSignal,
+    password?: string,
+  ): Promise<CommandResult> {
     const cap = cmd.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
     const nonce = newNonce();
-    const remoteTimeout = shell.info.hasTimeout;
+    // The host's `timeout` bounds the command; with a sudo that asks, it starts only once sudo
+    // has checked the password (PAM may pause seconds after a wrong one), and the script also
+    // waits for sudo's stderr to close: allow for both, and a late answer is no lost link.
+    const prompted = sudo.kind === 'validate' || sudo.kind === 'password';
+    const remoteTimeout = shell.info.hasTimeout && sudo.kind !== 'validate';
     // setTimeout takes at most 2^31-1 ms; a longer limit means "none" in practice.
-    const limitMs = Math.min(Math.max(cmd.timeoutMs, 1), MAX_TIMER_MS - BACKSTOP_GRACE_MS);
+    const limitMs = Math.min(Math.max(cmd.timeoutMs, 1), MAX_TIMER_MS - BACKSTOP_GRACE_MS - SUDO_AUTH_MS);
     const script = buildCommandScript({
       argv: cmd.argv,
       nonce,
@@ -307,19 +383,28 @@ export class SshConnection {
     });
     const started = performance.now();
     const outcome = await shell.exec(script, nonce, {
-      deadlineMs: limitMs + (remoteTimeout ? BACKSTOP_GRACE_MS : 0),
+      deadlineMs: limitMs + (remoteTimeout ? BACKSTOP_GRACE_MS : 0) + (prompted && sudo.kind !== 'validate' ? SUDO_AUTH_MS : 0),
       capBytes: cap,
       ...(signal === undefined ? {} : { signal }),
+      ...(password === undefined ? {} : { password }),
     });
-    return this.toResult(shell, outcome, cmd, performance.now() - started, performance.now() - t0);
+    const lostIfLate = remoteTimeout && !prompted;
+    return this.toResult(shell, outcome, cmd, lostIfLate, performance.now() - started, performance.now() - t0);
   }
 
-  private toResult(shell: RemoteShell, o: ExecOutcome, cmd: CommandSpec, ranMs: number, durationMs: number): CommandResult {
+  private toResult(
+    shell: RemoteShell,
+    o: ExecOutcome,
+    cmd: CommandSpec,
+    lostIfLate: boolean,
+    ranMs: number,
+    durationMs: number,
+  ): CommandResult {
     // The host's own `timeout` ends the command before our deadline and then answers, so
     // silence past it means the connection is gone (a cut network): killing the command
     // through it, or the next command, would wait for TCP keepalive. Drop it instead;
     // the host's `timeout` ends the command there.
-    if (o.kind === 'deadline' && shell.info.hasTimeout && this.client !== null) {
+    if (o.kind === 'deadline' && lostIfLate && this.client !== null) {
       const client = this.client;
       this.onLost(client);
       client.destroy();
@@ -393,10 +478,7 @@ export class SshConnection {
   private async askSudoPassword(): Promise<string | null> {
     const ask = this.opts.askSecret;
     if (ask === undefined) return null;
-    this.askingSudo ??= ask(`[sudo] password for ${this.resolved.user}@${this.resolved.alias}: `).finally(() => {
-      this.askingSudo = null;
-    });
-    return this.askingSudo;
+    return ask(`[sudo] password for ${this.resolved.user}@${this.resolved.alias}: `);
   }
 
   // --- shells -------------------------------------------------------------------------------
@@ -821,8 +903,8 @@ function classifySshError(err: Error & { level?: string; code?: string }, label:
   return { code: 'disconnected', message: `${label}: ${err.message.split('\n')[0]}` };
 }
 
-function isSudoBadPassword(r: CommandResult): boolean {
-  return r.exit === 1 && SUDO_BAD_PASSWORD_RE.test(r.stderr);
+function withNote(r: CommandResult, note: string): CommandResult {
+  return { ...r, stderr: `${r.stderr.trimEnd()}${r.stderr.trim() === '' ? '' : '\n'}tshoot: ${note}\n` };
 }
 
 function seconds(ms: number): string {

@@ -3,11 +3,9 @@
  * host (same script, no SSH), plus the frame parser on hostile input.
  */
 import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { Duplex } from 'node:stream';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   buildCommandScript,
   newNonce,
@@ -18,34 +16,21 @@ import {
   type SudoMode,
 } from '../../src/exec/remote-shell.js';
 import type { ClientChannel, Ssh2Client } from '../../src/exec/ssh2-types.js';
+import { CAN_MAKE_SUDO_USERS, createSudoUser, type SudoUser } from './sudo-user.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'tshoot-rsh-'));
 const shells: RemoteShell[] = [];
 afterAll(() => {
   for (const s of shells) s.destroy();
-  rmSync(dir, { recursive: true, force: true });
 });
 
-// A fake `sudo` that records its argv and reads a password from stdin for -S.
-const fakeBin = join(dir, 'bin');
-const sudoScript = `#!/bin/sh
-printf '%s\\n' "$*" >> ${dir}/sudo-argv
-case "$1" in
-  -n) echo "sudo: a password is required" >&2; exit 1 ;;
-  -S) IFS= read -r pw; [ "$pw" = "hunter2 'x'" ] || { echo "Sorry, try again." >&2; exit 1; }
-      shift 3; [ "$1" = -- ] && shift; exec "$@" ;;
-esac
-exit 2
-`;
-mkdirSync(fakeBin);
-writeFileSync(join(fakeBin, 'sudo'), sudoScript);
-chmodSync(join(fakeBin, 'sudo'), 0o755);
-
-/** An ssh2-like client whose `exec` starts the command on this machine. */
-function localClient(): Ssh2Client {
+/** An ssh2-like client whose `exec` starts the command on this machine (as `uid`, if given). */
+function localClient(as?: { uid: number; gid: number }): Ssh2Client {
   return {
     exec(command: string, cb: (err: Error | undefined, ch: ClientChannel) => void): boolean {
-      const cp = spawn('/bin/sh', ['-c', command], { env: { ...process.env, PATH: `${fakeBin}:${process.env.PATH}` } });
+      const cp = spawn('/bin/sh', ['-c', command], {
+        cwd: '/',
+        ...(as === undefined ? {} : { uid: as.uid, gid: as.gid, env: { PATH: '/usr/bin:/bin:/usr/sbin:/sbin', LANG: 'C' } }),
+      });
       const ch = Duplex.from({ readable: cp.stdout, writable: cp.stdin }) as unknown as ClientChannel & { stderr: unknown };
       Object.assign(ch, { stderr: cp.stderr, close: () => setTimeout(() => cp.kill('SIGKILL'), 2000).unref() });
       cp.once('close', () => ch.emit('close'));
@@ -55,14 +40,18 @@ function localClient(): Ssh2Client {
   } as unknown as Ssh2Client;
 }
 
-async function openLocal(): Promise<RemoteShell> {
-  const s = await RemoteShell.open(localClient(), 5000);
+async function openLocal(as?: { uid: number; gid: number }): Promise<RemoteShell> {
+  const s = await RemoteShell.open(localClient(as), 5000);
   if (!(s instanceof RemoteShell)) throw s;
   shells.push(s);
   return s;
 }
 
-async function run(shell: RemoteShell, argv: string[], o: { cap?: number; timeoutSec?: number | null; sudo?: SudoMode } = {}) {
+async function run(
+  shell: RemoteShell,
+  argv: string[],
+  o: { cap?: number; timeoutSec?: number | null; sudo?: SudoMode; password?: string } = {},
+) {
   const nonce = newNonce();
   const cap = o.cap ?? 1 << 20;
   const script = buildCommandScript({
@@ -73,7 +62,11 @@ async function run(shell: RemoteShell, argv: string[], o: { cap?: number; timeou
     sudo: o.sudo ?? { kind: 'none' },
     encoder: shell.info.encoder,
   });
-  const out = await shell.exec(script, nonce, { deadlineMs: 10_000, capBytes: cap });
+  const out = await shell.exec(script, nonce, {
+    deadlineMs: 15_000,
+    capBytes: cap,
+    ...(o.password === undefined ? {} : { password: o.password }),
+  });
   if (out.kind !== 'frame') throw new Error(`no frame: ${out.kind}`);
   return { exit: out.exit, stdout: out.stdout.toString(), stderr: out.stderr.toString(), truncated: out.truncated };
 }
@@ -119,17 +112,81 @@ describe('remote shell script on a local /bin/sh', () => {
     expect(r.exit).toBe(124);
   });
 
-  it('passes the sudo password on stdin, not in any argv', async () => {
-    const s = await openLocal();
-    const n = await run(s, ['id', '-u'], { sudo: { kind: 'n' } });
-    expect(n).toMatchObject({ exit: 1, stderr: 'sudo: a password is required\n' });
-    const pw = await run(s, ['echo', 'as root'], { sudo: { kind: 'password', password: "hunter2 'x'" } });
-    expect(pw).toMatchObject({ exit: 0, stdout: 'as root\n' });
-    const bad = await run(s, ['echo', 'no'], { sudo: { kind: 'password', password: 'nope' } });
+});
+
+describe.skipIf(!CAN_MAKE_SUDO_USERS)('sudo with a password, a real sudo for a real user', () => {
+  let user: SudoUser;
+  beforeAll(() => {
+    user = createSudoUser();
+  });
+  afterAll(() => user?.remove());
+  const prompt = (): string => newNonce();
+  const canary = (): string => `/tmp/${user.name}-canary`;
+
+  it('gives the password to sudo -v only, then sudo -n runs root commands with stdin empty', async () => {
+    const s = await openLocal(user);
+    expect(s.info.uid).toBe(user.uid);
+    const before = await run(s, ['cat'], { sudo: { kind: 'n' } });
+    expect(before).toMatchObject({ exit: 1, stdout: '' });
+    expect(before.stderr).toMatch(/password is required/);
+    const v = await run(s, [], { sudo: { kind: 'validate', prompt: prompt() }, password: user.password });
+    expect(v).toMatchObject({ exit: 0, stdout: '', stderr: '' });
+    const cat = await run(s, ['cat'], { sudo: { kind: 'n' } });
+    expect(cat).toEqual({ exit: 0, stdout: '', stderr: '', truncated: { stdout: false, stderr: false } });
+    expect((await run(s, ['id', '-u'], { sudo: { kind: 'n' } })).stdout).toBe('0\n');
+    // A warm timestamp: validating again asks nothing, and the answer is an empty line.
+    const again = await run(s, [], { sudo: { kind: 'validate', prompt: prompt() }, password: user.password });
+    expect(again).toMatchObject({ exit: 0, stderr: '' });
+    expect((await run(s, ['echo', 'still in step'])).stdout).toBe('still in step\n');
+    expect(existsSync(canary())).toBe(false);
+  });
+
+  it('reports a wrong password: sudo prompts again and gets nothing more', async () => {
+    user.expire();
+    const s = await openLocal(user);
+    const p = prompt();
+    const bad = await run(s, [], { sudo: { kind: 'validate', prompt: p }, password: 'not it' });
     expect(bad.exit).toBe(1);
-    const argvs = readFileSync(join(dir, 'sudo-argv'), 'utf8');
-    expect(argvs).not.toContain('hunter2');
-    expect(argvs).toContain("-S -p  -- echo as root");
+    expect(bad.stderr).toContain(`#P ${p}\n`); // the second prompt, unanswered
+    expect(bad.stderr).toMatch(/incorrect password|Sorry, try again/);
+    expect(bad.stderr).not.toContain('not it');
+    expect((await run(s, ['id', '-u'], { sudo: { kind: 'n' } })).exit).toBe(1);
+    expect((await run(s, ['echo', 'still in step'])).stdout).toBe('still in step\n');
+  });
+
+  it('with timestamp_timeout=0, feeds the password to the prompt of the sudo that runs the command', async () => {
+    user.sudoers([`Defaults:${user.name} timestamp_timeout=0`, `${user.name} ALL=(ALL) ALL`]);
+    try {
+      const s = await openLocal(user);
+      const v = await run(s, [], { sudo: { kind: 'validate', prompt: prompt() }, password: user.password });
+      expect(v.exit).toBe(0);
+      expect((await run(s, ['cat'], { sudo: { kind: 'n' } })).stderr).toMatch(/password is required/);
+      const cat = await run(s, ['sh', '-c', 'cat; id -u; echo to-stderr >&2'], {
+        sudo: { kind: 'password', prompt: prompt() },
+        password: user.password,
+      });
+      expect(cat).toMatchObject({ exit: 0, stdout: '0\n', stderr: 'to-stderr\n' });
+      expect((await run(s, ['echo', 'still in step'])).stdout).toBe('still in step\n');
+    } finally {
+      user.sudoers([`${user.name} ALL=(ALL) ALL`]);
+    }
+  });
+
+  it('sends no password when sudo does not ask (NOPASSWD)', async () => {
+    user.sudoers([`${user.name} ALL=(ALL) NOPASSWD: ALL`]);
+    try {
+      const s = await openLocal(user);
+      const sudo = { kind: 'password', prompt: prompt() } as const;
+      const r = await run(s, ['sh', '-c', 'id -u; echo err >&2'], { sudo, password: user.password });
+      expect(r).toMatchObject({ exit: 0, stdout: '0\n', stderr: 'err\n' });
+      // A command that reads stdin waits (the answer is sent only once sudo's stderr closes),
+      // until its timeout; it never reads the password.
+      const cat = await run(s, ['cat'], { sudo, password: user.password, timeoutSec: 1 });
+      expect(cat).toMatchObject({ exit: 124, stdout: '' });
+      expect((await run(s, ['echo', 'still in step'])).stdout).toBe('still in step\n');
+    } finally {
+      user.sudoers([`${user.name} ALL=(ALL) ALL`]);
+    }
   });
 });
 

@@ -263,10 +263,11 @@ describe.skipIf(!HAVE_SSHD)('ssh executor against a real sshd', () => {
   });
 
   it('goes through a ProxyJump host, verifying both host keys', async () => {
+    // The alias names the known_hosts entry as it is (OpenSSH adds no port to an alias).
     const cfg = join(sshd.dir, 'ssh_config_jump');
     writeFileSync(
       cfg,
-      `${readFileSync(sshd.config, 'utf8')}Host viajump\n  HostName localhost\n  HostKeyAlias 127.0.0.1\n  Port ${sshd.port}\n  User ${sshd.user}\n  IdentityFile ${join(sshd.dir, 'id_ed25519')}\n  IdentityAgent none\n  UserKnownHostsFile ${sshd.knownHosts}\n  ProxyJump good\n`,
+      `${readFileSync(sshd.config, 'utf8')}Host viajump\n  HostName localhost\n  HostKeyAlias [127.0.0.1]:${sshd.port}\n  Port ${sshd.port}\n  User ${sshd.user}\n  IdentityFile ${join(sshd.dir, 'id_ed25519')}\n  IdentityAgent none\n  UserKnownHostsFile ${sshd.knownHosts}\n  ProxyJump good\n`,
     );
     const pool = newPool();
     const ex = createSshExecutor('viajump', { configFile: cfg, pool });
