@@ -60,7 +60,7 @@ describe('recording', () => {
     expect(result.stdout).toContain('> Authorization: ‹secret:');
     expect(result.stdout).toContain('DB_PASSWORD=‹secret:');
     expect(result.stdout).toContain('&x=1');
-    expect((await runCli(['replay', '--check', file, '--flows', s.flows])).code).toBe(0);
+    expect((await runCli(['replay', '--check', file, '--flows', s.flows], { env: s.env })).code).toBe(0);
   });
 
   it('NDJSON: a header, then one event per line; the file is 0600 in a 0700 folder under XDG_STATE_HOME', async () => {
