@@ -519,6 +519,8 @@ function evidenceOf(flow: Flow, frame: Frame, list: ReadonlyArray<{ from: string
     if (ev.lines !== undefined) {
       const r = evaluate(flow.env, ev.lines, ctx);
       lines = r.ok && Array.isArray(r.value) ? r.value.map(String) : [`‹${r.ok ? 'not a list' : r.message}›`];
+      // The flow chose no line of this command for this card (say, the other firewall decided): leave it out.
+      if (lines.length === 0) continue;
     } else {
       const all = run.result.transport ? [run.result.transport.message] : splitLines(combinedOutput(run.result));
       lines = all.slice(0, EVIDENCE_DEFAULT_LINES);

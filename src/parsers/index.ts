@@ -7,8 +7,10 @@ import { connectErrorParser } from './connect-error.js';
 import { httpResponseParser } from './http-response.js';
 import { ipRouteParser } from './ip-route.js';
 import { iptablesParser } from './iptables.js';
+import { iptablesSaveParser } from './iptables-save.js';
 import { lsParser } from './ls.js';
 import { nftParser } from './nft.js';
+import { nftJsonParser } from './nft-json.js';
 import { nginxAccessLogParser } from './nginx-access-log.js';
 import { nginxConfigParser } from './nginx-config.js';
 import { psParser } from './ps.js';
@@ -27,7 +29,9 @@ const ALL: readonly Parser[] = [
   nginxAccessLogParser,
   ipRouteParser,
   iptablesParser,
+  iptablesSaveParser,
   nftParser,
+  nftJsonParser,
   lsParser,
   psParser,
   psOwnersParser,

@@ -36,6 +36,7 @@ import { join } from 'node:path';
 export const SCENARIOS = [
   'healthy',
   'nginx-stopped',
+  'nginx-bad-config',
   'nginx-loopback',
   'nginx-other-port',
   'server-firewall-drop',
@@ -899,6 +900,16 @@ class LabImpl implements Lab {
       case 'nginx-stopped':
         if (on) await this.stopNginx();
         else await this.startNginx();
+        return;
+      case 'nginx-bad-config':
+        // nginx stopped, and its site config now fails `nginx -t` (an unknown directive on its last line).
+        if (on) {
+          await this.stopNginx();
+          await writeFile(this.p.nginx.siteConfPath, `${nginxSiteConf(this.p, this.state.listen)}this_is_not_a_directive on;\n`);
+        } else {
+          await writeFile(this.p.nginx.siteConfPath, nginxSiteConf(this.p, this.state.listen));
+          await this.startNginx();
+        }
         return;
       case 'nginx-loopback':
         await this.setListen(on ? 'loopback' : 'default');
