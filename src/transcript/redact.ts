@@ -40,18 +40,28 @@ const REDACTED = '\u2039';
 
 /** The last word of a name that holds a secret (`DB_PASSWORD`, `SecretAccessKey`, `--api-key`, `$auth_token`). */
 const SECRET_WORD = 'pass(?:word|wd|phrase|code)?|pwd|secret|token|key(?:[_-]?base)?|auth(?:orization)?|sig(?:nature)?|cookie|dsn|bearer|credentials?';
+/** Programs with options that are a password for them only (see programSecrets). */
+const PROGRAMS = 'mysql(?:dump|admin|check|import|show|slap|pump|binlog)?|mariadb(?:-[a-z]+)?|sshpass|redis-cli|curl|mongo(?:sh|dump|restore|export|import|stat|top)?';
+const PROGRAM = new RegExp(`^(?:.*/)?(?:${PROGRAMS})$`);
 const SECRET_WORD_RE = new RegExp(SECRET_WORD, 'i');
 const SECRET_NEEDS = 'pass|pwd|secret|token|key|auth|sig|cookie|dsn|bearer|credential';
 
 const RULES: readonly Rule[] = [
-  // Private keys: PEM (RFC 7468; also a key cut short by truncated output, or inside a JSON
-  // string with `\n` escapes) and OpenPGP armor (RFC 4880 §6.2).
+  // Private keys: PEM (RFC 7468) and OpenPGP armor (RFC 4880 §6.2): the BEGIN line, then
+  // every line of key material (base64, `Name: value` headers, blank lines; indented in
+  // YAML, `\n`-escaped in JSON) up to the END line — or, in output cut short, up to the
+  // first line that is no key.
   {
     needs: '-----BEGIN ',
-    find: /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----[\s\S]*?(?:-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----|$)/g,
+    find: /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----(?:(?:\r?\n|\\n)[ \t]*(?:[A-Za-z0-9+/=]+|[A-Za-z][A-Za-z0-9-]*: [^\r\n\\]*)?[ \t]*)*?(?:(?:\r?\n|\\n)[ \t]*-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----|(?=(?:\r?\n|\\n)(?![ \t]*(?:[A-Za-z0-9+/=]+|[A-Za-z][A-Za-z0-9-]*: [^\r\n\\]*)?[ \t]*(?:\r?\n|\\n|$)))|$)/g,
   },
-  // PuTTY .ppk: the first line says what it is; everything after it up to the MAC is the key.
-  { needs: 'PuTTY-User-Key-File-', find: /(PuTTY-User-Key-File-\d+:[^\n]*\n)[\s\S]*?(?:Private-MAC:[^\n]*|$)/g, keep: true },
+  // PuTTY .ppk (PuTTY manual, appendix C): the first line says what it is; the lines after it
+  // up to the MAC are the key.
+  {
+    needs: 'PuTTY-User-Key-File-',
+    find: /(PuTTY-User-Key-File-\d+:[^\n]*\n)(?!\u2039)(?:(?!Private-MAC:)(?:[A-Za-z][A-Za-z0-9-]*: [^\n]*|[A-Za-z0-9+/=]+)(?:\n|$))*(?:Private-MAC: [0-9a-fA-F]*)?/g,
+    keep: true,
+  },
   // HTTP credentials: the whole header value (RFC 9110 §11.6.2, §11.7.2; RFC 6265 §4) of
   // Authorization, Cookie, Set-Cookie, X-Api-Key, X-Auth-Token and the like.
   {
@@ -62,7 +72,7 @@ const RULES: readonly Rule[] = [
     secret: (s, m) => {
       let at = m.index;
       while (at > 0 && m.index - at < 128 && /[A-Za-z0-9-]/.test(s[at - 1]!)) at--;
-      if (/[_\u2039]/.test(s[at - 1] ?? '') || !HEADER.test(s.slice(at, s.indexOf(':', m.index)))) return null;
+      if (!HEADER.test(s.slice(at, s.indexOf(':', m.index))) || !HEADER_AT.test(s.slice(Math.max(0, at - 12), at))) return null;
       const from = m.index + m[0].length;
       const q = s[at - 1];
       return skipped(s, trimmed(s, from, q === '"' || q === "'" ? closing(s, from, q) : lineEnd(s, from)));
@@ -80,7 +90,7 @@ const RULES: readonly Rule[] = [
           'eyJ[A-Za-z0-9_-]{4,}\\.eyJ[A-Za-z0-9_-]{4,}\\.[A-Za-z0-9_-]+', // JWT
           '(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{10,}|whsec_[A-Za-z0-9+/=]{20,}', // Stripe
           'gl(?:pat|dt|rt|ptt|oas|cbt|imt|ft|soat|ffct|agent)-[A-Za-z0-9_-]{20,}', // GitLab
-          'npm_[A-Za-z0-9]{36}', // npm
+          'npm_[A-Za-z0-9]{36,}', // npm
           'sk-(?:proj|svcacct|admin|ant-[a-z]+\\d*)-[A-Za-z0-9_-]{20,}|sk-[A-Za-z0-9]{32,}', // OpenAI, Anthropic
           'AIza[0-9A-Za-z_-]{35}|ya29\\.[0-9A-Za-z_-]{20,}|GOCSPX-[A-Za-z0-9_-]{20,}', // Google
           'hv[sbr]\\.[A-Za-z0-9_-]{24,}', // Vault
@@ -95,17 +105,20 @@ const RULES: readonly Rule[] = [
   },
   // A Sentry DSN's key is the URL's user (https://KEY@o1.ingest.sentry.io/1), with no password.
   { needs: '://', find: /(:\/\/)[0-9a-f]{32}(?::[0-9a-f]{32})?(?=@)/gi, keep: true },
-  // A Slack webhook URL is its own credential: the path after /services/ is.
-  { needs: 'hooks\\.slack', find: /((?:https?:\/\/)?hooks\.slack\.com\/(?:services|workflows|triggers)\/)[A-Za-z0-9_/-]{8,}/gi, keep: true },
+  // A Slack webhook URL is its own credential: the path after /services/ is (also alone, as
+  // the request line of `curl -v` shows it).
+  { needs: '/services/|/workflows/|/triggers/', find: /(\/(?:services|workflows|triggers)\/)T[A-Z0-9]{6,}\/[A-Z0-9]{6,}\/[A-Za-z0-9_/-]{8,}/g, keep: true },
   // user:password@ in URLs (also `redis://:pw@`, and a password holding `/` or `@`).
   { needs: '://', find: /:\/\/[^\s:/?#@"'<>\u2039]{0,256}:/g, secret: (s, m) => (/[A-Za-z][A-Za-z0-9+.-]*$/.test(s.slice(Math.max(0, m.index - 32), m.index)) ? urlPassword(s, m.index + m[0].length) : null) },
-  // name=value, name: value, "name": "value", name => 'value' for names that hold secrets.
+  // name=value, name: value, "name": "value", name => 'value', name="…" value="…" for names
+  // that hold secrets.
   {
     needs: SECRET_NEEDS,
-    find: new RegExp(`(${SECRET_WORD})(["']?)[ \\t]*(=>|!=|==|[=:])[ \\t]*`, 'gi'),
+    find: new RegExp(`(${SECRET_WORD})(["']?)[ \\t]*(=>|!=|==|[=:]|value[ \\t]*=)[ \\t]*`, 'gi'),
     secret: (s, m) => {
       const { name, at } = nameBefore(s, m.index + m[1]!.length);
       if (s[at - 1] === REDACTED || !isSecretName(name)) return null; // `‹secret:…›` is ours
+      if (m[3]!.length > 2 && !m[2]) return null; // `value=` follows a quoted name only
       const from = m.index + m[0].length;
       if (m[3] === ':' && (s[from] === '{' || s[from] === '[')) return null; // an object: its members are looked at one by one
       const before = s[at - 1];
@@ -118,7 +131,7 @@ const RULES: readonly Rule[] = [
   // SetEnv DB_PASSWORD …; RequestHeader set X-Api-Key …; requirepass …; masterauth ….
   {
     needs: SECRET_NEEDS,
-    find: /(?:^|[\n{;])[ \t]*(?:(?:proxy_set_header|grpc_set_header|add_header|add_trailer|more_set_input_headers|fastcgi_param|uwsgi_param|scgi_param|set|setenv|requestheader[ \t]+(?:set|append|add|merge|setifempty)|header[ \t]+(?:always[ \t]+)?(?:set|append|add|merge|setifempty))[ \t]+([$A-Za-z0-9_.-]+)|(requirepass|masterauth|secure_link_secret))[ \t]+/gi,
+    find: /(?:^|[\n{;])[ \t]*(?:(?:proxy_set_header|grpc_set_header|add_header|add_trailer|more_set_input_headers|fastcgi_param|uwsgi_param|scgi_param|set|setenv|requestheader[ \t]+(?:set|append|add|merge|setifempty)|header[ \t]+(?:always[ \t]+)?(?:set|append|add|merge|setifempty))[ \t]+([$A-Za-z0-9_.-]+)|(requirepass|masterauth|secure_link_secret))(?:[ \t]+|[ \t]*\n(?=\S))/gi,
     secret: (s, m) => (m[2] || isSecretName(m[1]!.replace(/^\$/, '')) ? valueAt(s, m.index + m[0].length, 'directive') : null),
   },
   // argv: --password VALUE, --api-key VALUE (an argv array is redacted as one line per word).
@@ -134,7 +147,7 @@ const RULES: readonly Rule[] = [
   // argv: the options that are a password only for their program (mysql -pVALUE, curl -u user:pw, …).
   {
     needs: 'mysql|mariadb|sshpass|redis-cli|curl|mongo',
-    find: /(?<![^\s/"'])(mysql(?:dump|admin|check|import|show|slap|pump|binlog)?|mariadb(?:-[a-z]+)?|sshpass|redis-cli|curl|mongo(?:sh|dump|restore|export|import|stat|top)?)(?=[ \t\n]|$)/g,
+    find: new RegExp(`(?<![^\\s/"'])(${PROGRAMS})(?=[ \\t\\n]|$)`, 'g'),
     secret: (s, m) => programSecrets(m[1]!, wordsAfter(s, m.index + m[0].length)),
   },
   // A bearer token anywhere else (a log line, an error message).
@@ -207,14 +220,24 @@ function valueAt(s: string, from: number, ctx: Context): Span | null {
     const other = s.slice(from, end).search(/\s\u2039/);
     if (other >= 0) end = from + other;
   } else {
-    const stop = ctx === 'query' ? /[\s&#"'<>]/ : ctx === 'directive' ? /[\s;]/ : /\s/;
-    end = from;
-    while (end < s.length && !stop.test(s[end]!)) end++;
+    const run = ctx === 'query' ? QUERY_VALUE : ctx === 'directive' ? DIRECTIVE_VALUE : WORD_VALUE;
+    run.lastIndex = from;
+    end = from + run.exec(s)![0].length;
     if (ctx === 'word' && !skipped(s, [from, end])) return null;
     if (ctx === 'word') while (end > from && /[;,)\]}"']/.test(s[end - 1]!)) end--;
   }
   return skipped(s, trimmed(s, from, end));
 }
+
+/**
+ * No value is looked for further than this from where it starts: a scan per candidate over a
+ * long line would make a hostile output (one anchor repeated over a megabyte) quadratic.
+ */
+const MAX_VALUE = 8192;
+
+const QUERY_VALUE = new RegExp(`[^\\s&#"'<>]{0,${MAX_VALUE}}`, 'y');
+const DIRECTIVE_VALUE = new RegExp(`[^\\s;]{0,${MAX_VALUE}}`, 'y');
+const WORD_VALUE = new RegExp(`\\S{0,${MAX_VALUE}}`, 'y');
 
 /**
  * No secret in: nothing, a placeholder, a reference to a value held elsewhere (`$DB_PASSWORD`,
@@ -233,19 +256,21 @@ function trimmed(s: string, start: number, end: number): Span | null {
 
 /** The closing quote `q` of a string opened before `from` (`\` escapes in "…"), or the line's end. */
 function closing(s: string, from: number, q: string): number {
-  for (let i = from; i < s.length; i++) {
+  const end = Math.min(s.length, from + MAX_VALUE);
+  for (let i = from; i < end; i++) {
     const c = s[i];
     if (c === '\n' || c === '\r' || c === q) return i;
     if (c === '\\' && q === '"' && s[i + 1] !== '\n') i++;
   }
-  return s.length;
+  return end;
 }
 
+/** The end of the line (or of the longest value looked for) from `from`. */
 function lineEnd(s: string, from: number): number {
-  const m = /[\r\n]/g;
-  m.lastIndex = from;
-  return m.exec(s)?.index ?? s.length;
+  LINE_REST.lastIndex = from;
+  return from + LINE_REST.exec(s)![0].length;
 }
+const LINE_REST = new RegExp(`[^\\r\\n]{0,${MAX_VALUE}}`, 'y');
 
 /** The name that ends at `end` (back over name characters), without leading dashes or `$`; `at`: where it starts, dashes included. */
 function nameBefore(s: string, end: number): { name: string; at: number } {
@@ -299,9 +324,8 @@ export function isSecretName(name: string): boolean {
  * the first); `host:8080/@x` is a port, not a password.
  */
 function urlPassword(s: string, from: number): Span | null {
-  let end = from;
-  while (end < s.length && end - from < 1024 && !/[\s"'<>]/.test(s[end]!)) end++;
-  const region = s.slice(from, end);
+  URL_REST.lastIndex = from;
+  const region = URL_REST.exec(s)![0];
   if (region.startsWith(REDACTED) || /^\d*(?:[/?#]|$)/.test(region)) return null;
   const query = region.search(/[?#]/);
   let first = -1;
@@ -316,6 +340,9 @@ function urlPassword(s: string, from: number): Span | null {
 }
 /** Header names that carry credentials: Authorization, Cookie, Set-Cookie, X-Api-Key, X-Auth-Token, Private-Token, … */
 const HEADER = /^(?:(?:proxy-)?authorization|(?:set-)?cookie|api-?key|private-token|[a-z0-9]+(?:-[a-z0-9]+)*-(?:api-?key|access-key|secret-key|auth-key|subscription-key|token|secret|password|passwd|auth|signature))$/i;
+/** Where a header starts: its line (after curl -v's `> `/`< `), a quote (`-H 'X-Api-Key: …'`), or -H/--header. */
+const HEADER_AT = /(?:(?:^|\n)[ \t]*(?:[<>] )?|["']|(?:^|\s)(?:-H|--header)[ \t]+)$/;
+const URL_REST = /[^\s"'<>]{0,1024}/y; // a URL's userinfo and host are short
 const HOST_AFTER_AT = /^(?:[A-Za-z0-9._~%-]+|\[[0-9A-Fa-f:.]+\])(?::\d*)?(?:[/?#,;)\]}]|$)/;
 
 interface Word {
@@ -338,12 +365,13 @@ function wordsAfter(s: string, from: number): Word[] {
     }
     return words;
   }
-  const re = /(?:"(?:[^"\\\n]|\\.)*"?|'[^'\n]*'?|[^\s"'])+/g;
+  // Sticky, spaces and tabs only between words: a newline ends the command.
+  const re = /[ \t]*((?:"(?:[^"\\\n]|\\.)*"?|'[^'\n]*'?|[^\s"'])+)/y;
   re.lastIndex = from;
-  const end = lineEnd(s, from);
-  for (let m = re.exec(s); m && m.index < end && words.length < 64; m = re.exec(s)) {
-    if (/^(?:\||\|\||&&|;)$/.test(m[0])) break;
-    words.push({ text: m[0], at: m.index });
+  for (let m = re.exec(s); m && words.length < 64; m = re.exec(s)) {
+    // A shell separator ends the command; another program's name is that program's match.
+    if (/^(?:\||\|\||&&|;)$/.test(m[1]!) || PROGRAM.test(m[1]!)) break;
+    words.push({ text: m[1]!, at: m.index + m[0].length - m[1]!.length });
   }
   return words;
 }
