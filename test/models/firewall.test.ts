@@ -134,6 +134,9 @@ describe('firewall model', () => {
     expect(decides.reason).toMatch(/-m mark --mark/);
     // The other match fails: the mark does not matter.
     expect(evaluate({ iptables: save('-A INPUT -p tcp -m tcp --dport 22 -m mark --mark 0x1 -j DROP') }, syn(80)).verdict).toBe('accept');
+    // A dotted netmask, as iptables-save prints a non-contiguous one.
+    expect(evaluate({ iptables: save('-A INPUT -s 198.18.200.0/255.255.255.254 -j DROP') }, syn(80)).verdict).toBe('drop');
+    expect(evaluate({ iptables: save('-A INPUT -s 198.18.200.0/255.255.255.254 -j DROP') }, syn(80, '198.18.200.3')).verdict).toBe('accept');
     // Either way the packet is dropped.
     expect(evaluate({ iptables: save('-A INPUT -m mark --mark 0x1 -j LOG\n-A INPUT -j DROP') }, syn(80)).verdict).toBe('drop');
   });
