@@ -15,6 +15,10 @@ export interface AwsInstance {
   subnet_id: string;
   vpc_id: string;
   security_groups: string[];
+  /** `Placement.AvailabilityZone`: `us-east-1a`, a Local Zone `us-west-2-lax-1a`. */
+  az: string;
+  /** The zone's region (`us-east-1`), `''` when the zone's name does not say it. */
+  region: string;
 }
 export interface AwsRoute {
   table_id: string;
@@ -57,7 +61,7 @@ const T = {
     instances: {
       list: {
         struct: 'AwsInstance',
-        fields: { id: 'string', state: 'string', public_ip: 'string', private_ip: 'string', subnet_id: 'string', vpc_id: 'string', security_groups: { list: 'string' } },
+        fields: { id: 'string', state: 'string', public_ip: 'string', private_ip: 'string', subnet_id: 'string', vpc_id: 'string', security_groups: { list: 'string' }, az: 'string', region: 'string' },
       },
     },
     routes: { list: { struct: 'AwsRoute', fields: { table_id: 'string', main: 'bool', dest: 'string', target: 'string', state: 'string' } } },
@@ -93,6 +97,15 @@ function proto(p: unknown): string {
   return s === '-1' ? 'all' : s === '6' ? 'tcp' : s === '17' ? 'udp' : s === '1' ? 'icmp' : s;
 }
 
+/**
+ * A zone's region: the zone's name is the region's and a letter (`us-east-1a`), or for Local and
+ * Wavelength Zones the region's and more (`us-west-2-lax-1a`, `us-east-1-wl1-bos-wlz-1`)
+ * (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/using-regions-availability-zones.html).
+ */
+export function regionOfZone(az: string): string {
+  return /^([a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d+)(?:[a-z]$|-)/.exec(az)?.[1] ?? '';
+}
+
 function parseAws(text: string): AwsEc2 {
   // JSON.parse is linear; the input is capped by the executor before it gets here.
   let j: J;
@@ -114,6 +127,8 @@ function parseAws(text: string): AwsEc2 {
         subnet_id: str(i.SubnetId),
         vpc_id: str(i.VpcId),
         security_groups: arr(i.SecurityGroups).map((g) => str(g.GroupId)),
+        az: str((i.Placement as J | undefined)?.AvailabilityZone),
+        region: regionOfZone(str((i.Placement as J | undefined)?.AvailabilityZone)),
       });
     }
   }
