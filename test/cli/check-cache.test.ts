@@ -3,10 +3,10 @@
  * written after a clean check, trusted only for the very same text and build, never by lint,
  * and never in the way of an error.
  */
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/run-cli.js';
 import { askFlow, userFlows } from '../helpers/user-flows.js';
 
@@ -19,9 +19,15 @@ interface Record_ {
   lets: Record<string, string>;
 }
 
+const made: string[] = [];
+afterEach(() => {
+  for (const d of made.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
 function setup(files: Record<string, string> = { 'ask-demo.yaml': askFlow, 'answers.yaml': 'q: a\n' }) {
   const dir = userFlows(files);
   const cache = mkdtempSync(join(tmpdir(), 'tshoot-cache-'));
+  made.push(dir, cache);
   const env = { XDG_CACHE_HOME: cache };
   const records = () => {
     const d = join(cache, 'tshoot', 'flows');

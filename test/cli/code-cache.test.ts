@@ -3,17 +3,23 @@
  * written after a run that had none (or a refused one), checked by its CRC before V8 sees it,
  * never in the way of the command's result.
  */
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { ROOT, runCli } from '../helpers/run-cli.js';
 
 const SESSION = join(ROOT, 'flows/not-found/sessions/missing-file.ndjson');
 
+const made: string[] = [];
+afterEach(() => {
+  for (const d of made.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
 function fresh() {
   const cache = mkdtempSync(join(tmpdir(), 'tshoot-v8-'));
+  made.push(cache);
   const dir = join(cache, 'tshoot', 'v8');
   const files = () => (existsSync(dir) ? readdirSync(dir).sort() : []);
   const run = (args: string[], env: Record<string, string> = {}) => runCli(args, { env: { XDG_CACHE_HOME: cache, ...env } });
