@@ -68,7 +68,8 @@ export interface OpenOptions {
  * dir.replace('x.bin', data);
  */
 export function openSafeDir(path: string, o: OpenOptions): SafeDir {
-  const uid = process.getuid?.();
+  // The effective uid: the owner of what this process creates.
+  const uid = process.geteuid?.();
   if (uid === undefined) throw new UnsafeFolder('this system has no file owners to check');
   if (!path.startsWith('/')) throw new UnsafeFolder(`${path} is not an absolute path`);
   const parts = components(path, o.own);
