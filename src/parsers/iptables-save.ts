@@ -270,7 +270,9 @@ function parseRule(words: readonly Word[], head: RuleHead): IptRule {
     while (base !== 'f' && k + 1 < words.length) {
       const v = words[k + 1]!;
       if (!v.quoted && v.text === '!') {
-        // `--dport ! 22`: the old place for `!`.
+        // `--dport ! 22`, the old place for `!`, only before a value; `-d X ! -o eth0` negates the next option.
+        const after = words[k + 2];
+        if (m.values.length > 0 || !after || (!after.quoted && after.text.startsWith('-'))) break;
         m.negated = true;
         k++;
         continue;

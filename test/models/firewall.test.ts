@@ -60,6 +60,11 @@ describe('iptables-save parser', () => {
     );
     expect(s.rules[0]).toMatchObject({ family: 4, backend: 'legacy', table: 'raw', target: 'CT', target_options: [{ module: 'CT', option: 'notrack', negated: false, values: [] }] });
     expect(s.rules[0]!.matches.filter((m) => m.negated).map((m) => m.option)).toEqual(['s', 'dport']);
+    // `!` after a value belongs to the next option (a kernel-found bug: it was taken for the value's).
+    expect(ipt('*filter\n-A OUTPUT -d 198.18.0.0/15 ! -o eth0 -j DROP\n-A OUTPUT -p tcp --dport ! 22 -j DROP\nCOMMIT').rules.map((r) => r.matches.map((m) => `${m.negated ? '!' : ''}${m.option}`))).toEqual([
+      ['d', '!o'],
+      ['p', '!dport'],
+    ]);
     expect(s.rules[0]!.matches.find((m) => m.option === 'comment')!.values).toEqual(['a "b" c']);
     expect(s.rules[1]).toMatchObject({ family: 6, backend: 'nf_tables', target_options: [{ option: 'reject-with', values: ['tcp-reset'] }] });
     expect(s.warnings).toHaveLength(1);
