@@ -55,6 +55,22 @@ export interface NginxServer {
   access_log: string;
 }
 
+/**
+ * One directive of the whole configuration, in the order nginx reads it: `include`s are
+ * replaced by the directives of the files they name (as dumped by `nginx -T`, glob order), so
+ * the list is the configuration nginx runs. `file`/`line` say where each one is written.
+ */
+export interface NginxDirective {
+  name: string;
+  args: string[];
+  file: string;
+  line: number;
+  /** Index of the enclosing block's directive in `directives`, -1 at the top. */
+  parent: number;
+  /** A block (`server { … }`), not a simple directive. */
+  block: boolean;
+}
+
 export interface NginxConfig {
   /** The test passed: a `syntax is ok` line and no `test failed` line. */
   ok: boolean;
@@ -67,8 +83,19 @@ export interface NginxConfig {
   warnings: string[];
   /** The files in the dump, in order. */
   files: string[];
+  /** Every directive with includes resolved in place (see NginxDirective). */
+  directives: NginxDirective[];
+  /** `include`s the dump has no file for (`file:line: include PATTERN`). */
+  missing_includes: string[];
+  /** `--prefix=` when the text holds nginx -V's configure arguments, else `''`. */
+  prefix: string;
   truncated: boolean;
 }
+
+const DIRECTIVE_TYPE = {
+  struct: 'NginxDirective',
+  fields: { name: 'string', args: { list: 'string' }, file: 'string', line: 'int', parent: 'int', block: 'bool' },
+} as const satisfies ValueType;
 
 const LISTEN_TYPE = {
   struct: 'NginxListen',
@@ -108,6 +135,9 @@ export const nginxConfigParser: Parser<NginxConfig> = {
       errors: { list: 'string' },
       warnings: { list: 'string' },
       files: { list: 'string' },
+      directives: { list: DIRECTIVE_TYPE },
+      missing_includes: { list: 'string' },
+      prefix: 'string',
       truncated: 'bool',
     },
   },
@@ -115,7 +145,7 @@ export const nginxConfigParser: Parser<NginxConfig> = {
 };
 
 function empty(): NginxConfig {
-  return { ok: false, servers: [], listens: [], errors: [], warnings: [], files: [], truncated: false };
+  return { ok: false, servers: [], listens: [], errors: [], warnings: [], files: [], directives: [], missing_includes: [], prefix: '', truncated: false };
 }
 
 interface Section {
@@ -162,6 +192,8 @@ function parseNginxConfig(text: string): NginxConfig {
       continue;
     }
     if (isMessage(line)) {
+      const prefix = /--prefix=(\S+)/.exec(line)?.[1];
+      if (prefix && !CONTROL.test(prefix)) out.prefix = prefix;
       if (line.includes('syntax is ok')) syntaxOk = true;
       if (line.includes('test failed')) failed = true;
       if (/\[(?:emerg|alert|crit|error)\]/.test(line)) pushCapped(out.errors, line);
@@ -181,7 +213,52 @@ function parseNginxConfig(text: string): NginxConfig {
   const httpLevel: Inherited = { root: '', rootFile: '', rootLine: 0, accessLog: '' };
   for (const { section, tree } of trees) collectHttpLevel(tree, section.file, httpLevel);
   for (const { section, tree } of trees) walk(tree, section, httpLevel, false, out);
+  if (trees.length > 0) resolveIncludes(trees, out);
   return out;
+}
+
+/**
+ * The configuration as nginx runs it: the first file's directives, each `include` replaced by
+ * the directives of the dumped files its pattern names (glob(3) order, as ngx_conf_include
+ * reads them). A relative pattern is relative to the first file's directory (nginx's conf
+ * prefix when started with -c; with -p alone it is PREFIX/conf/, the same directory).
+ */
+function resolveIncludes(trees: ReadonlyArray<{ section: Section; tree: Statement[] }>, out: NginxConfig): void {
+  const byFile = new Map<string, Statement[]>();
+  for (const t of trees) if (t.section.file && !byFile.has(t.section.file)) byFile.set(t.section.file, t.tree);
+  const first = trees[0]!;
+  const confDir = first.section.file ? first.section.file.slice(0, first.section.file.lastIndexOf('/') + 1) : '';
+  const add = (tree: readonly Statement[], file: string, parent: number, depth: number): void => {
+    for (const st of tree) {
+      if (out.directives.length >= MAX_ITEMS) {
+        out.truncated = true;
+        return;
+      }
+      if (st.name === 'include' && !st.children && st.args.length === 1) {
+        const pattern = st.args[0]!.startsWith('/') ? st.args[0]! : confDir + st.args[0]!;
+        const files = matchingFiles(pattern, byFile);
+        if (files.length === 0 && !/[*?[]/.test(pattern)) pushCapped(out.missing_includes, `${file}:${st.line}: include ${st.args[0]}`);
+        // nginx refuses deeper nesting long before this (it reopens files for each include).
+        if (depth < 16) for (const f of files) add(byFile.get(f)!, f, parent, depth + 1);
+        continue;
+      }
+      out.directives.push({ name: st.name, args: st.args, file, line: st.line, parent, block: !!st.children });
+      if (st.children) add(st.children, file, out.directives.length - 1, depth);
+    }
+  };
+  add(first.tree, first.section.file, -1, 0);
+}
+
+/** The dumped files a glob pattern names, sorted as glob(3) returns them (`*`, `?`, `[…]`). */
+function matchingFiles(pattern: string, files: ReadonlyMap<string, unknown>): string[] {
+  if (!/[*?[]/.test(pattern)) return files.has(pattern) ? [pattern] : [];
+  let re: RegExp;
+  try {
+    re = new RegExp(`^${pattern.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]').replace(/\[!/g, '[^')}$`);
+  } catch {
+    return []; // an unbalanced `[`: glob matches it literally, which no dumped name is likely to need
+  }
+  return [...files.keys()].filter((f) => re.test(f)).sort();
 }
 
 /** A line of nginx's own (`nginx: …`, an error-log line), not of a file. */
