@@ -241,7 +241,7 @@ describe('apply on this machine', () => {
     const r = await runCli(['flows', 'lint', join(dir, 'bad.yaml')]);
     rmSync(join(dir, 'bad.yaml'));
     expect(r.code).toBe(2);
-    expect(r.stdout).toMatch(/bad\.yaml:\d+:\d+ node "look": this command changes the host: systemctl restart changes the host/);
+    expect(r.stdout).toMatch(/bad\.yaml:\d+:\d+ node "look": this command is not known to be read-only: systemctl restart is not one of status, show/);
   });
 });
 

@@ -187,7 +187,7 @@ describe.runIf(canRun)('apply and rollback in the lab (real nginx)', () => {
   };
   let n = 0;
   const apply = async (plan: ApplyPlan, executors: Executors, signal?: AbortSignal): Promise<ApplyResult> => {
-    const r = await applyFix(plan, { executors, reporter: quiet, sleep: async () => {}, ...(signal ? { signal } : {}) }, `t${process.pid}-${++n}`);
+    const r = await applyFix(plan, { executors, reporter: quiet, ...(signal ? { signal } : {}) }, `t${process.pid}-${++n}`);
     for (const b of r.backups) made.push(b.dir);
     return r;
   };
