@@ -270,8 +270,9 @@ describe.runIf(canRun)('apply in the lab: the shipped fixes, for real', () => {
         const r = await diagnose('--apply');
         expect(r.code, r.stderr).toBe(0);
         const out = JSON.parse(r.stdout);
+        for (const b of out.apply?.backups ?? []) rmSync(b.dir, { recursive: true, force: true });
         expect(out.fix.id).toBe(fix);
-        expect(out.apply).toMatchObject({ applied: true, verified: true, rolled_back: false });
+        expect(out.apply).toMatchObject({ outcome: 'verified', applied: true, verified: true, rolled_back: false });
         expect(await status()).toBe('200');
       } finally {
         await lab.heal(fault).catch(() => {});
