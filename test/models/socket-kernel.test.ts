@@ -22,6 +22,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acceptingSocket, type SocketVerdict } from '../../src/models/socket.js';
 import { ssParser } from '../../src/parsers/ss.js';
+import { nginxConfigParser } from '../../src/parsers/nginx-config.js';
+import { nginxSockets } from '../../src/models/nginx-listen.js';
 
 const ENV = { ...process.env, PATH: `/usr/local/sbin:/usr/sbin:/sbin:${process.env.PATH ?? ''}` };
 const TAG = randomBytes(3).toString('hex');
@@ -368,6 +370,23 @@ describe('acceptingSocket against the kernel', () => {
     local.forEach(([d, p], i) => compare(acceptingSocket(ss, { addr: d, port: p }), realLocal[i]!, null, `nginx local ${d} :${p}`, 'nginx'));
     remote.forEach(([d, p], i) => compare(acceptingSocket(ss, { addr: d, port: p, iface: 'v0' }), realRemote[i]!, null, `nginx remote ${d} :${p}`, 'nginx'));
     expect(tally.disagreements.slice(before), listing).toEqual([]);
+    // The sockets nginx would open, from its configuration alone (models/nginx-listen.ts: the
+    // would-fix check of start/bind fixes), against the same real connections.
+    const would = nginxSockets(nginxConfigParser.parse(readFileSync(conf, 'utf8')));
+    const wrong: string[] = [];
+    let decided = 0;
+    const check = (d: string, p: number, real: string) => {
+      const v = acceptingSocket(would, { addr: d, port: p });
+      if (v.unknown) return;
+      decided++;
+      const connected = real.startsWith('id:') || real === 'connected';
+      if (v.accepts !== connected) wrong.push(`${d}:${p} model ${v.accepts ? 'accepts' : `refuses (${v.reason})`}, nginx ${real}`);
+    };
+    local.forEach(([d, p], i) => check(d, p, realLocal[i]!));
+    remote.forEach(([d, p], i) => check(d, p, realRemote[i]!));
+    console.log(`nginx listen model: ${decided} of ${local.length + remote.length} connections decided from the configuration alone, ${wrong.length} disagreements`);
+    expect(wrong).toEqual([]);
+    expect(decided).toBe(local.length + remote.length);
     stop(children.pop());
   });
 
