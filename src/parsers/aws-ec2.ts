@@ -1,8 +1,9 @@
 /**
  * `aws ec2 describe-instances | describe-route-tables | describe-security-groups |
- * describe-network-acls --output json`: the parts that decide whether a connection can get in
- * and back out, in the shapes the EC2 API reference documents. One parser for the four
- * calls: each fills what its JSON holds and leaves the rest empty. Read-only calls only.
+ * describe-network-acls | describe-managed-prefix-lists --output json`: the parts that decide
+ * whether a connection can get in and back out, in the shapes the EC2 API reference documents.
+ * One parser for the five calls: each fills what its JSON holds and leaves the rest empty.
+ * Read-only calls only.
  */
 import { MAX_ITEMS, total } from './text.js';
 import type { Parser, ValueType } from './types.js';
@@ -45,6 +46,13 @@ export interface AwsAclEntry {
   from_port: number;
   to_port: number;
 }
+/** `describe-managed-prefix-lists`: AWS names its own lists (`com.amazonaws.us-east-1.ec2-instance-connect`). */
+export interface AwsPrefixList {
+  id: string;
+  name: string;
+  family: string;
+  owner: string;
+}
 export interface AwsEc2 {
   /** The JSON parsed. */
   ok: boolean;
@@ -52,6 +60,7 @@ export interface AwsEc2 {
   routes: AwsRoute[];
   sg_rules: AwsSgRule[];
   acl_entries: AwsAclEntry[];
+  prefix_lists: AwsPrefixList[];
 }
 
 const T = {
@@ -72,18 +81,19 @@ const T = {
         fields: { acl_id: 'string', rule: 'int', egress: 'bool', proto: 'string', action: 'string', cidr: 'string', from_port: 'int', to_port: 'int' },
       },
     },
+    prefix_lists: { list: { struct: 'AwsPrefixList', fields: { id: 'string', name: 'string', family: 'string', owner: 'string' } } },
   },
 } as const satisfies ValueType;
 
 export const awsEc2Parser: Parser<AwsEc2> = {
   name: 'aws-ec2',
-  description: 'Instances, route tables, security group rules and network ACL entries from `aws ec2 describe-* --output json`.',
+  description: 'Instances, route tables, security group rules, network ACL entries and managed prefix lists from `aws ec2 describe-* --output json`.',
   type: T,
   parse: (text) => total(text, empty, parseAws),
 };
 
 function empty(): AwsEc2 {
-  return { ok: false, instances: [], routes: [], sg_rules: [], acl_entries: [] };
+  return { ok: false, instances: [], routes: [], sg_rules: [], acl_entries: [], prefix_lists: [] };
 }
 
 type J = Record<string, unknown>;
@@ -179,5 +189,8 @@ function parseAws(text: string): AwsEc2 {
     }
   }
   out.acl_entries.sort((x, y) => x.rule - y.rule);
+  for (const l of arr(j.PrefixLists)) {
+    out.prefix_lists.push({ id: str(l.PrefixListId), name: str(l.PrefixListName), family: str(l.AddressFamily), owner: str(l.OwnerId) });
+  }
   return out;
 }

@@ -194,6 +194,20 @@ describe('console-connect reads the VPC with the AWS CLI and judges it for the c
     expect(end.end.checked).toContain('Not known: (nothing)');
   });
 
+  it('SG rule from AWS\'s own prefix list of the console range (the documented setup) → allowed, the list read by id', async () => {
+    const s = session({ ...healthy, aws_sgs: ok(aws('console/sg-prefix-list.json')), aws_pl: ok(aws('console/prefix-list-console.json')) });
+    const end = endOf(await s.run());
+    expect(s.ran.find((c) => c.node === 'aws_pl')?.argv).toEqual(['aws', 'ec2', 'describe-managed-prefix-lists', '--output', 'json', '--prefix-list-ids', 'pl-0e4bcff02b13bef1e']);
+    expect(end.end.checked.join('\n')).toContain('security group: sg-0b0384b66d7d692f9 tcp 22-22 from pl-0e4bcff02b13bef1e (com.amazonaws.us-east-1.ec2-instance-connect, the AWS-managed list of the console range) lets the console in');
+    expect(end.end.checked).toContain('Not known: (nothing)');
+  });
+
+  it('a prefix list of that name that the account owns is not taken for AWS\'s → unknown, said', async () => {
+    const s = session({ ...healthy, aws_sgs: ok(aws('console/sg-prefix-list.json')), aws_pl: ok(aws('console/prefix-list-office.json')) });
+    const end = endOf(await s.run());
+    expect(end.end.checked.join('\n')).toContain('Not known: security group: unknown (sg-0b0384b66d7d692f9 allows port 22 from prefix list pl-0e4bcff02b13bef1e, whose entries were not read)');
+  });
+
   it.each([
     ['stopped', 'Start it: EC2 console'],
     ['stopping', 'wait until it has stopped'],

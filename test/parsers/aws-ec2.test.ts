@@ -42,6 +42,10 @@ describe('aws-ec2', () => {
     expect(regionOfZone(az)).toBe(region);
   });
 
+  it('describe-managed-prefix-lists: id, name, family, owner', () => {
+    expect(awsEc2Parser.parse(aws('console/prefix-list-console.json')).prefix_lists).toEqual([{ id: 'pl-0e4bcff02b13bef1e', name: 'com.amazonaws.us-east-1.ec2-instance-connect', family: 'IPv4', owner: 'AWS' }]);
+  });
+
   it('describe-network-acls: entries in rule-number order; not JSON → ok false', () => {
     expect(awsEc2Parser.parse(aws('describe-network-acls.json')).acl_entries.map((e) => e.rule)).toEqual([90, 100, 100, 32767, 32767]);
     expect(awsEc2Parser.parse('{not json').ok).toBe(false);
