@@ -5,13 +5,13 @@
  * password goes to sudo's prompt only; a root `cat` shows that nothing else ever gets it.
  */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSshExecutor, SshPool } from '../../src/exec/ssh.js';
 import type { CommandResult, CommandSpec, Executor } from '../../src/exec/types.js';
 import { HAVE_SSHD, type Sshd, startSshd } from './sshd-harness.js';
-import { CAN_MAKE_SUDO_USERS, createSudoUser, type SudoUser } from './sudo-user.js';
+import { CAN_MAKE_SUDO_USERS, createSudoUser, type SudoUser, sudoerSshConfig } from './sudo-user.js';
 
 const root = (argv: string[], timeoutMs = 15_000): CommandSpec => ({ argv, timeoutMs, root: true });
 
@@ -24,14 +24,8 @@ describe.skipIf(!HAVE_SSHD || !CAN_MAKE_SUDO_USERS)('sudo with a password over S
   beforeAll(async () => {
     sshd = await startSshd();
     user = createSudoUser();
-    // sshd reads AuthorizedKeysFile as the user logging in.
-    chmodSync(sshd.dir, 0o711);
-    chmodSync(join(sshd.dir, 'authorized_keys'), 0o644);
     config = join(sshd.dir, 'ssh_config_sudo');
-    writeFileSync(
-      config,
-      `${readFileSync(sshd.config, 'utf8').replaceAll(`User ${sshd.user}`, `User ${user.name}`)}`.replace(/^Host good$/m, 'Host sudoer'),
-    );
+    sudoerSshConfig(sshd, user, config);
   });
   afterAll(async () => {
     for (const p of pools) await p.close();

@@ -5,7 +5,7 @@
  * read nothing (the second with sudo's timestamp warm, where `printf PW | sudo -S cat` printed
  * the password), and the password is nowhere: not on the screen, in the card, or the transcript.
  */
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,7 +13,7 @@ import { MODELINE } from '../../src/flow/load.js';
 import { BIN } from '../helpers/run-cli.js';
 import { exitCode, hasTmux, Tmux } from '../ui/tmux.js';
 import { HAVE_SSHD, type Sshd, startSshd } from './sshd-harness.js';
-import { CAN_MAKE_SUDO_USERS, createSudoUser, type SudoUser } from './sudo-user.js';
+import { CAN_MAKE_SUDO_USERS, createSudoUser, type SudoUser, sudoerSshConfig } from './sudo-user.js';
 
 const FLOW = `${MODELINE}
 id: sudo-cat
@@ -55,14 +55,9 @@ describe.runIf(hasTmux && HAVE_SSHD && CAN_MAKE_SUDO_USERS && existsSync(BIN))('
   beforeAll(async () => {
     sshd = await startSshd();
     user = createSudoUser();
-    chmodSync(sshd.dir, 0o711);
-    chmodSync(join(sshd.dir, 'authorized_keys'), 0o644);
     work = mkdtempSync(join(tmpdir(), 'tshoot-sudo-cli-'));
     writeFileSync(join(work, 'sudo-cat.yaml'), FLOW);
-    writeFileSync(
-      join(work, 'ssh_config'),
-      readFileSync(sshd.config, 'utf8').replaceAll(`User ${sshd.user}`, `User ${user.name}`).replace(/^Host good$/m, 'Host sudoer'),
-    );
+    sudoerSshConfig(sshd, user, join(work, 'ssh_config'));
   });
   afterAll(async () => {
     tmux.kill();

@@ -4,8 +4,10 @@
  * by `remove()`. Needs root and the `sudo` package. Not a test file itself.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Sshd } from './sshd-harness.js';
 
 export const CAN_MAKE_SUDO_USERS =
   process.getuid?.() === 0 && existsSync('/usr/bin/sudo') && existsSync('/usr/sbin/useradd') && existsSync('/etc/sudoers.d');
@@ -61,4 +63,16 @@ export function createSudoUser(): SudoUser {
   };
   user.sudoers([`${name} ALL=(ALL) ALL`]);
   return user;
+}
+
+/**
+ * Let `user` log in to the test sshd with its client key, and write an ssh_config at `file`
+ * whose alias `sudoer` is that user on that sshd (the `good` alias, another user).
+ */
+export function sudoerSshConfig(sshd: Sshd, user: SudoUser, file: string): void {
+  // sshd reads AuthorizedKeysFile as the user logging in.
+  chmodSync(sshd.dir, 0o711);
+  chmodSync(join(sshd.dir, 'authorized_keys'), 0o644);
+  const config = readFileSync(sshd.config, 'utf8').replaceAll(`User ${sshd.user}`, `User ${user.name}`);
+  writeFileSync(file, config.replace(/^Host good$/m, 'Host sudoer'));
 }
