@@ -60,8 +60,10 @@ export function describePlan(plan: ApplyPlan, dest: Dest, lang: Lang, stamp = 'S
     const c = folderCommands(b);
     lines.push(
       `  ${ja ? '(先にバックアップ用の非公開フォルダを作る)' : '(first makes a private folder for backups)'} ${at(b.role, dest, b.root, c.mkdir)}` +
-        (c.stat ? `
-    ${ja ? '(その前に親フォルダが root のもので他人が書けないことを確認)' : '(after checking that its parents are root’s and no one else can write to them)'} $ sudo ${sanitize(displayArgv(c.stat))}` : ''),
+        (c.stat && c.mkroot
+          ? `\n    ${ja ? '(その前に親フォルダが root のもので他人が書けないことを確認し、なければ作る)' : '(after checking that its parents are root’s and no one else can write to them, and making the last if missing)'} $ sudo ${sanitize(displayArgv(c.stat))}` +
+            `\n    $ sudo ${sanitize(displayArgv(c.mkroot))}`
+          : ''),
     );
     const dir = b.root ? b.dir : '$FOLDER';
     b.files.forEach((f, i) => {

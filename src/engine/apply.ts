@@ -127,9 +127,9 @@ export function backupLayout(plan: ApplyPlan, stamp: string): BackupLayout[] {
 }
 
 /** The commands that make a backup folder (root: check its parents, then `mkdir -m 0700`). */
-export function folderCommands(b: Pick<BackupLayout, 'root' | 'dir'>): { stat?: string[]; mkdir: string[] } {
+export function folderCommands(b: Pick<BackupLayout, 'root' | 'dir'>): { stat?: string[]; mkroot?: string[]; mkdir: string[] } {
   if (!b.root) return { mkdir: ['mktemp', '-d', '-p', UNPRIVILEGED_BACKUP_PARENT, basename(b.dir)] };
-  return { stat: ['stat', '-c', '%u %f %n', '--', ...BACKUP_ANCESTORS, BACKUP_ROOT], mkdir: ['mkdir', '-m', '0700', '--', b.dir] };
+  return { stat: ['stat', '-c', '%u %f %n', '--', ...BACKUP_ANCESTORS, BACKUP_ROOT], mkroot: ['mkdir', '-m', '0700', '--', BACKUP_ROOT], mkdir: ['mkdir', '-m', '0700', '--', b.dir] };
 }
 
 export const resolveArgv = (file: string): string[] => ['readlink', '-e', '--', file];
@@ -167,12 +167,12 @@ export async function applyFix(plan: ApplyPlan, ports: ApplyPorts, stamp: string
   const small = (role: Role, root: boolean, argv: readonly string[]) => ({ role, root, argv, timeoutMs: BACKUP_TIMEOUT_MS });
   const folders: BackupFolder[] = [];
   const copies: Copy[] = [];
-  const result = (outcome: ApplyOutcomeKind, extra: { reason?: string; manual?: ManualStep[]; interrupted?: boolean } = {}): ApplyResult => ({
+  const result = (outcome: ApplyOutcomeKind, extra: { reason?: string; manual?: ManualStep[] } = {}): ApplyResult => ({
     outcome,
     applied: outcome === 'verified',
     verified: outcome === 'verified',
     rolledBack: outcome === 'rolled-back',
-    interrupted: extra.interrupted ?? stop?.aborted === true,
+    interrupted: stop?.aborted === true,
     commands: done,
     ...(extra.reason !== undefined ? { reason: extra.reason } : {}),
     backups: folders,
@@ -186,12 +186,12 @@ export async function applyFix(plan: ApplyPlan, ports: ApplyPorts, stamp: string
   // 1. A private folder on each host, and a copy of every file a step edits, before anything changes.
   for (const b of backupLayout(plan, stamp)) {
     const c = folderCommands(b);
-    if (c.stat) {
+    if (c.stat && c.mkroot) {
       const r = await run('Check the backup folder’s parents', small(b.role, b.root, c.stat), own);
       const bad = unsafeAncestors(r.stdout);
       if (bad) return notApplied(`no private backup folder on ${b.role}: ${bad}`);
       if (!r.stdout.split('\n').some((l) => l.endsWith(` ${BACKUP_ROOT}`))) {
-        const m = await run(`Make ${BACKUP_ROOT}`, small(b.role, b.root, ['mkdir', '-m', '0700', '--', BACKUP_ROOT]), own);
+        const m = await run(`Make ${BACKUP_ROOT}`, small(b.role, b.root, c.mkroot), own);
         if (!okOf(m)) return notApplied(`could not make ${BACKUP_ROOT} on ${b.role}: ${why(m)}`);
       }
     }
@@ -209,8 +209,6 @@ export async function applyFix(plan: ApplyPlan, ports: ApplyPorts, stamp: string
       if (!okOf(r)) return notApplied(`could not back up ${file}: ${why(r)}`);
       copies.push({ role: b.role, root: b.root, file, real, copy });
     }
-    const early = interruptedEarly();
-    if (early) return early;
   }
   const early = interruptedEarly();
   if (early) return early;

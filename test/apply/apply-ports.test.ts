@@ -78,7 +78,7 @@ describe('host-derived text in the plan and the result is made safe', () => {
     expect(shown).toContain('\\u{202e}evil');
     expect(shown).toContain('$ sudo mkdir -m 0700 -- /var/backups/tshoot/20250101T000000-abcdef');
     expect(shown).toContain("restore and compare (cmp) $'/etc/nginx/sites-enabled/x\\x1b[2J");
-    expect(shown).toContain("(after checking that its parents are root’s and no one else can write to them) $ sudo stat -c '%u %f %n' -- / /var /var/backups /var/backups/tshoot");
+    expect(shown).toContain("(after checking that its parents are root’s and no one else can write to them, and making the last if missing) $ sudo stat -c '%u %f %n' -- / /var /var/backups /var/backups/tshoot");
     for (const lang of ['en', 'ja'] as const) expect(describePlan(plan(EVIL), () => 'web', lang)).not.toMatch(RAW);
   });
 
