@@ -366,9 +366,10 @@ export class SshConnection {
   ): Promise<CommandResult> {
     const cap = cmd.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
     const nonce = newNonce();
-    // The host's `timeout` bounds the command; with a sudo that asks, it starts only once sudo
+    // The host's `timeout` bounds the command. With a sudo that asks, it starts only once sudo
     // has checked the password (PAM may pause seconds after a wrong one), and the script also
-    // waits for sudo's stderr to close: allow for both, and a late answer is no lost link.
+    // waits for sudo's stderr to close (`sudo -v` has no `timeout` at all: it must stay our
+    // shell's child): allow for that, and then a late answer is no sign of a lost link.
     const prompted = sudo.kind === 'validate' || sudo.kind === 'password';
     const remoteTimeout = shell.info.hasTimeout && sudo.kind !== 'validate';
     // setTimeout takes at most 2^31-1 ms; a longer limit means "none" in practice.
@@ -383,7 +384,7 @@ export class SshConnection {
     });
     const started = performance.now();
     const outcome = await shell.exec(script, nonce, {
-      deadlineMs: limitMs + (remoteTimeout ? BACKSTOP_GRACE_MS : 0) + (prompted && sudo.kind !== 'validate' ? SUDO_AUTH_MS : 0),
+      deadlineMs: limitMs + (remoteTimeout ? BACKSTOP_GRACE_MS : 0) + (sudo.kind === 'password' ? SUDO_AUTH_MS : 0),
       capBytes: cap,
       ...(signal === undefined ? {} : { signal }),
       ...(password === undefined ? {} : { password }),
