@@ -79,7 +79,12 @@ function catalog(edit?: (refused: string) => string): { cat: Catalog; dir?: stri
     return after;
   });
   const errors = (c: Catalog) => c.problems.filter(isError).map((p) => `${p.code} ${p.message}`);
-  expect(errors(edited.cat)).toEqual(errors(plain.cat));
+  try {
+    expect(errors(edited.cat)).toEqual(errors(plain.cat));
+  } catch (e) {
+    rmSync(edited.dir, { recursive: true, force: true });
+    throw e;
+  }
   return edited;
 }
 
