@@ -59,18 +59,43 @@ function walk(rows: Row[]): SessionState {
   return state;
 }
 
+/** What the refused flow reads after `ss`, in order: the firewall (both), the name, the routes both ways. */
+function gatherOutputs(ipt = EMPTY_IPT, nft = EMPTY_NFT): Array<[string, string]> {
+  return [
+    ['firewall', ipt],
+    ['nft', nft],
+    ['resolve', '198.18.2.10     STREAM example\n198.18.2.10     DGRAM  \n'],
+    ['client_route', '198.18.2.10 via 198.18.1.1 dev eth0 src 198.18.1.10 uid 0 \n    cache \n'],
+    ['server_route', '198.18.1.10 via 198.18.2.1 dev eth0 src 198.18.2.10 uid 0 \n    cache \n'],
+  ];
+}
+const EMPTY_IPT = '*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\nCOMMIT\n';
+const EMPTY_NFT = '{"nftables": [{"metainfo": {"version": "1.0.6", "release_name": "Lester Gooch #5", "json_schema_version": 1}}]}\n';
+
+/** The rows from `ss` to the judgement: each command's effects, then `after` once the models decide. */
+function gather(ss: string, after: string[], ipt = EMPTY_IPT, nft = EMPTY_NFT): Row[] {
+  const outs = gatherOutputs(ipt, nft);
+  const next = ['exec firewall server root iptables-save', 'exec nft server root nft', 'exec resolve client getent', 'exec client_route client ip', 'exec server_route server ip'];
+  const gotos = ['goto nft', 'goto resolve', 'goto client_route', 'goto server_route', 'goto judge'];
+  return [
+    [{ kind: 'result', id: 'listeners', result: res(ss) }, ['result listeners', 'goto firewall', next[0]!]],
+    ...outs.map(([id, out], i): Row => [{ kind: 'result', id, result: res(out) }, [`result ${id}`, gotos[i]!, ...(i + 1 < next.length ? [next[i + 1]!] : after)]]),
+  ];
+}
+
 describe('engine: refused flow on the seed outputs', () => {
   it('the shipped flows have no errors', () => {
     expect(cat.problems.filter(isError)).toEqual([]);
   });
 
-  it('seed case A: nothing listens, nginx stopped (systemd) → start-service', () => {
+  it('seed case A: nothing listens, nginx stopped (systemd), its listen takes the address → start-service', () => {
     const curlRefused = seed('curl-refused-ec2-1.txt').replace(/^\$.*\n/m, '');
+    const conf = `# configuration file /etc/nginx/conf.d/server.conf:\n${seed('nginx-server-conf.txt').replace('listen 127.0.0.1:80', 'listen 80')}`;
     const state = walk([
       [start('http://example/'), ['goto probe_http', 'exec probe_http client curl']],
       [{ kind: 'result', id: 'probe_http', result: res('000\n', 7, curlRefused) }, ['result probe_http', 'goto classify', 'goto listeners', 'exec listeners server root ss']],
-      [{ kind: 'result', id: 'listeners', result: res(seed('ss-antup.txt')) }, ['result listeners', 'goto which_conf', 'goto nginx_conf', 'exec nginx_conf server root nginx']],
-      [{ kind: 'result', id: 'nginx_conf', result: res(`# configuration file /etc/nginx/conf.d/server.conf:\n${seed('nginx-server-conf.txt')}`, 0, 'nginx: the configuration file /etc/nginx/nginx.conf syntax is ok\n') }, ['result nginx_conf', 'goto decide', 'goto running', 'goto status', 'exec status server systemctl']],
+      ...gather(seed('ss-antup.txt'), ['goto which_conf', 'goto nginx_conf', 'exec nginx_conf server root nginx']),
+      [{ kind: 'result', id: 'nginx_conf', result: res(conf, 0, 'nginx: the configuration file /etc/nginx/nginx.conf syntax is ok\n') }, ['result nginx_conf', 'goto decide', 'goto running', 'goto status', 'exec status server systemctl']],
       [{ kind: 'result', id: 'status', result: res(seed('systemctl-status-nginx-inactive.txt'), 3) }, ['result status', 'goto config_test', 'goto nginx_test', 'exec nginx_test server root nginx']],
       [{ kind: 'result', id: 'nginx_test', result: res('', 0, 'nginx: configuration file /etc/nginx/nginx.conf test is successful\n') }, ['result nginx_test', 'goto start_service', 'outcome fix start-service']],
     ]);
@@ -81,17 +106,32 @@ describe('engine: refused flow on the seed outputs', () => {
     expect(o.fix.fix.join('\n')).toContain('sudo systemctl start nginx');
     expect(o.fix.fix.join('\n')).toContain('sudo systemctl enable nginx');
     expect(o.fix.evidence[1]?.lines).toEqual(['     Active: inactive (dead)']);
-    expect(state.commands).toBe(5);
-    expect(state.checks.map((c) => c.ok)).toEqual([false, true, true, false, true]);
+    expect(state.commands).toBe(10);
+  });
+
+  it('seed case A as the memo had it: nginx stopped, but its listen is 127.0.0.1:80 → starting it alone would not do (unresolved, both said)', () => {
+    const conf = `# configuration file /etc/nginx/conf.d/server.conf:\n${seed('nginx-server-conf.txt')}`;
+    const state = walk([
+      [start('http://example/'), ['goto probe_http', 'exec probe_http client curl']],
+      [{ kind: 'result', id: 'probe_http', result: res('000\n', 7, seed('curl-refused-ec2-1.txt')) }, ['result probe_http', 'goto classify', 'goto listeners', 'exec listeners server root ss']],
+      ...gather(seed('ss-antup.txt'), ['goto which_conf', 'goto nginx_conf', 'exec nginx_conf server root nginx']),
+      [{ kind: 'result', id: 'nginx_conf', result: res(conf) }, ['result nginx_conf', 'goto decide', 'goto running', 'goto status', 'exec status server systemctl']],
+      [{ kind: 'result', id: 'status', result: res(seed('systemctl-status-nginx-inactive.txt'), 3) }, ['result status', 'goto config_test', 'goto nginx_test', 'exec nginx_test server root nginx']],
+      [{ kind: 'result', id: 'nginx_test', result: res('', 0, 'nginx: configuration file /etc/nginx/nginx.conf test is successful\n') }, ['result nginx_test', 'goto start_service', 'goto start_blocked', 'goto not_started', 'outcome unresolved not_started']],
+    ]);
+    const o = state.outcome;
+    if (o?.kind !== 'unresolved') throw new Error('expected unresolved');
+    expect(o.end.checked.join('\n')).toContain('would not take 198.18.2.10:80 (loopback-only)');
   });
 
   it('seed case B: nginx on 127.0.0.1:80, client elsewhere → bind-all-interfaces with the config line', () => {
     const nginxT = `# configuration file /etc/nginx/conf.d/server.conf:\n${seed('nginx-server-conf.txt').replace(/^\$.*\n/m, '')}`;
-    const ps = '   2265 nginx: master process /usr/sbin/nginx -g daemon on; master_process on;\n   2266 nginx: worker process\n';
+    const ps = '   2265     0     0 nginx: master process /usr/sbin/nginx -g daemon on; master_process on;\n   2266    33    33 nginx: worker process\n';
+    const ss = 'State  Recv-Q Send-Q Local Address:Port Peer Address:Port Process\nLISTEN 0      511        127.0.0.1:80        0.0.0.0:*     users:(("nginx",pid=2266,fd=6),("nginx",pid=2265,fd=6))\n';
     const state = walk([
       [start('http://example/'), ['goto probe_http', 'exec probe_http client curl']],
       [{ kind: 'result', id: 'probe_http', result: res('000\n', 7, seed('curl-refused-ec2-1-again.txt').replace(/^\$.*\n/m, '')) }, ['result probe_http', 'goto classify', 'goto listeners', 'exec listeners server root ss']],
-      [{ kind: 'result', id: 'listeners', result: res(seed('ss-antup-grep-nginx.txt').replace(/^\$.*\n/m, '')) }, ['result listeners', 'goto which_conf', 'goto processes', 'exec processes server ps']],
+      ...gather(ss, ['goto which_conf', 'goto processes', 'exec processes server ps']),
       [{ kind: 'result', id: 'processes', result: res(ps) }, ['result processes', 'goto nginx_conf', 'exec nginx_conf server root nginx']],
       [{ kind: 'result', id: 'nginx_conf', result: res(nginxT) }, ['result nginx_conf', 'goto decide', 'goto init_system', 'exec init_system server ps']],
       [{ kind: 'result', id: 'init_system', result: res('systemd\n') }, ['result init_system', 'goto bind_all_interfaces', 'outcome fix bind-all-interfaces']],
@@ -102,7 +142,7 @@ describe('engine: refused flow on the seed outputs', () => {
     expect(o.fix.fix[0]).toContain('listen 0.0.0.0:80 default_server;');
     // With systemd as PID 1, applying it restarts nginx through systemctl, after a backup.
     expect(o.fix.apply?.steps.map((st) => st.argv.join(' '))).toEqual([
-      "sed -i -e 2s/127\\.0\\.0\\.1:80/0.0.0.0:80/ /etc/nginx/conf.d/server.conf",
+      "sed -i -e 2s/127\\.0\\.0\\.1:80/0.0.0.0:80/ -- /etc/nginx/conf.d/server.conf",
       'nginx -t -c /etc/nginx/nginx.conf',
       'systemctl restart nginx',
     ]);
@@ -116,16 +156,27 @@ describe('engine: refused flow on the seed outputs', () => {
 
   it('a REJECT rule answering the port → host-firewall-reject with the rule to delete', () => {
     const ss = 'State  Recv-Q Send-Q Local Address:Port Peer Address:Port Process\nLISTEN 0      511          0.0.0.0:80        0.0.0.0:*     users:(("nginx",pid=10,fd=6))\n';
-    const ipt = '-P INPUT ACCEPT\n-P FORWARD ACCEPT\n-P OUTPUT ACCEPT\n-A INPUT -p tcp -m tcp --dport 80 -j REJECT --reject-with tcp-reset\n';
+    const ipt = '*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A INPUT -p tcp -m tcp --dport 80 -j REJECT --reject-with tcp-reset\nCOMMIT\n';
     const state = walk([
       [start('http://example/'), ['goto probe_http', 'exec probe_http client curl']],
       [{ kind: 'result', id: 'probe_http', result: res('000\n', 7, seed('curl-refused-ec2-1.txt').replace(/^\$.*\n/m, '')) }, ['result probe_http', 'goto classify', 'goto listeners', 'exec listeners server root ss']],
-      [{ kind: 'result', id: 'listeners', result: res(ss) }, ['result listeners', 'goto firewall', 'exec firewall server root iptables']],
-      [{ kind: 'result', id: 'firewall', result: res(ipt) }, ['result firewall', 'goto host_firewall_reject', 'outcome fix host-firewall-reject']],
+      ...gather(ss, ['goto host_firewall_reject', 'outcome fix host-firewall-reject'], ipt),
     ]);
     const o = state.outcome;
     if (o?.kind !== 'fix') throw new Error('expected a fix');
-    expect(o.fix.fix[0]).toBe('Delete the rule: sudo iptables -D INPUT -p tcp -m tcp --dport 80 -j REJECT --reject-with tcp-reset');
+    expect(o.fix.fix[1]).toBe('Run: sudo iptables -t filter -D INPUT -p tcp -m tcp --dport 80 -j REJECT --reject-with tcp-reset');
+    expect(o.fix.cause).toContain('refused with a TCP reset');
+  });
+
+  it('a REJECT rule that matches only another source is not the cause → no firewall card', () => {
+    const ss = 'State  Recv-Q Send-Q Local Address:Port Peer Address:Port Process\nLISTEN 0      511          0.0.0.0:80        0.0.0.0:*     users:(("nginx",pid=10,fd=6))\n';
+    const ipt = '*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A INPUT -s 203.0.113.0/24 -p tcp -m tcp --dport 80 -j REJECT --reject-with tcp-reset\nCOMMIT\n';
+    const state = walk([
+      [start('http://example/'), ['goto probe_http', 'exec probe_http client curl']],
+      [{ kind: 'result', id: 'probe_http', result: res('000\n', 7, seed('curl-refused-ec2-1.txt')) }, ['result probe_http', 'goto classify', 'goto listeners', 'exec listeners server root ss']],
+      ...gather(ss, ['goto listening_but_refused', 'outcome unresolved listening_but_refused'], ipt),
+    ]);
+    expect(state.outcome?.kind).toBe('unresolved');
   });
 
   it('a host that cannot be reached, with no on_unreachable, ends as an unreachable error', () => {
@@ -169,6 +220,7 @@ describe('engine: refused flow on the seed outputs', () => {
     let s = step(cat, INITIAL_STATE, start('http://example:5432/')).state;
     s = step(cat, s, { kind: 'result', id: 'probe_http', result: res('000\n', 7, 'curl: (7) Failed to connect to example port 5432 after 1 ms: Connection refused\n') }).state;
     s = step(cat, s, { kind: 'result', id: 'listeners', result: res(seed('ss-antup.txt')) }).state;
+    for (const [id, out] of gatherOutputs()) s = step(cat, s, { kind: 'result', id, result: res(out) }).state;
     const r = step(cat, s, { kind: 'result', id: 'nginx_conf', result: res('', 127, 'nginx: command not found\n') });
     expect(describeEffects(r.effects)).toEqual(['result nginx_conf', 'goto decide', 'goto service', 'ask service']);
     const r2 = step(cat, r.state, { kind: 'answer', id: 'service', value: 'postgres' });

@@ -702,54 +702,6 @@ describe('every command the shipped flows run', () => {
     expect(refused.map((r) => `${r.where}: ${r.why}`)).toEqual([]);
   });
 
-  /**
-   * The flow edits the lead applies (flows/ are not this change's files), as [file, from, to].
-   * Until they are applied, this test applies them to the text in memory and shows that the
-   * edited flows pass both the allowlist and the whole lint; once applied, `from` is gone.
-   */
-  const EDITS: Array<[string, string, string]> = [
-    ['console-connect.yaml', 'argv: [nc, -vz, -w, "5", "{{ target.host }}", "{{ string(target.port) }}"]', 'argv: [nc, -vz, -w, "5", --, "{{ target.host }}", "{{ string(target.port) }}"]'],
-    ['refused.yaml', 'argv: [nc, -vz, -w, "5", "{{ target.host }}", "{{ string(target.port) }}"]', 'argv: [nc, -vz, -w, "5", --, "{{ target.host }}", "{{ string(target.port) }}"]'],
-    ['timeout.yaml', 'argv: [nc, -vz, -w, "5", "{{ target.host }}", "{{ string(target.port) }}"]', 'argv: [nc, -vz, -w, "5", --, "{{ target.host }}", "{{ string(target.port) }}"]'],
-    ['triage.yaml', 'argv: [nc, -vz, -w, "5", "{{ target.host }}", "{{ string(target.port) }}"]', 'argv: [nc, -vz, -w, "5", --, "{{ target.host }}", "{{ string(target.port) }}"]'],
-    ['timeout.yaml', 'argv: [nc, -vz, -w, "3", 127.0.0.1, "{{ string(target.port) }}"]', 'argv: [nc, -vz, -w, "3", --, 127.0.0.1, "{{ string(target.port) }}"]'],
-    ['not-found.yaml', '--max-time, "10", "{{ target.url }}"]', '--max-time, "10", --proto, "=http,https", --, "{{ target.url }}"]'],
-    ['refused.yaml', '--max-time, "10", "{{ target.url }}"]', '--max-time, "10", --proto, "=http,https", --, "{{ target.url }}"]'],
-    ['timeout.yaml', '--max-time, "10", "{{ target.url }}"]', '--max-time, "10", --proto, "=http,https", --, "{{ target.url }}"]'],
-    ['triage.yaml', '--max-time, "15", "{{ target.url }}"]', '--max-time, "15", --proto, "=http,https", --, "{{ target.url }}"]'],
-    ['not-found.yaml', 'argv: [tail, -n, "2000", "{{', 'argv: [tail, -n, "2000", --, "{{'],
-    ['not-found.yaml', 'argv: [ls, -la, "{{ route.dir }}"]', 'argv: [ls, -la, --, "{{ route.dir }}"]'],
-    ['not-found.yaml', 'argv: [find, "{{ route.root', 'argv: [find, --, "{{ route.root'],
-    ['refused.yaml', 'argv: [systemctl, status, --no-pager, --lines=5, "{{ svc }}"]', 'argv: [systemctl, status, --no-pager, --lines=5, --, "{{ svc }}"]'],
-    ['refused.yaml', 'argv: [service, "{{ svc }}", status]', 'argv: [service, "{{ trusted_svc }}", status]'],
-    ['timeout.yaml', 'argv: [getent, ahostsv4, "{{ target.host }}"]', 'argv: [getent, ahostsv4, --, "{{ target.host }}"]'],
-    ['timeout.yaml', 'argv: [ip, route, get, "{{ addr }}"]', 'argv: [ip, route, get, to, "{{ addr }}"]'],
-    ['timeout.yaml', `argv: [ip, route, get, "{{ client_src != '' ? client_src : '0.0.0.0' }}"]`, `argv: [ip, route, get, to, "{{ client_src != '' ? client_src : '0.0.0.0' }}"]`],
-  ];
-  /** The `let` the edits above name: `service` runs /etc/init.d/NAME as root, so the name is vetted (no `/`, no leading `-`). */
-  const LETS: Array<[string, string, string]> = [['refused.yaml', 'trusted_svc', `"svc.matches('^[A-Za-z0-9][A-Za-z0-9_.@-]*$') ? svc : 'nginx'"`]];
-
-  it('pass the allowlist and the whole lint once the listed edits are applied', () => {
-    const edited = { ...texts };
-    for (const [file, from, to] of EDITS) {
-      const t = edited[file]!;
-      if (t.includes(from)) edited[file] = t.split(from).join(to);
-      else expect(t, `${file}: neither the original nor the edited text of ${to}`).toContain(to);
-    }
-    for (const [file, name, expr] of LETS) {
-      const t = edited[file]!;
-      // After the lets it uses (svc): lets are evaluated in order.
-      if (!new RegExp(`^  ${name}:`, 'm').test(t)) edited[file] = t.replace(/^(let:\n(?:  .*\n)*)/m, (lets) => `${lets}  ${name}: ${expr}\n`);
-    }
-    const refused = shipped(edited)
-      .map((r) => ({ ...r, why: changesHost(r.argv, { trusted: r.lets }) }))
-      .filter((r) => r.why);
-    expect(refused.map((r) => `${r.where}: ${r.why}`)).toEqual([]);
-    const sources = Object.entries(edited).map(([f, t]) => loadFlowSource(f, t));
-    expect(sources.flatMap((s) => s.problems).filter(isError)).toEqual([]);
-    const problems = compileFlows(sources.map((s) => s.flow!)).problems.filter((p) => p.code === 'changes-host' || isError(p));
-    expect(problems.map((p) => `${p.file}:${p.line} ${p.message}`)).toEqual([]);
-  });
 });
 
 describe('at run time, a templated word that starts with "-" is refused', () => {

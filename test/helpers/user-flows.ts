@@ -38,6 +38,7 @@ nodes:
     id: demo-fix
     title: { en: Fixed, ja: 修正 }
     cause: { en: "you picked {{ q }}", ja: "{{ q }} を選んだ" }
+    requires: { when: 'q == "a"', otherwise: done }
     evidence: [{ from: echo }]
     fix: [{ en: nothing, ja: なし }]
     verify: [{ en: nothing, ja: なし }]
