@@ -6,8 +6,7 @@
  */
 import { Environment } from '@marcbachmann/cel-js';
 import type { ValueType } from '../parsers/types.js';
-import { nginxConfigParser, type NginxConfig } from '../parsers/nginx-config.js';
-import { closestName, NGINX_ROUTE_TYPE, nginxRoute } from '../parsers/nginx-route.js';
+import { nginxConfigParser } from '../parsers/nginx-config.js';
 import { splitLines } from '../parsers/text.js';
 import { registerModels } from '../models/cel.js';
 
@@ -54,15 +53,10 @@ export function buildEnvironment(vars: Readonly<Record<string, ValueType>>): Env
   for (const t of Object.values(vars)) register(t);
   for (const [name, t] of Object.entries(vars)) env.registerVariable(name, typeName(t));
   register(nginxConfigParser.type);
-  register(NGINX_ROUTE_TYPE);
   registerModels(env, { register, toCel, fromCel });
   env.registerFunction('first(list<string>): string', (l: string[]) => l[0] ?? '');
   // For sed addresses and patterns in a fix's apply: the text matched literally (POSIX BRE).
   env.registerFunction('sed_escape(string): string', (s: string) => s.replace(/[\\/.*[\]^$&]/g, (c) => `\\${c}`));
-  env.registerFunction('closest(string, list<string>): string', (w: string, names: string[]) => closestName(w, names));
-  env.registerFunction('nginx_route(NginxConfig, int, string, string): NginxRoute', (conf: unknown, port: bigint, host: string, path: string) =>
-    toCel(nginxRoute(fromCel(conf) as NginxConfig, Number(port), host, path), NGINX_ROUTE_TYPE),
-  );
   // Non-empty lines: what a flow quotes as evidence or scans for a message.
   env.registerFunction('lines(string): list<string>', (s: string) => splitLines(s).filter((l) => l.trim() !== ''));
   return env;
