@@ -222,3 +222,40 @@ describe('nginx-config parser: header paths that could be forged are not returne
     ]);
   });
 });
+
+describe('nginx-config: directives with includes resolved in place', () => {
+  const dump = [
+    'nginx: the configuration file /etc/nginx/nginx.conf syntax is ok',
+    'nginx: configuration file /etc/nginx/nginx.conf test is successful',
+    '# configuration file /etc/nginx/nginx.conf:',
+    'http {',
+    '    include conf.d/*.conf;',
+    '    include missing.conf;',
+    '}',
+    '',
+    '# configuration file /etc/nginx/conf.d/b.conf:',
+    'server { listen 81; }',
+    '',
+    '# configuration file /etc/nginx/conf.d/a.conf:',
+    'server {',
+    '    listen 80;',
+    '    location / { include snippets/x; }',
+    '}',
+    '',
+    '# configuration file /etc/nginx/snippets/x:',
+    'root /srv/www;',
+    '',
+  ].join('\n');
+
+  it('splices each included file where its include is, in glob order, with each directive’s file:line', () => {
+    const c = parse(dump);
+    const shown = c.directives.map((d) => `${d.parent}:${d.name}@${d.file.replace('/etc/nginx/', '')}:${d.line}`);
+    expect(shown).toEqual(['-1:http@nginx.conf:1', '0:server@conf.d/a.conf:1', '1:listen@conf.d/a.conf:2', '1:location@conf.d/a.conf:3', '3:root@snippets/x:1', '0:server@conf.d/b.conf:1', '5:listen@conf.d/b.conf:1']);
+    expect(c.missing_includes).toEqual(['/etc/nginx/nginx.conf:3: include missing.conf']);
+  });
+
+  it('takes the prefix from nginx -V text, never one with control characters', () => {
+    expect(parse(`nginx version: nginx/1.22.1\nnginx: configure arguments: --prefix=/usr/share/nginx --conf-path=/etc/nginx/nginx.conf\n`).prefix).toBe('/usr/share/nginx');
+    expect(parse('nginx: configure arguments: --prefix=/x\u001b[2J\n').prefix).toBe('');
+  });
+});
