@@ -23,8 +23,11 @@ export function main(): Promise<void> {
 
   const controller = new AbortController();
   let interrupts = 0;
-  // Reference: https://nodejs.org/api/process.html#signal-events — a second Ctrl-C exits at once.
+  // While a rollback runs (cli/apply.ts), Ctrl-C is held: it is told to the rollback, which finishes.
+  let held: (() => void) | null = null;
+  // Reference: https://nodejs.org/api/process.html#signal-events — else a second Ctrl-C exits at once.
   process.on('SIGINT', () => {
+    if (held) return held();
     if (++interrupts > 1) process.exit(130);
     controller.abort();
   });
@@ -45,6 +48,12 @@ export function main(): Promise<void> {
     env: process.env,
     cwd: process.cwd(),
     signal: controller.signal,
+    holdInterrupts: (fn) => {
+      held = fn;
+      return () => {
+        if (held === fn) held = null;
+      };
+    },
   }).then(
     (code) => {
       process.exitCode = code;

@@ -17,6 +17,8 @@ export interface CliIO {
   readonly cwd: string;
   /** Aborted on Ctrl-C. */
   readonly signal?: AbortSignal;
+  /** Until the returned release is called, Ctrl-C calls `onInterrupt` instead of aborting or exiting (a rollback runs to its end). */
+  readonly holdInterrupts?: (onInterrupt: () => void) => () => void;
 }
 
 /** The process exit codes of the CLI contract (README). */

@@ -173,7 +173,7 @@ export async function runCommand(io: CliIO, flowId: string | null, opts: RunOpti
       ...(io.signal ? { signal: io.signal } : {}),
     });
     if (io.signal?.aborted) throw new Interrupted();
-    const applied = await offerApply(end.outcome, opts, { out, executors, reporter, observers: recorder ? [recorder] : [], terminal, lang, quiet: opts.quiet === true, ...(io.signal ? { signal: io.signal } : {}) });
+    const applied = await offerApply(end.outcome, opts, { out, executors, reporter, observers: recorder ? [recorder] : [], terminal, lang, quiet: opts.quiet === true, ...(io.signal ? { signal: io.signal } : {}), ...(io.holdInterrupts ? { holdInterrupts: io.holdInterrupts } : {}) });
     if (opts.json) json({ ...jsonResult(end.outcome, end.state, questions), ...applyJson(applied), ...sshSummary(pool) });
     // A fix that was applied and did not verify leaves the problem unresolved.
     return applied.kind === 'ran' && !applied.result.verified ? EXIT.unresolved : exitFor(end.outcome);

@@ -34,7 +34,7 @@ describe('tshoot report', () => {
     expect(md).toContain('**Fix: The service is not running \\[start-service\\]**');
     expect(md).toContain('| target | `http://198.18.2.10/` |');
     expect(md).toContain('| server | `server` |');
-    expect(md).toContain('`$ ss -ltnp`');
+    expect(md).toContain('`$ ss -ltnpe`');
     expect(md).toMatch(/## Checks[\s\S]*### 1\. Repeat the request from the client[\s\S]*Connection refused/);
     expect(md).toMatch(/## Path through the flow\n\n1\. `how` → `probe_http`/);
     expect(md).toContain('**Verify.**');

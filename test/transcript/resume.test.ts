@@ -38,7 +38,7 @@ describe('tshoot resume', () => {
     expect(added.map((e) => e.kind)).toEqual(['resumed', 'answer', 'decision', 'command', 'result', 'decision', 'outcome']);
     expect(added.filter((e) => e.kind === 'command').map((e) => e.id)).toEqual(['three']);
 
-    const check = await runCli(['replay', '--check', file, '--flows', s.flows]);
+    const check = await runCli(['replay', '--check', file, '--flows', s.flows], { env: s.env });
     expect(check.code, check.stderr).toBe(0);
     // A finished session has nothing to resume.
     const again = await runCli(['resume', file, '--flows', s.flows, '--non-interactive'], { env: s.env });
@@ -75,7 +75,7 @@ describe('tshoot resume', () => {
     const r = await runCli(['resume', file, ...args], { cwd: s.dir, env: s.env });
     expect(r.code, r.stderr).toBe(0);
     expect(lines(join(s.dir, 'count'))).toEqual(['one', 'two', 'three']);
-    expect((await runCli(['replay', '--check', file, '--flows', s.flows], { cwd: ROOT })).code).toBe(0);
+    expect((await runCli(['replay', '--check', file, '--flows', s.flows], { cwd: ROOT, env: s.env })).code).toBe(0);
   });
 
   it('a transcript whose recorded commands today’s flow would not run is refused, nothing run', async () => {

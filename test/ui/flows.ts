@@ -46,5 +46,7 @@ export function stubbornSleeper(dir: string, marker: string, token: string): str
   const file = `${dir}/stubborn`;
   writeFileSync(file, `#!/bin/bash\ntrap "" TERM\ntouch ${marker}\nexec -a ${token} sleep 30\n`);
   chmodSync(file, 0o755);
+  // Declared read-only by the person running tshoot (the CLIs the tests start inherit it).
+  process.env.TSHOOT_READ_ONLY_PROGRAMS = [process.env.TSHOOT_READ_ONLY_PROGRAMS, file].filter(Boolean).join(':');
   return file;
 }
