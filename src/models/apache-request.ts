@@ -381,8 +381,10 @@ function walk(ctx: Ctx, uri: string, file: string, script: boolean, depth: numbe
   const parts = file.split('/').filter((x) => x !== '');
   // Ask for every component at once (one round of stat for the caller).
   const prefixes = parts.map((_, j) => `/${parts.slice(0, j + 1).join('/')}`);
-  if (prefixes.some((p) => !ctx.fs.files.has(p))) {
-    for (const p of prefixes) if (!ctx.fs.files.has(p)) ctx.fs.probe.add(p);
+  for (const p of prefixes) {
+    const known = ctx.fs.files.get(p);
+    if (known === undefined) ctx.fs.probe.add(p);
+    else if (known !== 'd') break;
   }
   let path = '';
   let k = 'd';
@@ -637,7 +639,7 @@ function regex(n: Node, src: string): RegExp {
   const why = unsafeRegex(src);
   if (why) unknown(`${n.d.file}:${n.d.line}: ${src} (${why})`);
   try {
-    return new RegExp(src.replace(/\(\?<([A-Za-z_]\w*)>/g, '(?<$1>'), /^(filesmatch|files|directorymatch)$/i.test(n.d.name) ? '' : '');
+    return new RegExp(src);
   } catch {
     return unknown(`${n.d.file}:${n.d.line}: ${src} is not a regex JavaScript runs as PCRE does`);
   }
