@@ -7,6 +7,7 @@
  *   nginx_master(PsOwners, SsOutput, port): NginxMaster, nginx_exe_trusted(text)  nginx-process.ts
  *   fw_packet/fw_syn/fw_verdict/fw_fate/fw_fix                                   firewall-cel.ts
  *   sg_allows/nacl_allows/ec2_connect_source/ec2_connect_ranges_date             cloud.ts
+ *   apache_merge/apache_request/apache_sockets/apache_listen_unknown/_fails       apache-request.ts, apache-listen.ts
  *   nginx_request/nginx_facts/nginx_closest/nginx_prefix/closest/item/shell_quote nginx-request.ts
  */
 import type { Environment } from '@marcbachmann/cel-js';
@@ -14,6 +15,7 @@ import type { NginxConfig } from '../parsers/nginx-config.js';
 import { nginxConfigParser } from '../parsers/nginx-config.js';
 import { psOwnersParser, type PsOwner } from '../parsers/ps-owners.js';
 import { ssParser, type SsSocket } from '../parsers/ss.js';
+import { registerApache } from './apache-request.js';
 import { registerCloud } from './cloud.js';
 import { loadEc2ConnectRanges, type Ec2ConnectRanges } from './ec2-connect-ranges.js';
 import { registerFirewall, type CelHelpers } from './firewall-cel.js';
@@ -31,6 +33,7 @@ export function registerModels(env: Environment, cel: CelHelpers): void {
   registerSocket(env, cel);
   registerFirewall(env, cel);
   registerCloud(env, cel, (ranges ??= loadEc2ConnectRanges()));
+  registerApache(env, cel);
   registerNginxRequest(env, cel);
   for (const t of [nginxConfigParser.type, ssParser.type, psOwnersParser.type, NGINX_MASTER_TYPE]) cel.register(t);
   env.registerFunction('nginx_sockets(NginxConfig): SsOutput', (conf: unknown) => cel.toCel(nginxSockets(cel.fromCel(conf) as NginxConfig), ssParser.type));

@@ -2,6 +2,7 @@
  * The built-in parsers, by the name flows use in `extract: { parser: … }`.
  */
 import type { Parser } from './types.js';
+import { apacheConfigParser } from './apache-config.js';
 import { awsEc2Parser } from './aws-ec2.js';
 import { connectErrorParser } from './connect-error.js';
 import { httpResponseParser } from './http-response.js';
@@ -21,6 +22,7 @@ import { systemctlParser } from './systemctl.js';
 export type { Parser, ValueType } from './types.js';
 
 const ALL: readonly Parser[] = [
+  apacheConfigParser,
   ssParser,
   nginxConfigParser,
   systemctlParser,

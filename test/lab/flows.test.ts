@@ -42,6 +42,7 @@ const VIA_BASTION = ['server=server-direct', 'bastion=bastion'];
 const scenarios: Scenario[] = [
   { name: 'nginx stopped', fault: 'nginx-stopped', args: ['http://198.18.2.10/'], hosts: ['server=server'], fix: 'start-service' },
   { name: 'nginx stopped, its config broken', fault: 'nginx-bad-config', args: ['http://198.18.2.10/'], hosts: ['server=server'], fix: 'fix-service-config' },
+  { name: 'nginx stopped, python holds 127.0.0.1:80', fault: 'port-conflict', args: ['http://198.18.2.10/'], hosts: ['server=server'], fix: 'port-conflict' },
   { name: 'nginx on 127.0.0.1:80', fault: 'nginx-loopback', args: ['http://198.18.2.10/'], hosts: ['server=server'], fix: 'bind-all-interfaces' },
   { name: 'nginx on :8080', fault: 'nginx-other-port', args: ['http://198.18.2.10/'], hosts: ['server=server'], fix: 'port-mismatch' },
   { name: 'REJECT in the server firewall', fault: 'server-firewall-reject', args: ['http://198.18.2.10/'], hosts: ['server=server'], fix: 'host-firewall-reject' },

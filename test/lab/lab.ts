@@ -37,6 +37,7 @@ export const SCENARIOS = [
   'healthy',
   'nginx-stopped',
   'nginx-bad-config',
+  'port-conflict',
   'nginx-loopback',
   'nginx-other-port',
   'server-firewall-drop',
@@ -673,6 +674,8 @@ class LabImpl implements Lab {
   readonly nginx: NginxPaths;
   private readonly p: Paths;
   private state: LabState;
+  /** The pid of the program that holds nginx's port in the `port-conflict` fault. */
+  private squatter: number | undefined;
   private chain: Promise<unknown> = Promise.resolve();
   private isDown = false;
 
@@ -908,6 +911,21 @@ class LabImpl implements Lab {
           await writeFile(this.p.nginx.siteConfPath, `${nginxSiteConf(this.p, this.state.listen)}this_is_not_a_directive on;\n`);
         } else {
           await writeFile(this.p.nginx.siteConfPath, nginxSiteConf(this.p, this.state.listen));
+          await this.startNginx();
+        }
+        return;
+      case 'port-conflict':
+        // nginx stopped, and another program (python's http.server) holds 127.0.0.1:80, so nginx
+        // could not bind *:80 ("Address already in use") and the client is refused.
+        if (on) {
+          await this.stopNginx();
+          const child = spawn('ip', ['netns', 'exec', this.hosts.server.ns, 'python3', '-m', 'http.server', '--bind', '127.0.0.1', '80'], { stdio: 'ignore', detached: true, env: LAB_ENV });
+          child.unref();
+          this.squatter = child.pid;
+          for (let i = 0; i < 50 && !(await run('ip', ['netns', 'exec', this.hosts.server.ns, 'ss', '-ltn'])).stdout.includes('127.0.0.1:80 '); i++) await new Promise((r) => setTimeout(r, 100));
+        } else {
+          if (this.squatter !== undefined && alive(this.squatter)) process.kill(this.squatter, 'SIGKILL');
+          this.squatter = undefined;
           await this.startNginx();
         }
         return;
