@@ -72,6 +72,14 @@ function gatherOutputs(ipt = EMPTY_IPT, nft = EMPTY_NFT): Array<[string, string]
 const EMPTY_IPT = '*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\nCOMMIT\n';
 const EMPTY_NFT = '{"nftables": [{"metainfo": {"version": "1.0.6", "release_name": "Lester Gooch #5", "json_schema_version": 1}}]}\n';
 
+/** No Apache on the host: apache2ctl and httpd not found, then `after` (from `goto decide` on). */
+function noApache(after: string[]): Row[] {
+  return [
+    [{ kind: 'result', id: 'apache_conf', result: res('', 127, 'apache2ctl: command not found\n') }, ['result apache_conf', 'goto httpd_conf', 'exec httpd_conf server root httpd']],
+    [{ kind: 'result', id: 'httpd_conf', result: res('', 127, 'httpd: command not found\n') }, ['result httpd_conf', ...after]],
+  ];
+}
+
 /** The rows from `ss` to the judgement: each command's effects, then `after` once the models decide. */
 function gather(ss: string, after: string[], ipt = EMPTY_IPT, nft = EMPTY_NFT): Row[] {
   const outs = gatherOutputs(ipt, nft);
@@ -95,7 +103,8 @@ describe('engine: refused flow on the seed outputs', () => {
       [start('http://example/'), ['goto probe_http', 'exec probe_http client curl']],
       [{ kind: 'result', id: 'probe_http', result: res('000\n', 7, curlRefused) }, ['result probe_http', 'goto classify', 'goto listeners', 'exec listeners server root ss']],
       ...gather(seed('ss-antup.txt'), ['goto which_conf', 'goto nginx_conf', 'exec nginx_conf server root nginx']),
-      [{ kind: 'result', id: 'nginx_conf', result: res(conf, 0, 'nginx: the configuration file /etc/nginx/nginx.conf syntax is ok\n') }, ['result nginx_conf', 'goto decide', 'goto running', 'goto status', 'exec status server systemctl']],
+      [{ kind: 'result', id: 'nginx_conf', result: res(conf, 0, 'nginx: the configuration file /etc/nginx/nginx.conf syntax is ok\n') }, ['result nginx_conf', 'goto apache_conf', 'exec apache_conf server root apache2ctl']],
+      ...noApache(['goto decide', 'goto running', 'goto status', 'exec status server systemctl']),
       [{ kind: 'result', id: 'status', result: res(seed('systemctl-status-nginx-inactive.txt'), 3) }, ['result status', 'goto config_test', 'goto nginx_test', 'exec nginx_test server root nginx']],
       [{ kind: 'result', id: 'nginx_test', result: res('', 0, 'nginx: configuration file /etc/nginx/nginx.conf test is successful\n') }, ['result nginx_test', 'goto start_service', 'outcome fix start-service']],
     ]);
@@ -106,7 +115,7 @@ describe('engine: refused flow on the seed outputs', () => {
     expect(o.fix.fix.join('\n')).toContain('sudo systemctl start nginx');
     expect(o.fix.fix.join('\n')).toContain('sudo systemctl enable nginx');
     expect(o.fix.evidence[1]?.lines).toEqual(['     Active: inactive (dead)']);
-    expect(state.commands).toBe(10);
+    expect(state.commands).toBe(12);
   });
 
   it('seed case A as the memo had it: nginx stopped, but its listen is 127.0.0.1:80 → starting it alone would not do (unresolved, both said)', () => {
@@ -115,7 +124,8 @@ describe('engine: refused flow on the seed outputs', () => {
       [start('http://example/'), ['goto probe_http', 'exec probe_http client curl']],
       [{ kind: 'result', id: 'probe_http', result: res('000\n', 7, seed('curl-refused-ec2-1.txt')) }, ['result probe_http', 'goto classify', 'goto listeners', 'exec listeners server root ss']],
       ...gather(seed('ss-antup.txt'), ['goto which_conf', 'goto nginx_conf', 'exec nginx_conf server root nginx']),
-      [{ kind: 'result', id: 'nginx_conf', result: res(conf) }, ['result nginx_conf', 'goto decide', 'goto running', 'goto status', 'exec status server systemctl']],
+      [{ kind: 'result', id: 'nginx_conf', result: res(conf) }, ['result nginx_conf', 'goto apache_conf', 'exec apache_conf server root apache2ctl']],
+      ...noApache(['goto decide', 'goto running', 'goto status', 'exec status server systemctl']),
       [{ kind: 'result', id: 'status', result: res(seed('systemctl-status-nginx-inactive.txt'), 3) }, ['result status', 'goto config_test', 'goto nginx_test', 'exec nginx_test server root nginx']],
       [{ kind: 'result', id: 'nginx_test', result: res('', 0, 'nginx: configuration file /etc/nginx/nginx.conf test is successful\n') }, ['result nginx_test', 'goto start_service', 'goto start_blocked', 'goto not_started', 'outcome unresolved not_started']],
     ]);
@@ -133,7 +143,8 @@ describe('engine: refused flow on the seed outputs', () => {
       [{ kind: 'result', id: 'probe_http', result: res('000\n', 7, seed('curl-refused-ec2-1-again.txt').replace(/^\$.*\n/m, '')) }, ['result probe_http', 'goto classify', 'goto listeners', 'exec listeners server root ss']],
       ...gather(ss, ['goto which_conf', 'goto processes', 'exec processes server ps']),
       [{ kind: 'result', id: 'processes', result: res(ps) }, ['result processes', 'goto nginx_conf', 'exec nginx_conf server root nginx']],
-      [{ kind: 'result', id: 'nginx_conf', result: res(nginxT) }, ['result nginx_conf', 'goto decide', 'goto init_system', 'exec init_system server ps']],
+      [{ kind: 'result', id: 'nginx_conf', result: res(nginxT) }, ['result nginx_conf', 'goto apache_conf', 'exec apache_conf server root apache2ctl']],
+      ...noApache(['goto decide', 'goto init_system', 'exec init_system server ps']),
       [{ kind: 'result', id: 'init_system', result: res('systemd\n') }, ['result init_system', 'goto bind_all_interfaces', 'outcome fix bind-all-interfaces']],
     ]);
     const o = state.outcome;
@@ -221,11 +232,67 @@ describe('engine: refused flow on the seed outputs', () => {
     s = step(cat, s, { kind: 'result', id: 'probe_http', result: res('000\n', 7, 'curl: (7) Failed to connect to example port 5432 after 1 ms: Connection refused\n') }).state;
     s = step(cat, s, { kind: 'result', id: 'listeners', result: res(seed('ss-antup.txt')) }).state;
     for (const [id, out] of gatherOutputs()) s = step(cat, s, { kind: 'result', id, result: res(out) }).state;
-    const r = step(cat, s, { kind: 'result', id: 'nginx_conf', result: res('', 127, 'nginx: command not found\n') });
-    expect(describeEffects(r.effects)).toEqual(['result nginx_conf', 'goto decide', 'goto service', 'ask service']);
+    s = step(cat, s, { kind: 'result', id: 'nginx_conf', result: res('', 127, 'nginx: command not found\n') }).state;
+    s = step(cat, s, { kind: 'result', id: 'apache_conf', result: res('', 127, 'apache2ctl: command not found\n') }).state;
+    const r = step(cat, s, { kind: 'result', id: 'httpd_conf', result: res('', 127, 'httpd: command not found\n') });
+    expect(describeEffects(r.effects)).toEqual(['result httpd_conf', 'goto decide', 'goto service', 'ask service']);
     const r2 = step(cat, r.state, { kind: 'answer', id: 'service', value: 'postgres' });
     expect(describeEffects(r2.effects)).toEqual(['goto running', 'goto status', 'exec status server systemctl']);
     const exec = r2.effects.find((e) => e.kind === 'exec');
     expect(exec?.kind === 'exec' && exec.commands[0]?.argv.at(-1)).toBe('postgres');
+  });
+});
+
+describe('engine: refused flow with Apache instead of nginx (real apache2 dumps, test/fixtures/apache)', () => {
+  const apache = (name: string) => readFileSync(new URL(`../fixtures/apache/${name}`, import.meta.url), 'utf8');
+  const startAt = (url: string): EngineEvent => ({ ...start(url, { client: 'local', server: 'local', bastion: '' }), target: { ...(start(url) as { target: Record<string, unknown> }).target, loopback: true } } as EngineEvent);
+  const toApache = (port: number, sockets: string): Row[] => [
+    [startAt(`http://127.0.0.1:${port}/`), ['goto probe_http', 'exec probe_http client curl']],
+    [{ kind: 'result', id: 'probe_http', result: res('000\n', 7, `* connect to 127.0.0.1 port ${port} failed: Connection refused\n`) }, ['result probe_http', 'goto classify', 'goto listeners', 'exec listeners server root ss']],
+    [{ kind: 'result', id: 'listeners', result: res(sockets) }, ['result listeners', 'goto firewall', 'exec firewall server root iptables-save']],
+    [{ kind: 'result', id: 'firewall', result: res(EMPTY_IPT) }, ['result firewall', 'goto nft', 'exec nft server root nft']],
+    [{ kind: 'result', id: 'nft', result: res(EMPTY_NFT) }, ['result nft', 'goto client_route', 'exec client_route client ip']],
+    [{ kind: 'result', id: 'client_route', result: res('local 127.0.0.1 dev lo src 127.0.0.1 uid 0 \n    cache <local> \n') }, ['result client_route', 'goto server_route', 'exec server_route server ip']],
+    [{ kind: 'result', id: 'server_route', result: res('local 127.0.0.1 dev lo src 127.0.0.1 uid 0 \n    cache <local> \n') }, ['result server_route', 'goto judge', 'goto which_conf', 'goto nginx_conf', 'exec nginx_conf server root nginx']],
+    [{ kind: 'result', id: 'nginx_conf', result: res('', 127, 'nginx: command not found\n') }, ['result nginx_conf', 'goto apache_conf', 'exec apache_conf server root apache2ctl']],
+  ];
+
+  it('Apache stopped, its Listen takes the address, its test passes → start-service naming apache2', () => {
+    const state = walk([
+      ...toApache(18291, 'State Recv-Q Send-Q Local Address:Port Peer Address:Port Process\n'),
+      [{ kind: 'result', id: 'apache_conf', result: res(apache('dump-named.txt')) }, ['result apache_conf', 'goto apache_files', 'exec apache_files server root grep']],
+      [{ kind: 'result', id: 'apache_files', result: res(apache('grep-named.txt')) }, ['result apache_files', 'goto decide', 'goto running', 'goto status', 'exec status server systemctl']],
+      [{ kind: 'result', id: 'status', result: res(seed('systemctl-status-nginx-inactive.txt').replaceAll('nginx', 'apache2'), 3) }, ['result status', 'goto config_test', 'goto start_service', 'outcome fix start-service']],
+    ]);
+    const o = state.outcome;
+    if (o?.kind !== 'fix') throw new Error(`expected a fix, got ${JSON.stringify(o)}`);
+    expect(o.fix.cause).toContain('apache2');
+    expect(o.fix.fix.join('\n')).toContain('sudo systemctl start apache2');
+    expect(o.fix.fix[0]).toContain('Listen 127.0.0.1:18291 takes 127.0.0.1:18291');
+  });
+
+  it('Apache stopped, but no Listen for the port → not started, naming its Listen lines', () => {
+    const state = walk([
+      ...toApache(8080, 'State Recv-Q Send-Q Local Address:Port Peer Address:Port Process\n'),
+      [{ kind: 'result', id: 'apache_conf', result: res(apache('dump-named.txt')) }, ['result apache_conf', 'goto apache_files', 'exec apache_files server root grep']],
+      [{ kind: 'result', id: 'apache_files', result: res(apache('grep-named.txt')) }, ['result apache_files', 'goto decide', 'goto running', 'goto status', 'exec status server systemctl']],
+      [{ kind: 'result', id: 'status', result: res(seed('systemctl-status-nginx-inactive.txt').replaceAll('nginx', 'apache2'), 3) }, ['result status', 'goto config_test', 'goto start_service', 'goto start_blocked', 'goto not_started', 'outcome unresolved not_started']],
+    ]);
+    const o = state.outcome;
+    if (o?.kind !== 'unresolved') throw new Error('expected unresolved');
+    expect(o.end.checked.join('\n')).toContain('ports.conf:1: Listen 127.0.0.1:18291');
+  });
+
+  it('Apache whose configuration fails its test → fix-service-config with its file:line', () => {
+    const state = walk([
+      ...toApache(18291, 'State Recv-Q Send-Q Local Address:Port Peer Address:Port Process\n'),
+      [{ kind: 'result', id: 'apache_conf', result: res('', 1, apache('dump-bad.txt')) }, ['result apache_conf', 'goto apache_files', 'exec apache_files server root grep']],
+      [{ kind: 'result', id: 'apache_files', result: res(apache('grep-named.txt')) }, ['result apache_files', 'goto decide', 'goto running', 'goto status', 'exec status server systemctl']],
+      [{ kind: 'result', id: 'status', result: res(seed('systemctl-status-nginx-inactive.txt').replaceAll('nginx', 'apache2'), 3) }, ['result status', 'goto config_test', 'goto start_service', 'goto start_blocked', 'goto service_config_error', 'outcome fix fix-service-config']],
+    ]);
+    const o = state.outcome;
+    if (o?.kind !== 'fix') throw new Error('expected a fix');
+    expect(o.fix.fix[0]).toContain('10-named.conf:16');
+    expect(o.fix.fix[0]).toContain('apache2ctl configtest');
   });
 });
