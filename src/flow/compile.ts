@@ -140,7 +140,9 @@ export function compileOne(src: FlowSource, problems: Problem[], opts: CompileOp
     if (node.kind === 'ask') types[id] = node.input === 'confirm' ? 'bool' : 'string';
     if (node.kind === 'run') types[id] = runType(prefix, id, node, src, problems, shapes);
   }
-  const env = buildEnvironment(types);
+  // The models the flow names anywhere (conditions, lets, texts): the others are not registered.
+  const text = JSON.stringify(doc);
+  const env = buildEnvironment(types, (name) => text.includes(name));
   const lets: Array<[string, string, string]> = [];
   for (const [name, expr] of Object.entries(doc.let ?? {})) {
     if (name in types) {

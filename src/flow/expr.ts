@@ -36,8 +36,8 @@ export function typeName(t: ValueType): string {
   return t.struct;
 }
 
-/** Builds a CEL environment with the given variables (and every struct type they use). */
-export function buildEnvironment(vars: Readonly<Record<string, ValueType>>): Environment {
+/** Builds a CEL environment with the given variables (and every struct type they use), and the models `uses` names (all by default). */
+export function buildEnvironment(vars: Readonly<Record<string, ValueType>>, uses?: (name: string) => boolean): Environment {
   const env = new Environment({ limits: LIMITS, homogeneousAggregateLiterals: true });
   const seen = new Map<string, StructType>();
   const register = (t: ValueType): void => {
@@ -53,7 +53,7 @@ export function buildEnvironment(vars: Readonly<Record<string, ValueType>>): Env
   for (const t of Object.values(vars)) register(t);
   for (const [name, t] of Object.entries(vars)) env.registerVariable(name, typeName(t));
   register(nginxConfigParser.type);
-  registerModels(env, { register, toCel, fromCel });
+  registerModels(env, { register, toCel, fromCel }, uses);
   env.registerFunction('first(list<string>): string', (l: string[]) => l[0] ?? '');
   // For sed addresses and patterns in a fix's apply: the text matched literally (POSIX BRE).
   env.registerFunction('sed_escape(string): string', (s: string) => s.replace(/[\\/.*[\]^$&]/g, (c) => `\\${c}`));

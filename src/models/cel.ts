@@ -29,12 +29,19 @@ export type { CelHelpers };
 /** The EC2 Instance Connect ranges, read once per process (the cache's refreshed copy or the shipped one). */
 let ranges: Ec2ConnectRanges | undefined;
 
-export function registerModels(env: Environment, cel: CelHelpers): void {
-  registerSocket(env, cel);
-  registerFirewall(env, cel);
-  registerCloud(env, cel, (ranges ??= loadEc2ConnectRanges()));
-  registerApache(env, cel);
-  registerNginxRequest(env, cel);
+/**
+ * Registers the models a flow uses (`uses(name)`: the flow's text names it; default all). cel-js
+ * registration grows with every type an environment holds, so a flow pays only for its models:
+ * a replay of the not-found flow does not build the firewall's or Apache's types.
+ */
+export function registerModels(env: Environment, cel: CelHelpers, uses: (name: string) => boolean = () => true): void {
+  const any = (...names: string[]) => names.some(uses);
+  if (any('accepting_socket', 'nginx_sockets', 'apache_sockets')) registerSocket(env, cel);
+  if (any('fw_')) registerFirewall(env, cel);
+  if (any('sg_allows', 'nacl_allows', 'ec2_connect')) registerCloud(env, cel, (ranges ??= loadEc2ConnectRanges()));
+  if (any('apache_')) registerApache(env, cel);
+  if (any('nginx_request', 'nginx_facts', 'nginx_closest', 'nginx_prefix', 'item(', 'closest(', 'shell_quote(')) registerNginxRequest(env, cel);
+  if (!any('nginx_sockets', 'nginx_listen_unknown', 'nginx_master', 'nginx_exe_trusted')) return;
   for (const t of [nginxConfigParser.type, ssParser.type, psOwnersParser.type, NGINX_MASTER_TYPE]) cel.register(t);
   env.registerFunction('nginx_sockets(NginxConfig): SsOutput', (conf: unknown) => cel.toCel(nginxSockets(cel.fromCel(conf) as NginxConfig), ssParser.type));
   env.registerFunction('nginx_listen_unknown(NginxConfig): list<string>', (conf: unknown) => nginxSockets(cel.fromCel(conf) as NginxConfig).unknown);

@@ -245,7 +245,10 @@ describe('engine: refused flow on the seed outputs', () => {
 
 describe('engine: refused flow with Apache instead of nginx (real apache2 dumps, test/fixtures/apache)', () => {
   const apache = (name: string) => readFileSync(new URL(`../fixtures/apache/${name}`, import.meta.url), 'utf8');
-  const startAt = (url: string): EngineEvent => ({ ...start(url, { client: 'local', server: 'local', bastion: '' }), target: { ...(start(url) as { target: Record<string, unknown> }).target, loopback: true } } as EngineEvent);
+  const startAt = (url: string): EngineEvent => {
+    const ev = start(url, { client: 'local', server: 'local', bastion: '' });
+    return ev.kind === 'start' ? { ...ev, target: { ...ev.target, loopback: true } } : ev;
+  };
   const toApache = (port: number, sockets: string): Row[] => [
     [startAt(`http://127.0.0.1:${port}/`), ['goto probe_http', 'exec probe_http client curl']],
     [{ kind: 'result', id: 'probe_http', result: res('000\n', 7, `* connect to 127.0.0.1 port ${port} failed: Connection refused\n`) }, ['result probe_http', 'goto classify', 'goto listeners', 'exec listeners server root ss']],
