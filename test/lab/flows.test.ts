@@ -50,6 +50,7 @@ const scenarios: Scenario[] = [
   { name: 'DROP in the server firewall', fault: 'server-firewall-drop', args: ['http://198.18.2.10/'], hosts: ['server=server'], fix: 'open-host-firewall' },
   { name: 'no return route (via the bastion)', fault: 'no-return-route', args: ['http://198.18.2.10/'], hosts: VIA_BASTION, fix: 'server-unreachable' },
   { name: 'GET /hogehoge, only fugafuga', fault: 'missing-file', args: ['http://198.18.2.10/hogehoge'], hosts: ['server=server'], fix: 'wrong-path' },
+  { name: 'Apache instead of nginx: GET /hogehoge, only fugafuga', fault: 'apache-missing-file', args: ['http://198.18.2.10/hogehoge'], hosts: ['server=server'], fix: 'wrong-path' },
   { name: 'GET a file nothing resembles', args: ['http://198.18.2.10/quarterly-report.pdf'], hosts: ['server=server'], fix: 'missing-file' },
   {
     name: 'GET a file that sits outside the root',

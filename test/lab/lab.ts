@@ -45,6 +45,7 @@ export const SCENARIOS = [
   'cloud-drop',
   'no-return-route',
   'missing-file',
+  'apache-missing-file',
   'sshd-stopped',
   'ssh-dropped',
   'bastion-only',
@@ -568,6 +569,64 @@ export function fingerprintOf(pubLine: string): string {
   return `SHA256:${digest.replace(/=+$/, '')}`;
 }
 
+/** The lab's Apache httpd (the `apache-missing-file` fault): Debian's layout under `dir`, seen as /etc/apache2 in the server namespace. */
+function apachePaths(p: Paths) {
+  const dir = join(p.dir, 'server', 'apache2');
+  return { dir, run: join(p.dir, 'server', 'apache-run'), pidFile: join(p.dir, 'server', 'apache2.pid'), errorLog: join(p.dir, 'server', 'log', 'apache-error.log'), startLog: join(p.dir, 'server', 'log', 'apache-start.log') };
+}
+
+/** apache2.conf, the modules it loads (Debian's own .load files) and one site serving the nginx docroot on *:80. */
+async function writeApacheConf(p: Paths): Promise<void> {
+  const a = apachePaths(p);
+  await mkdir(join(a.dir, 'mods-enabled'), { recursive: true });
+  await mkdir(join(a.dir, 'sites-enabled'), { recursive: true });
+  await mkdir(a.run, { recursive: true });
+  for (const m of ['mpm_event', 'authz_core', 'dir', 'mime']) {
+    await writeFile(join(a.dir, 'mods-enabled', `${m}.load`), await readFile(`/etc/apache2/mods-available/${m}.load`, 'utf8'));
+  }
+  await writeFile(
+    join(a.dir, 'apache2.conf'),
+    [
+      '# tshoot lab Apache httpd (server). Inside the server namespace this folder is /etc/apache2.',
+      'ServerRoot /etc/apache2',
+      'ServerName lab-server',
+      `PidFile ${a.pidFile}`,
+      `DefaultRuntimeDir ${a.run}`,
+      `Mutex file:${a.run} default`,
+      'User www-data',
+      'Group www-data',
+      `ErrorLog ${a.errorLog}`,
+      'LogLevel warn',
+      'IncludeOptional mods-enabled/*.load',
+      'TypesConfig /etc/mime.types',
+      'DirectoryIndex index.html',
+      'Listen 80',
+      '',
+      '<Directory />',
+      '    Options FollowSymLinks',
+      '    AllowOverride None',
+      '    Require all denied',
+      '</Directory>',
+      '',
+      'IncludeOptional sites-enabled/*.conf',
+      '',
+    ].join('\n'),
+  );
+  await writeFile(
+    join(a.dir, 'sites-enabled', '000-default.conf'),
+    [
+      '<VirtualHost *:80>',
+      `    DocumentRoot ${p.nginx.docroot}`,
+      `    <Directory ${p.nginx.docroot}>`,
+      '        AllowOverride None',
+      '        Require all granted',
+      '    </Directory>',
+      '</VirtualHost>',
+      '',
+    ].join('\n'),
+  );
+}
+
 // ───────────────────────────── state ─────────────────────────────
 
 async function saveState(p: Paths, s: LabState): Promise<void> {
@@ -805,6 +864,35 @@ class LabImpl implements Lab {
     await this.stopPidFile(this.p.nginx.pidFile, 'nginx on server');
   }
 
+  /**
+   * Apache in place of nginx: its config is written, /etc/apache2 in the server namespace points at
+   * it (sshd is restarted to see it: `ip netns exec` binds /etc/netns/<ns>/* when a process starts).
+   */
+  async startApache(): Promise<void> {
+    const a = apachePaths(this.p);
+    await writeApacheConf(this.p);
+    const link = join('/etc/netns', this.hosts.server.ns, 'apache2');
+    if (!existsSync(link)) symlinkSync(a.dir, link);
+    await this.stopSshd('server');
+    await this.startSshd('server');
+    await this.daemon('server', [bin('apache2'), '-d', '/etc/apache2', '-k', 'start'], a.startLog);
+    await waitFor('apache2 on server', () => {
+      const pid = readPid(a.pidFile);
+      return pid !== undefined && alive(pid);
+    }).catch((e: unknown) => {
+      throw new Error(`${(e as Error).message}\n${tail(a.startLog)}\n${tail(a.errorLog)}`);
+    });
+    await this.waitListening('server', 80, true);
+  }
+
+  async stopApache(): Promise<void> {
+    await this.stopPidFile(apachePaths(this.p).pidFile, 'apache2 on server');
+    await this.waitListening('server', 80, false);
+    rmSync(join('/etc/netns', this.hosts.server.ns, 'apache2'), { force: true });
+    await this.stopSshd('server');
+    await this.startSshd('server');
+  }
+
   private nginxRunning(): boolean {
     const pid = readPid(this.p.nginx.pidFile);
     return pid !== undefined && alive(pid);
@@ -959,6 +1047,16 @@ class LabImpl implements Lab {
         // healthy already has no `hogehoge`; healing (the fix) creates it
         if (on) await rm(join(this.p.nginx.docroot, 'hogehoge'), { force: true });
         else await writeFile(join(this.p.nginx.docroot, 'hogehoge'), 'hogehoge\n');
+        return;
+      case 'apache-missing-file':
+        // nginx stopped, Apache httpd serving the same docroot on *:80 (no `hogehoge` there, `fugafuga` is).
+        if (on) {
+          await this.stopNginx();
+          await this.startApache();
+        } else {
+          await this.stopApache();
+          await this.startNginx();
+        }
         return;
       case 'sshd-stopped':
         if (on) await this.stopSshd('server');

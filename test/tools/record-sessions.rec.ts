@@ -34,6 +34,7 @@ const SESSIONS: readonly Session[] = [
   { flow: 'refused', scenario: 'nginx-other-port', target: 'http://198.18.2.10/', fix: 'port-mismatch' },
   { flow: 'refused', scenario: 'server-firewall-reject', target: 'http://198.18.2.10/', fix: 'host-firewall-reject' },
   { flow: 'not-found', scenario: 'missing-file', target: 'http://198.18.2.10/hogehoge', fix: 'wrong-path', example: 'not-found-hogehoge' },
+  { flow: 'not-found', scenario: 'apache-missing-file', target: 'http://198.18.2.10/hogehoge', fix: 'wrong-path' },
   { flow: 'not-found', scenario: 'healthy', name: 'nothing-similar', target: 'http://198.18.2.10/quarterly-report.pdf', fix: 'missing-file' },
   { flow: 'timeout', scenario: 'cloud-drop', target: 'http://198.18.2.10/', fix: 'open-security-group' },
   { flow: 'timeout', scenario: 'server-firewall-drop', target: 'http://198.18.2.10/', fix: 'open-host-firewall' },
