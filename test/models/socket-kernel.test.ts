@@ -24,6 +24,7 @@ import { acceptingSocket, type SocketVerdict } from '../../src/models/socket.js'
 import { ssParser } from '../../src/parsers/ss.js';
 import { nginxConfigParser } from '../../src/parsers/nginx-config.js';
 import { nginxSockets } from '../../src/models/nginx-listen.js';
+import { rng } from './firewall-gen.js';
 
 const ENV = { ...process.env, PATH: `/usr/local/sbin:/usr/sbin:/sbin:${process.env.PATH ?? ''}` };
 const TAG = randomBytes(3).toString('hex');
@@ -173,16 +174,6 @@ function connectAll(ns: string, cases: [string, number][], script = CLIENT_PY): 
 
 // ── generation ──
 
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const V4 = ['0.0.0.0', '127.0.0.1', '198.18.77.1', '198.18.77.2'];
 const V6 = ['::', '::', '::1', 'fdaa::1', '::ffff:127.0.0.1', '::ffff:198.18.77.1'];
@@ -293,7 +284,7 @@ describe('acceptingSocket against the kernel', () => {
   for (const bindv6only of [0, 1] as const) {
     it(`python3 listeners, net.ipv6.bindv6only=${bindv6only}`, async () => {
       inNs(SRV, ['sysctl', '-qw', `net.ipv6.bindv6only=${bindv6only}`]);
-      const rand = prng(SEED + bindv6only);
+      const rand = rng(SEED + bindv6only);
       const first = 20_000 + bindv6only * 1_000;
       const specs = generate(rand, 40, first, `b${bindv6only}`);
       const ids = await startListeners(specs, `b${bindv6only}`);
