@@ -1049,12 +1049,15 @@ class LabImpl implements Lab {
         else await writeFile(join(this.p.nginx.docroot, 'hogehoge'), 'hogehoge\n');
         return;
       case 'apache-missing-file':
-        // nginx stopped, Apache httpd serving the same docroot on *:80 (no `hogehoge` there, `fugafuga` is).
+        // nginx stopped, Apache httpd serving the same docroot on *:80 (no `hogehoge` there, `fugafuga` is);
+        // healing (as for missing-file, the fix) creates it.
         if (on) {
+          await rm(join(this.p.nginx.docroot, 'hogehoge'), { force: true });
           await this.stopNginx();
           await this.startApache();
         } else {
           await this.stopApache();
+          await writeFile(join(this.p.nginx.docroot, 'hogehoge'), 'hogehoge\n');
           await this.startNginx();
         }
         return;
