@@ -120,7 +120,7 @@ describe('the CLI contract', () => {
     const l = await runCli(['flows', 'list', '--json']);
     expect(l.code).toBe(0);
     const rows = JSON.parse(l.stdout) as Array<{ id: string; fixes: string[] }>;
-    expect(rows.find((r) => r.id === 'refused')?.fixes.sort()).toEqual(['bind-all-interfaces', 'fix-service-config', 'host-firewall-reject', 'port-mismatch', 'start-service']);
+    expect(rows.find((r) => r.id === 'refused')?.fixes.sort()).toEqual(['bind-all-interfaces', 'fix-service-config', 'host-firewall-reject', 'port-conflict', 'port-mismatch', 'start-service']);
     const g = await runCli(['flows', 'graph', 'refused', '--format', 'dot']);
     expect(g.code).toBe(0);
     expect(g.stdout).toMatch(/^digraph "refused" \{/);

@@ -52,6 +52,8 @@ export function fixNode(name: string, fixId: string, from: string): string {
     id: ${fixId}
     title: { en: Done, ja: 完了 }
     cause: { en: done, ja: 完了 }
+    # A test fix that always holds (its only way back is itself, never taken).
+    requires: { when: 'true', otherwise: ${name} }
     evidence: [{ from: ${from} }]
     fix: [{ en: nothing, ja: なし }]
     verify: [{ en: nothing, ja: なし }]

@@ -79,7 +79,7 @@ describe('tshoot replay', () => {
     const r = await runCli(['replay', '--check', file]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('command differs at node "listeners"');
-    expect(r.stderr).toMatch(/command\.argv:\n\s+expected \["ss","-ltn"\]\n\s+actual\s+\["ss","-ltnp"\]/);
+    expect(r.stderr).toMatch(/command\.argv:\n\s+expected \["ss","-ltn"\]\n\s+actual\s+\["ss","-ltnpe"\]/);
   });
 
   it('recorded steps today’s flow never reaches are a divergence too', async () => {
