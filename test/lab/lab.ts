@@ -569,6 +569,11 @@ export function fingerprintOf(pubLine: string): string {
   return `SHA256:${digest.replace(/=+$/, '')}`;
 }
 
+/** What the server namespace sees as /etc/apache2 when no scenario runs Apache: an empty folder. */
+function noApacheDir(p: Paths): string {
+  return join(p.dir, 'server', 'no-apache2');
+}
+
 /** The lab's Apache httpd (the `apache-missing-file` fault): Debian's layout under `dir`, seen as /etc/apache2 in the server namespace. */
 function apachePaths(p: Paths) {
   const dir = join(p.dir, 'server', 'apache2');
@@ -872,7 +877,8 @@ class LabImpl implements Lab {
     const a = apachePaths(this.p);
     await writeApacheConf(this.p);
     const link = join('/etc/netns', this.hosts.server.ns, 'apache2');
-    if (!existsSync(link)) symlinkSync(a.dir, link);
+    rmSync(link, { force: true });
+    symlinkSync(a.dir, link);
     await this.stopSshd('server');
     await this.startSshd('server');
     await this.daemon('server', [bin('apache2'), '-d', '/etc/apache2', '-k', 'start'], a.startLog);
@@ -888,7 +894,9 @@ class LabImpl implements Lab {
   async stopApache(): Promise<void> {
     await this.stopPidFile(apachePaths(this.p).pidFile, 'apache2 on server');
     await this.waitListening('server', 80, false);
-    rmSync(join('/etc/netns', this.hosts.server.ns, 'apache2'), { force: true });
+    const link = join('/etc/netns', this.hosts.server.ns, 'apache2');
+    rmSync(link, { force: true });
+    symlinkSync(noApacheDir(this.p), link);
     await this.stopSshd('server');
     await this.startSshd('server');
   }
@@ -1172,6 +1180,10 @@ export async function up(scenario: ScenarioName, opts: { id?: string; persist?: 
     // inside the server namespace, /etc/nginx is the lab's nginx dir
     mkdirSync(join('/etc/netns', hosts.server.ns), { recursive: true });
     symlinkSync(n.dir, join('/etc/netns', hosts.server.ns, 'nginx'));
+    // The server has no Apache configured unless a scenario says so: its /etc/apache2 is an empty
+    // folder of the lab's (the machine's own Debian apache2, installed for the tests, is not the server's).
+    mkdirSync(noApacheDir(p), { recursive: true });
+    symlinkSync(noApacheDir(p), join('/etc/netns', hosts.server.ns, 'apache2'));
 
     await buildNetwork(id, hosts);
 
