@@ -54,7 +54,7 @@ describe.runIf(canRun)('tshoot over SSH in the lab', () => {
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout) as JsonOut;
     expect(out.fix?.id).toBe('bind-all-interfaces');
-    expect(out.evidence[0]).toMatchObject({ role: 'server', command: 'ss -ltnp', lines: [expect.stringMatching(/127\.0\.0\.1:80\s.*nginx/)] });
+    expect(out.evidence[0]).toMatchObject({ role: 'server', command: 'ss -ltnpe', lines: [expect.stringMatching(/127\.0\.0\.1:80\s.*nginx/)] });
     expect(out.evidence[1]).toEqual({ role: 'server', command: 'nginx -T -c /etc/nginx/nginx.conf', lines: ['/etc/nginx/conf.d/server.conf:2: listen 127.0.0.1:80 default_server;'] });
     expect(out.questions).toBe(0);
     // Commands ran on two hosts, each over its one connection.
