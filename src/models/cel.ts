@@ -8,6 +8,8 @@
  *   fw_packet/fw_syn/fw_verdict/fw_fate/fw_fix                                   firewall-cel.ts
  *   sg_allows/nacl_allows/ec2_connect_source/ec2_connect_ranges_date             cloud.ts
  *   apache_merge/apache_request/apache_sockets/apache_listen_unknown/_fails       apache-request.ts, apache-listen.ts
+ *   apache_listen_all(ApacheConfig, file, line): ApacheConfig                     apache-rebind.ts
+ *   systemd_sockets(SystemdUnit): SsOutput, systemd_listen_unknown(SystemdUnit)     systemd-listen.ts
  *   nginx_request/nginx_facts/nginx_closest/nginx_prefix/closest/item/shell_quote nginx-request.ts
  */
 import type { Environment } from '@marcbachmann/cel-js';
@@ -15,6 +17,8 @@ import type { NginxConfig } from '../parsers/nginx-config.js';
 import { nginxConfigParser } from '../parsers/nginx-config.js';
 import { psOwnersParser, type PsOwner } from '../parsers/ps-owners.js';
 import { ssParser, type SsSocket } from '../parsers/ss.js';
+import { apacheConfigParser, type ApacheConfig } from '../parsers/apache-config.js';
+import { apacheListenAll } from './apache-rebind.js';
 import { registerApache } from './apache-request.js';
 import { registerCloud } from './cloud.js';
 import { loadEc2ConnectRanges, type Ec2ConnectRanges } from './ec2-connect-ranges.js';
@@ -23,6 +27,8 @@ import { nginxSockets } from './nginx-listen.js';
 import { registerNginxRequest } from './nginx-request.js';
 import { NGINX_MASTER_TYPE, nginxExeTrusted, nginxMaster } from './nginx-process.js';
 import { registerSocket } from './socket.js';
+import { systemdSockets } from './systemd-listen.js';
+import { systemdUnitParser, type SystemdUnit } from '../parsers/systemd-units.js';
 
 export type { CelHelpers };
 
@@ -36,11 +42,21 @@ let ranges: Ec2ConnectRanges | undefined;
  */
 export function registerModels(env: Environment, cel: CelHelpers, uses: (name: string) => boolean = () => true): void {
   const any = (...names: string[]) => names.some(uses);
-  if (any('accepting_socket', 'nginx_sockets', 'apache_sockets')) registerSocket(env, cel);
+  if (any('accepting_socket', 'nginx_sockets', 'apache_sockets', 'systemd_sockets')) registerSocket(env, cel);
   if (any('fw_')) registerFirewall(env, cel);
   if (any('sg_allows', 'nacl_allows', 'ec2_connect')) registerCloud(env, cel, (ranges ??= loadEc2ConnectRanges()));
-  if (any('apache_')) registerApache(env, cel);
+  if (any('apache_')) {
+    registerApache(env, cel);
+    env.registerFunction('apache_listen_all(ApacheConfig, string, int): ApacheConfig', (conf: unknown, file: string, line: bigint) =>
+      cel.toCel(apacheListenAll(cel.fromCel(conf) as ApacheConfig, file, Number(line)), apacheConfigParser.type),
+    );
+  }
   if (any('nginx_request', 'nginx_facts', 'nginx_closest', 'nginx_prefix', 'item(', 'closest(', 'shell_quote(')) registerNginxRequest(env, cel);
+  if (any('systemd_sockets', 'systemd_listen_unknown')) {
+    for (const t of [systemdUnitParser.type, ssParser.type]) cel.register(t);
+    env.registerFunction('systemd_sockets(SystemdUnit): SsOutput', (u: unknown) => cel.toCel(systemdSockets(cel.fromCel(u) as SystemdUnit), ssParser.type));
+    env.registerFunction('systemd_listen_unknown(SystemdUnit): list<string>', (u: unknown) => systemdSockets(cel.fromCel(u) as SystemdUnit).unknown);
+  }
   if (!any('nginx_sockets', 'nginx_listen_unknown', 'nginx_master', 'nginx_exe_trusted')) return;
   for (const t of [nginxConfigParser.type, ssParser.type, psOwnersParser.type, NGINX_MASTER_TYPE]) cel.register(t);
   env.registerFunction('nginx_sockets(NginxConfig): SsOutput', (conf: unknown) => cel.toCel(nginxSockets(cel.fromCel(conf) as NginxConfig), ssParser.type));

@@ -18,6 +18,7 @@ import { psParser } from './ps.js';
 import { psOwnersParser } from './ps-owners.js';
 import { ssParser } from './ss.js';
 import { systemctlParser } from './systemctl.js';
+import { systemdSocketsParser, systemdUnitFilesParser, systemdUnitParser } from './systemd-units.js';
 
 export type { Parser, ValueType } from './types.js';
 
@@ -26,6 +27,9 @@ const ALL: readonly Parser[] = [
   ssParser,
   nginxConfigParser,
   systemctlParser,
+  systemdSocketsParser,
+  systemdUnitParser,
+  systemdUnitFilesParser,
   connectErrorParser,
   httpResponseParser,
   nginxAccessLogParser,

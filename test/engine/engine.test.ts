@@ -91,6 +91,20 @@ function gather(ss: string, after: string[], ipt = EMPTY_IPT, nft = EMPTY_NFT): 
   ];
 }
 
+/** `systemctl list-sockets --all --show-types --no-pager --full` where systemd is PID 1 (systemd 252, Debian 12): no socket unit for a web port. */
+const LIST_SOCKETS = [
+  'LISTEN                          TYPE             UNIT                            ACTIVATES',
+  '/run/dbus/system_bus_socket     Stream           dbus.socket                     dbus.service',
+  '/run/systemd/initctl/fifo       FIFO             systemd-initctl.socket          systemd-initctl.service',
+  '/run/systemd/journal/dev-log    Datagram         systemd-journald-dev-log.socket systemd-journald.service',
+  '/run/systemd/journal/stdout     Stream           systemd-journald.socket         systemd-journald.service',
+  '/run/udev/control               SequentialPacket systemd-udevd-control.socket    systemd-udevd.service',
+  'kobject-uevent 1                Netlink          systemd-udevd-kernel.socket     systemd-udevd.service',
+  '',
+  '6 sockets listed.',
+  '',
+].join('\n');
+
 describe('engine: refused flow on the seed outputs', () => {
   it('the shipped flows have no errors', () => {
     expect(cat.problems.filter(isError)).toEqual([]);
@@ -125,7 +139,9 @@ describe('engine: refused flow on the seed outputs', () => {
       [{ kind: 'result', id: 'probe_http', result: res('000\n', 7, seed('curl-refused-ec2-1.txt')) }, ['result probe_http', 'goto classify', 'goto listeners', 'exec listeners server root ss']],
       ...gather(seed('ss-antup.txt'), ['goto which_conf', 'goto nginx_conf', 'exec nginx_conf server root nginx']),
       [{ kind: 'result', id: 'nginx_conf', result: res(conf) }, ['result nginx_conf', 'goto apache_conf', 'exec apache_conf server root apache2ctl']],
-      ...noApache(['goto decide', 'goto running', 'goto status', 'exec status server systemctl']),
+      // Its listen does not take the address, so systemd's socket units are read: none for :80.
+      ...noApache(['goto decide', 'goto unit_sockets', 'exec unit_sockets server systemctl']),
+      [{ kind: 'result', id: 'unit_sockets', result: res(LIST_SOCKETS) }, ['result unit_sockets', 'goto running', 'goto status', 'exec status server systemctl']],
       [{ kind: 'result', id: 'status', result: res(seed('systemctl-status-nginx-inactive.txt'), 3) }, ['result status', 'goto config_test', 'goto nginx_test', 'exec nginx_test server root nginx']],
       [{ kind: 'result', id: 'nginx_test', result: res('', 0, 'nginx: configuration file /etc/nginx/nginx.conf test is successful\n') }, ['result nginx_test', 'goto start_service', 'goto start_blocked', 'goto not_started', 'outcome unresolved not_started']],
     ]);
@@ -234,8 +250,11 @@ describe('engine: refused flow on the seed outputs', () => {
     for (const [id, out] of gatherOutputs()) s = step(cat, s, { kind: 'result', id, result: res(out) }).state;
     s = step(cat, s, { kind: 'result', id: 'nginx_conf', result: res('', 127, 'nginx: command not found\n') }).state;
     s = step(cat, s, { kind: 'result', id: 'apache_conf', result: res('', 127, 'apache2ctl: command not found\n') }).state;
-    const r = step(cat, s, { kind: 'result', id: 'httpd_conf', result: res('', 127, 'httpd: command not found\n') });
-    expect(describeEffects(r.effects)).toEqual(['result httpd_conf', 'goto decide', 'goto service', 'ask service']);
+    s = step(cat, s, { kind: 'result', id: 'httpd_conf', result: res('', 127, 'httpd: command not found\n') }).state;
+    // systemd is not PID 1 (as on this build machine): no socket unit or enabled service can tell.
+    const noSystemd = "System has not been booted with systemd as init system (PID 1). Can't operate.\nFailed to connect to bus: Host is down\n";
+    const r = step(cat, s, { kind: 'result', id: 'unit_sockets', result: res('', 1, noSystemd) });
+    expect(describeEffects(r.effects)).toEqual(['result unit_sockets', 'goto service', 'ask service']);
     const r2 = step(cat, r.state, { kind: 'answer', id: 'service', value: 'postgres' });
     expect(describeEffects(r2.effects)).toEqual(['goto running', 'goto status', 'exec status server systemctl']);
     const exec = r2.effects.find((e) => e.kind === 'exec');
@@ -278,7 +297,9 @@ describe('engine: refused flow with Apache instead of nginx (real apache2 dumps,
     const state = walk([
       ...toApache(8080, 'State Recv-Q Send-Q Local Address:Port Peer Address:Port Process\n'),
       [{ kind: 'result', id: 'apache_conf', result: res(apache('dump-named.txt')) }, ['result apache_conf', 'goto apache_files', 'exec apache_files server root grep']],
-      [{ kind: 'result', id: 'apache_files', result: res(apache('grep-named.txt')) }, ['result apache_files', 'goto decide', 'goto running', 'goto status', 'exec status server systemctl']],
+      // No Listen takes :8080, so a socket unit might: none does.
+      [{ kind: 'result', id: 'apache_files', result: res(apache('grep-named.txt')) }, ['result apache_files', 'goto decide', 'goto unit_sockets', 'exec unit_sockets server systemctl']],
+      [{ kind: 'result', id: 'unit_sockets', result: res(LIST_SOCKETS) }, ['result unit_sockets', 'goto running', 'goto status', 'exec status server systemctl']],
       [{ kind: 'result', id: 'status', result: res(seed('systemctl-status-nginx-inactive.txt').replaceAll('nginx', 'apache2'), 3) }, ['result status', 'goto config_test', 'goto start_service', 'goto start_blocked', 'goto not_started', 'outcome unresolved not_started']],
     ]);
     const o = state.outcome;
@@ -297,5 +318,113 @@ describe('engine: refused flow with Apache instead of nginx (real apache2 dumps,
     if (o?.kind !== 'fix') throw new Error('expected a fix');
     expect(o.fix.fix[0]).toContain('10-named.conf:16');
     expect(o.fix.fix[0]).toContain('apache2ctl configtest');
+  });
+});
+
+// systemd as PID 1 (this build machine has none: the outputs follow systemctl(1), systemd.socket(5)
+// and what systemd 252 on Debian 12 prints for these commands).
+describe('engine: refused flow with systemd socket units', () => {
+  const withWebapp = (listen: string) =>
+    LIST_SOCKETS.replace('\n\n6 sockets', `\n${listen.padEnd(31)} Stream           webapp.socket                   webapp.service\n\n7 sockets`);
+  const CAT = '# /etc/systemd/system/webapp.socket\n[Unit]\nDescription=Web application socket\n\n[Socket]\nListenStream=8080\n\n[Install]\nWantedBy=sockets.target\n';
+  const STATUS = [
+    '○ webapp.socket - Web application socket',
+    '     Loaded: loaded (/etc/systemd/system/webapp.socket; disabled; preset: enabled)',
+    '     Active: inactive (dead)',
+    '   Triggers: ● webapp.service',
+    '     Listen: [::]:8080 (Stream)',
+    '',
+  ].join('\n');
+  const SS = 'State  Recv-Q Send-Q Local Address:Port Peer Address:Port Process\nLISTEN 0      128          0.0.0.0:22        0.0.0.0:*     users:(("sshd",pid=611,fd=3))\n';
+  /** Refused on :8080; no nginx, no Apache: from the probe to `decide`. */
+  const toDecide = (after: string[]): Row[] => [
+    [start('http://example:8080/'), ['goto probe_http', 'exec probe_http client curl']],
+    [{ kind: 'result', id: 'probe_http', result: res('000\n', 7, 'curl: (7) Failed to connect to example port 8080 after 2 ms: Connection refused\n') }, ['result probe_http', 'goto classify', 'goto listeners', 'exec listeners server root ss']],
+    ...gather(SS, ['goto which_conf', 'goto nginx_conf', 'exec nginx_conf server root nginx']),
+    [{ kind: 'result', id: 'nginx_conf', result: res('', 127, 'nginx: command not found\n') }, ['result nginx_conf', 'goto apache_conf', 'exec apache_conf server root apache2ctl']],
+    ...noApache(['goto decide', 'goto unit_sockets', 'exec unit_sockets server systemctl', ...after]),
+  ];
+
+  it('an inactive socket unit whose ListenStream=8080 takes the address → start-service for the socket', () => {
+    const state = walk([
+      ...toDecide([]),
+      [{ kind: 'result', id: 'unit_sockets', result: res(withWebapp('[::]:8080')) }, ['result unit_sockets', 'goto socket_file', 'exec socket_file server systemctl']],
+      [{ kind: 'result', id: 'socket_file', result: res(CAT) }, ['result socket_file', 'goto status', 'exec status server systemctl']],
+      [{ kind: 'result', id: 'status', result: res(STATUS, 3) }, ['result status', 'goto config_test', 'goto start_service', 'outcome fix start-service']],
+    ]);
+    const o = state.outcome;
+    if (o?.kind !== 'fix') throw new Error(`expected a fix, got ${JSON.stringify(o)}`);
+    expect(o.fix.cause).toContain('webapp.socket is not running (Active: inactive (dead))');
+    expect(o.fix.fix[0]).toContain('(/etc/systemd/system/webapp.socket:5)');
+    expect(o.fix.fix[0]).toContain('starts webapp.service on the first connection');
+    expect(o.fix.fix[1]).toBe('Start it: sudo systemctl start webapp.socket; and start it at boot: sudo systemctl enable webapp.socket');
+    expect(o.fix.apply?.steps.map((st) => st.argv.join(' '))).toEqual(['systemctl start -- webapp.socket']);
+    expect(o.fix.evidence.flatMap((e) => e.lines)).toContain('/etc/systemd/system/webapp.socket:5: ListenStream=8080');
+  });
+
+  it('a socket unit whose drop-in moves it to 127.0.0.1:8080 → not started, naming the drop-in line', () => {
+    const cat = `${CAT}\n# /etc/systemd/system/webapp.socket.d/override.conf\n[Socket]\nListenStream=\nListenStream=127.0.0.1:8080\n`;
+    const state = walk([
+      ...toDecide([]),
+      [{ kind: 'result', id: 'unit_sockets', result: res(withWebapp('127.0.0.1:8080')) }, ['result unit_sockets', 'goto socket_file', 'exec socket_file server systemctl']],
+      [{ kind: 'result', id: 'socket_file', result: res(cat) }, ['result socket_file', 'goto status', 'exec status server systemctl']],
+      [{ kind: 'result', id: 'status', result: res(STATUS.replace('[::]:8080', '127.0.0.1:8080'), 3) }, ['result status', 'goto config_test', 'goto start_service', 'goto start_blocked', 'goto not_started', 'outcome unresolved not_started']],
+    ]);
+    const o = state.outcome;
+    if (o?.kind !== 'unresolved') throw new Error('expected unresolved');
+    expect(o.end.checked.join('\n')).toContain('webapp.socket, once started, would not take 198.18.2.10:8080 (loopback-only); it listens on: /etc/systemd/system/webapp.socket.d/override.conf:3: ListenStream=127.0.0.1:8080');
+    expect(o.end.nextSteps[0]).toContain('Set ListenStream=8080 (all addresses) in place of /etc/systemd/system/webapp.socket.d/override.conf:3');
+  });
+
+  it('systemd, no socket unit, no nginx or Apache → an honest end listing what the host serves, no question', () => {
+    const files = 'UNIT FILE                          STATE   PRESET\ncron.service                       enabled enabled\nssh.service                        enabled enabled\nwebapp.service                     enabled enabled\n\n3 unit files listed.\n';
+    const state = walk([
+      ...toDecide([]),
+      [{ kind: 'result', id: 'unit_sockets', result: res(LIST_SOCKETS) }, ['result unit_sockets', 'goto enabled_services', 'exec enabled_services server systemctl']],
+      [{ kind: 'result', id: 'enabled_services', result: res(files) }, ['result enabled_services', 'goto nothing_configured', 'outcome unresolved nothing_configured']],
+    ]);
+    const o = state.outcome;
+    if (o?.kind !== 'unresolved') throw new Error('expected unresolved');
+    expect(o.end.checked[0]).toBe('nothing listens on :8080; the host listens on: 0.0.0.0:22 sshd');
+    expect(o.end.checked[2]).toBe('enabled services: cron.service, ssh.service, webapp.service');
+    expect(state.questions).toBe(0);
+  });
+});
+
+describe('engine: refused flow, Apache on an address the client does not use', () => {
+  const apache = (name: string) => readFileSync(new URL(`../fixtures/apache/${name}`, import.meta.url), 'utf8');
+  const SS = 'State  Recv-Q Send-Q Local Address:Port Peer Address:Port Process\nLISTEN 0      511        127.0.0.1:18291      0.0.0.0:*     users:(("apache2",pid=4102,fd=3),("apache2",pid=4101,fd=3),("apache2",pid=4100,fd=3))\n';
+  const toDecide = (grep: string): Row[] => [
+    [start('http://example:18291/'), ['goto probe_http', 'exec probe_http client curl']],
+    [{ kind: 'result', id: 'probe_http', result: res('000\n', 7, 'curl: (7) Failed to connect to example port 18291 after 1 ms: Connection refused\n') }, ['result probe_http', 'goto classify', 'goto listeners', 'exec listeners server root ss']],
+    ...gather(SS, ['goto which_conf', 'goto nginx_conf', 'exec nginx_conf server root nginx']),
+    [{ kind: 'result', id: 'nginx_conf', result: res('', 127, 'nginx: command not found\n') }, ['result nginx_conf', 'goto apache_conf', 'exec apache_conf server root apache2ctl']],
+    [{ kind: 'result', id: 'apache_conf', result: res(apache('dump-named.txt')) }, ['result apache_conf', 'goto apache_files', 'exec apache_files server root grep']],
+    [{ kind: 'result', id: 'apache_files', result: res(grep) }, ['result apache_files', 'goto decide', 'goto init_system', 'exec init_system server ps']],
+  ];
+
+  it('Listen 127.0.0.1:18291 → bind-all-interfaces on that Listen line, with a backed-up apply', () => {
+    const state = walk([...toDecide(apache('grep-named.txt')), [{ kind: 'result', id: 'init_system', result: res('systemd\n') }, ['result init_system', 'goto bind_all_interfaces', 'outcome fix bind-all-interfaces']]]);
+    const o = state.outcome;
+    if (o?.kind !== 'fix') throw new Error(`expected a fix, got ${JSON.stringify(o)}`);
+    expect(o.fix.config).toBe('/tmp/apfx/conf/ports.conf:1');
+    expect(o.fix.fix).toEqual([
+      'In /tmp/apfx/conf/ports.conf:1 change `Listen 127.0.0.1:18291` to `Listen 18291` (all addresses, IPv4 and IPv6)',
+      'sudo apache2ctl configtest && sudo systemctl restart apache2',
+    ]);
+    expect(o.fix.apply?.steps.map((st) => st.argv.join(' '))).toEqual([
+      'sed -i -e 1s/127\\.0\\.0\\.1:18291/18291/ -- /tmp/apfx/conf/ports.conf',
+      'apache2ctl -t',
+      'systemctl restart -- apache2',
+    ]);
+    expect(o.fix.apply?.steps[0]?.backup).toBe('/tmp/apfx/conf/ports.conf');
+    expect(o.fix.apply?.rollback.map((st) => st.argv.join(' '))).toEqual(['apache2ctl -t', 'systemctl restart -- apache2']);
+    expect(o.fix.evidence.map((e) => e.lines)).toEqual([[expect.stringContaining('127.0.0.1:18291')], ['/tmp/apfx/conf/ports.conf:1: Listen 127.0.0.1:18291']]);
+  });
+
+  it('a second Listen [::1]:18291 would keep the rewritten wildcard from binding → wrong-address end, no card', () => {
+    const grep = apache('grep-named.txt').replace('ports.conf:2:Listen [::1]:18292', 'ports.conf:2:Listen [::1]:18291');
+    const state = walk([...toDecide(grep), [{ kind: 'result', id: 'init_system', result: res('systemd\n') }, ['result init_system', 'goto bind_all_interfaces', 'goto wrong_address', 'outcome unresolved wrong_address']]]);
+    expect(state.outcome?.kind).toBe('unresolved');
   });
 });

@@ -1,0 +1,212 @@
+/**
+ * What systemd says about units beyond one unit's status (parsers/systemctl.ts reads that):
+ *
+ *   - `systemctl list-sockets --all --show-types --no-pager --full`: LISTEN, TYPE, UNIT, ACTIVATES
+ *     per listen address of every loaded socket unit, inactive ones too (`--all`). Units that are
+ *     not loaded (disabled and unreferenced) are not listed: systemd knows no more of them.
+ *   - `systemctl cat -- UNIT`: the unit file and its drop-ins, each after a `# /path` line; read for
+ *     the `[Socket]` settings that place its sockets (`ListenStream=`, `BindIPv6Only=`,
+ *     `BindToDevice=`), with the file:line of each.
+ *   - `systemctl list-unit-files --type=service --state=enabled --no-pager`: the enabled services.
+ *
+ * Where systemd is not PID 1 each prints "System has not been booted with systemd…": `no_systemd`.
+ */
+import type { Parser } from './types.js';
+import { MAX_ITEMS, splitLines, toInt, total, words } from './text.js';
+
+export interface SystemdSocket {
+  /** As listed: `[::]:80`, `0.0.0.0:8080`, `/run/foo.sock`. */
+  listen: string;
+  /** `Stream`, `Datagram`, `SequentialPacket`, `FIFO`…; `''` without `--show-types`. */
+  type: string;
+  /** `foo.socket`. */
+  unit: string;
+  /** The unit it starts (`foo.service`), or `''` (Accept=yes sockets start instances). */
+  activates: string;
+  /** The port of an IP address, else 0. */
+  port: number;
+  line: string;
+}
+
+export interface SystemdSockets {
+  sockets: SystemdSocket[];
+  no_systemd: boolean;
+}
+
+export interface SystemdSetting {
+  /** The file `systemctl cat` named before it (`/lib/systemd/system/foo.socket`). */
+  file: string;
+  /** Its line in that file, counted from 1. */
+  line: number;
+  section: string;
+  key: string;
+  value: string;
+}
+
+export interface SystemdUnit {
+  /** The unit file and its drop-ins, in the order systemd applies them. */
+  files: string[];
+  /** Every `key=value`, in order (a continued line joined to its first). */
+  settings: SystemdSetting[];
+  /** `[Socket] ListenStream=` in effect: an empty assignment clears the earlier ones (systemd.socket(5)). */
+  listen_streams: SystemdSetting[];
+  /** `[Socket] BindIPv6Only=`: `default` unless set (`both`, `ipv6-only`). */
+  bind_ipv6_only: string;
+  /** `[Socket] BindToDevice=`, or `''`. */
+  bind_to_device: string;
+  /** A unit was printed. */
+  found: boolean;
+  no_systemd: boolean;
+}
+
+export interface SystemdUnitFile {
+  unit: string;
+  state: string;
+}
+
+export interface SystemdUnitFiles {
+  units: SystemdUnitFile[];
+  no_systemd: boolean;
+}
+
+const SETTING_TYPE = { struct: 'SystemdSetting', fields: { file: 'string', line: 'int', section: 'string', key: 'string', value: 'string' } } as const;
+
+export const systemdSocketsParser: Parser<SystemdSockets> = {
+  name: 'systemctl-sockets',
+  description: 'Socket units and what they listen on, from `systemctl list-sockets --all --show-types`.',
+  type: {
+    struct: 'SystemdSockets',
+    fields: {
+      sockets: { list: { struct: 'SystemdSocket', fields: { listen: 'string', type: 'string', unit: 'string', activates: 'string', port: 'int', line: 'string' } } },
+      no_systemd: 'bool',
+    },
+  },
+  parse: (text) => total(text, () => ({ sockets: [], no_systemd: false }), parseSockets),
+};
+
+export const systemdUnitParser: Parser<SystemdUnit> = {
+  name: 'systemd-unit',
+  description: 'A unit file and its drop-ins from `systemctl cat -- UNIT`, with its [Socket] listen settings.',
+  type: {
+    struct: 'SystemdUnit',
+    fields: {
+      files: { list: 'string' },
+      settings: { list: SETTING_TYPE },
+      listen_streams: { list: SETTING_TYPE },
+      bind_ipv6_only: 'string',
+      bind_to_device: 'string',
+      found: 'bool',
+      no_systemd: 'bool',
+    },
+  },
+  parse: (text) => total(text, emptyUnit, parseUnit),
+};
+
+export const systemdUnitFilesParser: Parser<SystemdUnitFiles> = {
+  name: 'systemctl-unit-files',
+  description: 'Unit files and their state from `systemctl list-unit-files`.',
+  type: {
+    struct: 'SystemdUnitFiles',
+    fields: { units: { list: { struct: 'SystemdUnitFile', fields: { unit: 'string', state: 'string' } } }, no_systemd: 'bool' },
+  },
+  parse: (text) => total(text, () => ({ units: [], no_systemd: false }), parseUnitFiles),
+};
+
+/** systemctl's words where systemd is not the init system (containers, WSL1, chroots). */
+const NO_SYSTEMD = ['System has not been booted with systemd', 'Failed to connect to bus', 'Running in chroot'];
+const isNoSystemd = (trimmed: string) => NO_SYSTEMD.some((p) => trimmed.startsWith(p));
+
+// socket_port_type_to_string (src/core/socket.c): the TYPE column of --show-types.
+const SOCKET_TYPES = new Set(['Stream', 'Datagram', 'SequentialPacket', 'FIFO', 'Special', 'MessageQueue', 'Netlink', 'USBFunction']);
+const UNIT_NAME = /^[A-Za-z0-9:_.\\@-]+\.(?:service|socket|target|device|mount|automount|swap|path|timer|slice|scope)$/;
+// socket_address_print: `a.b.c.d:PORT` or `[v6]:PORT`.
+const IP_PORT = /^(?:\d{1,3}(?:\.\d{1,3}){3}|\[[0-9A-Fa-f:.%a-z]+\]):(\d{1,5})$/;
+
+function parseSockets(text: string): SystemdSockets {
+  const out: SystemdSockets = { sockets: [], no_systemd: false };
+  for (const line of splitLines(text)) {
+    const trimmed = line.trim();
+    if (isNoSystemd(trimmed)) out.no_systemd = true;
+    const w = words(trimmed);
+    // LISTEN [TYPE] UNIT [ACTIVATES]: the unit is the first word naming a .socket.
+    const u = w.findIndex((x, i) => i > 0 && x.endsWith('.socket') && UNIT_NAME.test(x));
+    if (u < 0 || out.sockets.length >= MAX_ITEMS) continue;
+    const typed = SOCKET_TYPES.has(w[u - 1]!);
+    const listen = w.slice(0, typed ? u - 1 : u).join(' ');
+    const port = IP_PORT.exec(listen)?.[1];
+    const next = w[u + 1] ?? '';
+    out.sockets.push({ listen, type: typed ? w[u - 1]! : '', unit: w[u]!, activates: UNIT_NAME.test(next) ? next : '', port: port ? toInt(port) : 0, line });
+  }
+  return out;
+}
+
+function emptyUnit(): SystemdUnit {
+  return { files: [], settings: [], listen_streams: [], bind_ipv6_only: 'default', bind_to_device: '', found: false, no_systemd: false };
+}
+
+function parseUnit(text: string): SystemdUnit {
+  const out = emptyUnit();
+  let file = '';
+  let n = 0;
+  let section = '';
+  let pending: SystemdSetting | undefined;
+  const settle = (s: SystemdSetting) => {
+    if (out.settings.length >= MAX_ITEMS) return;
+    out.settings.push(s);
+    if (s.section !== 'Socket') return;
+    if (s.key === 'ListenStream') out.listen_streams = s.value === '' ? [] : [...out.listen_streams, s];
+    else if (s.key === 'BindIPv6Only') out.bind_ipv6_only = s.value === '' ? 'default' : s.value;
+    else if (s.key === 'BindToDevice') out.bind_to_device = s.value;
+  };
+  for (const line of splitLines(text)) {
+    n++;
+    const trimmed = line.trim();
+    if (isNoSystemd(trimmed)) out.no_systemd = true;
+    // systemctl cat: `# /lib/systemd/system/foo.socket` before each file.
+    if (pending === undefined && /^# \/\S/.test(line)) {
+      file = line.slice(2).trim();
+      if (out.files.length < MAX_ITEMS) out.files.push(file);
+      out.found = true;
+      n = 0;
+      section = '';
+      continue;
+    }
+    if (pending) {
+      // A line ending in `\` continues on the next (systemd.syntax(7)).
+      const more = trimmed.endsWith('\\');
+      pending.value += ` ${more ? trimmed.slice(0, -1).trim() : trimmed}`;
+      if (!more) {
+        pending.value = pending.value.trim();
+        settle(pending);
+        pending = undefined;
+      }
+      continue;
+    }
+    if (trimmed === '' || trimmed.startsWith('#') || trimmed.startsWith(';')) continue;
+    if (trimmed.startsWith('[') && trimmed.endsWith(']')) {
+      section = trimmed.slice(1, -1);
+      continue;
+    }
+    const eq = trimmed.indexOf('=');
+    if (eq <= 0 || file === '') continue;
+    const s: SystemdSetting = { file, line: n, section, key: trimmed.slice(0, eq).trim(), value: trimmed.slice(eq + 1).trim() };
+    if (s.value.endsWith('\\')) {
+      s.value = s.value.slice(0, -1).trim();
+      pending = s;
+    } else settle(s);
+  }
+  if (pending) settle(pending);
+  return out;
+}
+
+function parseUnitFiles(text: string): SystemdUnitFiles {
+  const out: SystemdUnitFiles = { units: [], no_systemd: false };
+  for (const line of splitLines(text)) {
+    const trimmed = line.trim();
+    if (isNoSystemd(trimmed)) out.no_systemd = true;
+    const [unit, state] = words(trimmed, 3);
+    if (!unit || !state || !UNIT_NAME.test(unit) || out.units.length >= MAX_ITEMS) continue;
+    out.units.push({ unit, state });
+  }
+  return out;
+}
