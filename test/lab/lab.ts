@@ -46,6 +46,7 @@ export const SCENARIOS = [
   'no-return-route',
   'missing-file',
   'apache-missing-file',
+  'apache-loopback',
   'sshd-stopped',
   'ssh-dropped',
   'bastion-only',
@@ -580,8 +581,8 @@ function apachePaths(p: Paths) {
   return { dir, run: join(p.dir, 'server', 'apache-run'), pidFile: join(p.dir, 'server', 'apache2.pid'), errorLog: join(p.dir, 'server', 'log', 'apache-error.log'), startLog: join(p.dir, 'server', 'log', 'apache-start.log') };
 }
 
-/** apache2.conf, the modules it loads (Debian's own .load files) and one site serving the nginx docroot on *:80. */
-async function writeApacheConf(p: Paths): Promise<void> {
+/** apache2.conf, the modules it loads (Debian's own .load files) and one site serving the nginx docroot on *:80 (`listen`: its Listen argument). */
+async function writeApacheConf(p: Paths, listen = '80'): Promise<void> {
   const a = apachePaths(p);
   await mkdir(join(a.dir, 'mods-enabled'), { recursive: true });
   await mkdir(join(a.dir, 'sites-enabled'), { recursive: true });
@@ -605,7 +606,7 @@ async function writeApacheConf(p: Paths): Promise<void> {
       'IncludeOptional mods-enabled/*.load',
       'TypesConfig /etc/mime.types',
       'DirectoryIndex index.html',
-      'Listen 80',
+      `Listen ${listen}`,
       '',
       '<Directory />',
       '    Options FollowSymLinks',
@@ -873,9 +874,9 @@ class LabImpl implements Lab {
    * Apache in place of nginx: its config is written, /etc/apache2 in the server namespace points at
    * it (sshd is restarted to see it: `ip netns exec` binds /etc/netns/<ns>/* when a process starts).
    */
-  async startApache(): Promise<void> {
+  async startApache(listen = '80'): Promise<void> {
     const a = apachePaths(this.p);
-    await writeApacheConf(this.p);
+    await writeApacheConf(this.p, listen);
     const link = join('/etc/netns', this.hosts.server.ns, 'apache2');
     rmSync(link, { force: true });
     symlinkSync(a.dir, link);
@@ -1066,6 +1067,16 @@ class LabImpl implements Lab {
         } else {
           await this.stopApache();
           await writeFile(join(this.p.nginx.docroot, 'hogehoge'), 'hogehoge\n');
+          await this.startNginx();
+        }
+        return;
+      case 'apache-loopback':
+        // nginx stopped, Apache httpd on 127.0.0.1:80 only (`Listen 127.0.0.1:80`): the client is refused.
+        if (on) {
+          await this.stopNginx();
+          await this.startApache('127.0.0.1:80');
+        } else {
+          await this.stopApache();
           await this.startNginx();
         }
         return;

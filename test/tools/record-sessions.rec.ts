@@ -54,6 +54,7 @@ const SESSIONS: readonly Session[] = [
   { flow: 'triage', scenario: 'healthy', name: 'ok-tcp', target: '198.18.2.10:80', fix: 'end:ok' },
   { flow: 'refused', scenario: 'port-conflict', target: 'http://198.18.2.10/', fix: 'port-conflict' },
   { flow: 'refused', scenario: 'nginx-bad-config', target: 'http://198.18.2.10/', fix: 'fix-service-config' },
+  { flow: 'refused', scenario: 'apache-loopback', target: 'http://198.18.2.10/', fix: 'bind-all-interfaces' },
   // nginx is stopped but listens on 80 once started: starting it would not make :8080 answer.
   { flow: 'refused', scenario: 'nginx-stopped', name: 'stopped-other-port', target: 'http://198.18.2.10:8080/', fix: 'end:not_started' },
   { flow: 'refused', scenario: 'healthy', name: 'works-now', target: 'http://198.18.2.10/', fix: 'end:works_now' },
