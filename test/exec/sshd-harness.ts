@@ -3,9 +3,9 @@
  * key, own client keys, an ssh_config with an alias per scenario. Not a test file itself.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
-import { tmpdir, userInfo } from 'node:os';
+import { homedir, tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 
 export const HAVE_SSHD = (() => {
@@ -107,7 +107,15 @@ export async function startSshd(): Promise<Sshd> {
     ].join('\n'),
   );
   mkdirSync('/run/sshd', { recursive: true });
-  const child: ChildProcess = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', cfg], { stdio: ['ignore', 'ignore', 'pipe'] });
+  // The sessions' login shell would source this machine's ~/.bashrc (bash does when sshd starts
+  // it), which on a build machine may run pyenv and the like (0.5 s of CPU per shell): what is
+  // measured here is tshoot's executor, not the test machine's dotfiles. As root, sshd runs in a
+  // mount namespace of its own where ~/.bashrc is empty.
+  const bashrc = join(homedir(), '.bashrc');
+  const isolate = process.getuid?.() === 0 && existsSync(bashrc) && existsSync('/usr/bin/unshare');
+  const child: ChildProcess = isolate
+    ? spawn('/usr/bin/unshare', ['-m', '--propagation', 'private', '/bin/sh', '-c', 'mount --bind /dev/null "$0" && exec /usr/sbin/sshd -D -e -f "$1"', bashrc, cfg], { stdio: ['ignore', 'ignore', 'pipe'] })
+    : spawn('/usr/sbin/sshd', ['-D', '-e', '-f', cfg], { stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
   child.stderr?.on('data', (d: Buffer) => {
     log += d.toString();
