@@ -15,12 +15,13 @@
  * /etc/apache2, so `apache2ctl` and `grep -R /etc/apache2` read the case as they read a Debian
  * host (Debian's mods-available copied in: the case's apache2.conf includes them by that path).
  */
+import { spawn } from 'node:child_process';
 import { cpSync, existsSync, statSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../helpers/run-cli.js';
 import { ApacheOracle, apacheCaseIds, type ApacheAnswer, type ApacheOracleCase, type ApacheOracleRequest } from './apache-oracle.js';
-import { httpStatus, runNotFoundCli } from './nginx-oracle.js';
 
 const canRun = process.getuid?.() === 0 && existsSync(join(ROOT, 'dist', 'tshoot.cjs')) && existsSync('/etc/apache2/mods-available');
 if (!canRun) console.warn('Apache not-found flow oracle skipped: it needs root, apache2 and a built dist/tshoot.cjs');
@@ -47,9 +48,40 @@ let hostsFiles = 0;
 function runFlow(c: ApacheOracleCase, url: string, req: ApacheOracleRequest, host: string): Promise<{ code: number; out: Card | undefined; stderr: string }> {
   const hosts = join(c.o.dir, `hosts-${++hostsFiles}`);
   writeFileSync(hosts, `127.0.0.1 localhost\n${host ? `${req.addr} ${host}\n` : ''}`);
-  return runNotFoundCli<Card>(url, [[hosts, '/etc/hosts'], [c.root, '/etc/apache2']], c.o.dir);
+  const cli = join(ROOT, 'dist', 'tshoot.cjs');
+  const script = `mount --bind "$1" /etc/hosts && mount --bind "$2" /etc/apache2 && shift 2 && exec "$@"`;
+  const args = ['-m', 'sh', '-c', script, 'sh', hosts, c.root, process.execPath, cli, 'run', 'not-found', '--target', url, '--host', 'server=local', '--host', 'client=local', '--non-interactive', '--json', '--no-transcript'];
+  return new Promise((resolve) => {
+    const p = spawn('unshare', args, { env: { ...process.env, NO_COLOR: '1', XDG_STATE_HOME: join(c.o.dir, 'state'), XDG_CACHE_HOME: join(c.o.dir, 'cache') } });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d) => (stdout += d));
+    p.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => p.kill('SIGKILL'), 60_000);
+    p.on('close', (code) => {
+      clearTimeout(timer);
+      let out: Card | undefined;
+      try {
+        out = JSON.parse(stdout) as Card;
+      } catch {
+        out = undefined;
+      }
+      resolve({ code: code ?? -1, out, stderr });
+    });
+  });
 }
 
+function get(addr: string, port: number, host: string, path: string): Promise<number> {
+  return new Promise((resolve) => {
+    const r = http.request({ host: addr, port, path, headers: { host }, agent: false, timeout: 5000 }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    r.on('error', () => resolve(0));
+    r.on('timeout', () => r.destroy());
+    r.end();
+  });
+}
 
 function cardOf(out: Card): string {
   if (out.fix) return out.fix.id;
@@ -139,7 +171,7 @@ describe.runIf(canRun)('not-found flow on the Apache oracle cases (real CLI, loc
             const checked = r.out.evidence?.at(-1)?.lines.join(' ') ?? '';
             const m = /for (http:\/\/\S+) \(Host: ([^)]+)\)/.exec(checked);
             const u = m ? new URL(m[1]!) : undefined;
-            const st = u ? await httpStatus(u.hostname, Number(u.port || 80), m![2]!, `${u.pathname}${u.search}`) : 0;
+            const st = u ? await get(u.hostname, Number(u.port || 80), m![2]!, `${u.pathname}${u.search}`) : 0;
             if (st !== 200) return wrong(`the suggested URL ${m?.[1] ?? '(none)'} answers ${st}`);
           }
           figures.right++;

@@ -13,9 +13,6 @@
  * - nginx runs with `user root`, a log_format that writes the request's id, `$status`,
  *   `$request_filename`, `$uri`, `$upstream_addr` and `$host`, and the case's prefix (`-p`).
  */
-import { spawn as spawnChild } from 'node:child_process';
-import { request as httpRequest } from 'node:http';
-import { fileURLToPath as toPath } from 'node:url';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -387,51 +384,5 @@ export function statFacts(paths: readonly string[]): string[] {
     } catch {
       return `- ${p}`;
     }
-  });
-}
-
-
-/** The repository's root (dist/tshoot.cjs is under it). */
-const ROOT_DIR = toPath(new URL('../../', import.meta.url));
-/**
- * The real CLI's `run not-found` on this machine (local executor), with files mounted over system
- * ones (`/etc/hosts`, `/etc/apache2`) in a private mount namespace: names resolve without DNS,
- * and the server's configuration is the case's. Resolves with the exit code and the --json card.
- */
-export function runNotFoundCli<Card>(url: string, binds: ReadonlyArray<readonly [from: string, over: string]>, dir: string): Promise<{ code: number; out: Card | undefined; stderr: string }> {
-  const cli = join(ROOT_DIR, 'dist', 'tshoot.cjs');
-  const mounts = binds.map((_, i) => `mount --bind "$${i + 1}" "${binds[i]![1]}"`).join(' && ');
-  const script = `${mounts} && shift ${binds.length} && exec "$@"`;
-  const args = ['-m', 'sh', '-c', script, 'sh', ...binds.map(([from]) => from), process.execPath, cli, 'run', 'not-found', '--target', url, '--host', 'server=local', '--host', 'client=local', '--non-interactive', '--json', '--no-transcript'];
-  return new Promise((resolve) => {
-    const p = spawnChild('unshare', args, { env: { ...process.env, NO_COLOR: '1', XDG_STATE_HOME: join(dir, 'state'), XDG_CACHE_HOME: join(dir, 'cache') } });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d) => (stdout += d));
-    p.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => p.kill('SIGKILL'), 60_000);
-    p.on('close', (code) => {
-      clearTimeout(timer);
-      let out: Card | undefined;
-      try {
-        out = JSON.parse(stdout) as Card;
-      } catch {
-        out = undefined;
-      }
-      resolve({ code: code ?? -1, out, stderr });
-    });
-  });
-}
-
-/** The status a loopback server answers for `path` with Host `host` (0 when it does not answer). */
-export function httpStatus(addr: string, port: number, host: string, path: string): Promise<number> {
-  return new Promise((resolve) => {
-    const r = httpRequest({ host: addr, port, path, headers: { host }, agent: false, timeout: 5000 }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
-    r.on('error', () => resolve(0));
-    r.on('timeout', () => r.destroy());
-    r.end();
   });
 }

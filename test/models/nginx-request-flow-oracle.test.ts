@@ -12,11 +12,13 @@
  * Host names resolve through a hosts file bind-mounted over /etc/hosts in a private mount
  * namespace (unshare -m): no DNS lookup, and the name reaches the address the case listens on.
  */
+import { spawn } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../helpers/run-cli.js';
-import { caseIds, httpStatus, Oracle, runNotFoundCli, type Answer, type OracleCase, type OracleRequest } from './nginx-oracle.js';
+import { caseIds, Oracle, type Answer, type OracleCase, type OracleRequest } from './nginx-oracle.js';
 
 const canRun = process.getuid?.() === 0 && existsSync(join(ROOT, 'dist', 'tshoot.cjs'));
 if (!canRun) console.warn('not-found flow oracle skipped: it needs root and a built dist/tshoot.cjs');
@@ -43,9 +45,40 @@ let hostsFiles = 0;
 function runFlow(o: Oracle, req: OracleRequest, url: string, host: string): Promise<{ code: number; out: Card | undefined; stderr: string }> {
   const hosts = join(o.dir, `hosts-${++hostsFiles}`);
   writeFileSync(hosts, `127.0.0.1 localhost\n${host ? `${req.addr} ${host}\n` : ''}`);
-  return runNotFoundCli<Card>(url, [[hosts, '/etc/hosts']], o.dir);
+  const cli = join(ROOT, 'dist', 'tshoot.cjs');
+  const script = `mount --bind "$1" /etc/hosts && shift && exec "$@"`;
+  const args = ['-m', 'sh', '-c', script, 'sh', hosts, process.execPath, cli, 'run', 'not-found', '--target', url, '--host', 'server=local', '--host', 'client=local', '--non-interactive', '--json', '--no-transcript'];
+  return new Promise((resolve) => {
+    const p = spawn('unshare', args, { env: { ...process.env, NO_COLOR: '1', XDG_STATE_HOME: join(o.dir, 'state'), XDG_CACHE_HOME: join(o.dir, 'cache') } });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d) => (stdout += d));
+    p.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => p.kill('SIGKILL'), 60_000);
+    p.on('close', (code) => {
+      clearTimeout(timer);
+      let out: Card | undefined;
+      try {
+        out = JSON.parse(stdout) as Card;
+      } catch {
+        out = undefined;
+      }
+      resolve({ code: code ?? -1, out, stderr });
+    });
+  });
 }
 
+function get(addr: string, port: number, host: string, path: string): Promise<number> {
+  return new Promise((resolve) => {
+    const r = http.request({ host: addr, port, path, headers: { host }, agent: false, timeout: 5000 }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    r.on('error', () => resolve(0));
+    r.on('timeout', () => r.destroy());
+    r.end();
+  });
+}
 
 /** The end node or fix a JSON card names. */
 function cardOf(out: Card): string {
@@ -130,7 +163,7 @@ describe.runIf(canRun)('not-found flow on the oracle cases (real CLI, local exec
             const m = /for (http:\/\/\S+) \(Host: ([^)]+)\)/.exec(checked);
             const u = m ? new URL(m[1]!) : undefined;
             const meant = m?.[1] ?? '';
-            const st = u ? await httpStatus(u.hostname, Number(u.port || 80), m![2]!, `${u.pathname}${u.search}`) : 0;
+            const st = u ? await get(u.hostname, Number(u.port || 80), m![2]!, `${u.pathname}${u.search}`) : 0;
             if (st !== 200) {
               wrong(`the suggested URL ${meant} answers ${st}`);
               return;
