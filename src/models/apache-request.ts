@@ -30,7 +30,7 @@ import { apacheConfigParser, mergeApacheConfigs, type ApacheConfig, type ApacheD
 import type { ValueType } from '../parsers/types.js';
 import { unsafeRegex } from '../flow/regex-safety.js';
 import { apacheSockets } from './apache-listen.js';
-import type { CelHelpers } from './firewall-cel.js';
+import type { CelHelpers } from './cel.js';
 import { ssParser } from '../parsers/ss.js';
 
 export interface ApacheRequest {

@@ -13,6 +13,7 @@
  *   nginx_request/nginx_facts/nginx_closest/nginx_prefix/closest/item/shell_quote nginx-request.ts
  */
 import type { Environment } from '@marcbachmann/cel-js';
+import type { ValueType } from '../parsers/types.js';
 import type { NginxConfig } from '../parsers/nginx-config.js';
 import { nginxConfigParser } from '../parsers/nginx-config.js';
 import { psOwnersParser, type PsOwner } from '../parsers/ps-owners.js';
@@ -22,7 +23,7 @@ import { apacheListenAll } from './apache-rebind.js';
 import { registerApache } from './apache-request.js';
 import { registerCloud } from './cloud.js';
 import { loadEc2ConnectRanges, type Ec2ConnectRanges } from './ec2-connect-ranges.js';
-import { registerFirewall, type CelHelpers } from './firewall-cel.js';
+import { registerFirewall } from './firewall-cel.js';
 import { nginxSockets } from './nginx-listen.js';
 import { registerNginxRequest } from './nginx-request.js';
 import { NGINX_MASTER_TYPE, nginxExeTrusted, nginxMaster } from './nginx-process.js';
@@ -30,7 +31,13 @@ import { registerSocket } from './socket.js';
 import { systemdSockets } from './systemd-listen.js';
 import { systemdUnitParser, type SystemdUnit } from '../parsers/systemd-units.js';
 
-export type { CelHelpers };
+/** What flow/expr.ts gives the models to register their types and convert values (passed in: no model imports the CEL layer). */
+export interface CelHelpers {
+  /** Registers a struct type (and those it uses) once per environment. */
+  register(t: ValueType): void;
+  toCel(value: unknown, t: ValueType): unknown;
+  fromCel(v: unknown): unknown;
+}
 
 /** The EC2 Instance Connect ranges, read once per process (the cache's refreshed copy or the shipped one). */
 let ranges: Ec2ConnectRanges | undefined;

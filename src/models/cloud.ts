@@ -21,7 +21,7 @@
  * rule named. Pure and total.
  */
 import type { Environment } from '@marcbachmann/cel-js';
-import type { fromCel as FromCel, toCel as ToCel } from '../flow/expr.js';
+import type { CelHelpers } from './cel.js';
 import { type AwsAclEntry, type AwsSgRule, awsEc2Parser } from '../parsers/aws-ec2.js';
 import type { ValueType } from '../parsers/types.js';
 import { type Cidr, cidrContains, parseCidr } from './ip.js';
@@ -142,7 +142,7 @@ export function naclAllows(entries: readonly AwsAclEntry[], q: NaclQuery): NaclV
  */
 export function registerCloud(
   env: Environment,
-  cel: { register: (t: ValueType) => void; toCel: typeof ToCel; fromCel: typeof FromCel },
+  cel: CelHelpers,
   ranges: Ec2ConnectRanges,
 ): void {
   cel.register(awsEc2Parser.type);

@@ -13,17 +13,11 @@
 import type { Environment } from '@marcbachmann/cel-js';
 import { IPT_SAVE_TYPE, type IptSave } from '../parsers/iptables-save.js';
 import { NFT_JSON_TYPE, type NftJsonRuleset } from '../parsers/nft-json.js';
-import type { ValueType } from '../parsers/types.js';
+import type { CelHelpers } from './cel.js';
 import { evaluate, FW_FATE_TYPE, FW_PACKET_TYPE, FW_VERDICT_TYPE, packetFate, type FwPacket } from './firewall.js';
 import { familyOf } from './firewall-ip.js';
 import { fixFor, fwFixType } from './firewall-fix.js';
 
-export interface CelHelpers {
-  /** Registers a struct type (and those it uses) once per environment. */
-  register(t: ValueType): void;
-  toCel(value: unknown, t: ValueType): unknown;
-  fromCel(v: unknown): unknown;
-}
 
 export const FW_FIX_TYPE = fwFixType(FW_FATE_TYPE);
 

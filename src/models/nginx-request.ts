@@ -29,7 +29,7 @@ import { nginxConfigParser, type NginxConfig, type NginxDirective } from '../par
 import type { ValueType } from '../parsers/types.js';
 import { unsafeRegex } from '../flow/regex-safety.js';
 import { editDistance } from '../util/edit-distance.js';
-import type { CelHelpers } from './firewall-cel.js';
+import type { CelHelpers } from './cel.js';
 
 export interface NginxRequest {
   /** A server block listens on the port. */

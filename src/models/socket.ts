@@ -25,7 +25,7 @@
  * Pure and total: any listing, any destination text.
  */
 import type { Environment } from '@marcbachmann/cel-js';
-import type { fromCel as FromCel, toCel as ToCel } from '../flow/expr.js';
+import type { CelHelpers } from './cel.js';
 import { type SsOutput, type SsSocket, ssParser } from '../parsers/ss.js';
 import type { ValueType } from '../parsers/types.js';
 import { type Ip, isAnyIp, isLoopbackIp, isMappedV4, parseIp, unmapV4 } from './ip.js';
@@ -191,7 +191,7 @@ export function acceptingSocket(ss: SsOutput, q: SocketQuery): SocketVerdict {
  */
 export function registerSocket(
   env: Environment,
-  cel: { register: (t: ValueType) => void; toCel: typeof ToCel; fromCel: typeof FromCel },
+  cel: CelHelpers,
 ): void {
   cel.register(ssParser.type);
   cel.register(SOCKET_VERDICT_TYPE);
