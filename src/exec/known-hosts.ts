@@ -7,7 +7,9 @@
  */
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { appendFile, chmod, mkdir, readFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { userInfo } from 'node:os';
+import { dirname, join } from 'node:path';
+import { displayArgv } from './shell-quote.js';
 
 export interface KnownHostEntry {
   readonly file: string;
@@ -54,6 +56,23 @@ export function knownHostName(host: string, port: number): string {
  */
 export function hostKeyName(host: string, port: number, alias: string | null): string {
   return alias ?? knownHostName(host, port);
+}
+
+/**
+ * The command that removes `name`'s entries from `file`, to paste: `ssh-keygen -R NAME`, with
+ * `-f FILE` unless FILE is the one ssh-keygen edits by default (ssh-keygen(1): `-R` works on
+ * ~/.ssh/known_hosts, the passwd entry's home, not $HOME) — a key found in another file
+ * (UserKnownHostsFile, a global file) would otherwise be left where it is.
+ */
+export function forgetHostCommand(name: string, file: string): string {
+  let home: string | null;
+  try {
+    home = userInfo().homedir;
+  } catch {
+    home = null; // no passwd entry: say the file
+  }
+  const isDefault = home !== null && file === join(home, '.ssh', 'known_hosts');
+  return displayArgv(['ssh-keygen', '-R', name, ...(isDefault ? [] : ['-f', file])]);
 }
 
 export function parseKnownHosts(text: string, file: string): KnownHostEntry[] {

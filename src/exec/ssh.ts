@@ -26,6 +26,7 @@ import {
   appendKnownHost,
   checkDestHostKey,
   fingerprintSha256,
+  forgetHostCommand,
   hostKeyName,
   keyTypeOfBlob,
   knownHostName,
@@ -703,13 +704,13 @@ export class SshConnection {
         return fail(`the ${keyType} host key ${fp} is marked @revoked in ${status.entry.file}:${status.entry.line}; refusing to connect`);
       case 'changed':
         return fail(
-          `HOST KEY CHANGED — possibly someone in the middle. The server now shows ${keyType} ${fp}, but ${status.entry.file}:${status.entry.line} has ${fingerprintSha256(status.entry.key)}. If the change is expected, remove that line (ssh-keygen -R '${name}') and connect again`,
+          `HOST KEY CHANGED — possibly someone in the middle. The server now shows ${keyType} ${fp}, but ${status.entry.file}:${status.entry.line} has ${fingerprintSha256(status.entry.key)}. If the change is expected, remove that line (${forgetHostCommand(name, status.entry.file)}) and connect again`,
         );
       case 'other-type': {
         const e = status.entries[0];
         const where = e === undefined ? '' : ` (${e.file}:${e.line}: ${keyTypeOfBlob(e.key)} ${fingerprintSha256(e.key)})`;
         return fail(
-          `the server shows a ${keyType} host key ${fp}, but only keys of other types are known for it${where}; refusing, as the host may have been replaced. If expected, remove the old entry (ssh-keygen -R '${name}')`,
+          `the server shows a ${keyType} host key ${fp}, but only keys of other types are known for it${where}; refusing, as the host may have been replaced. If expected, remove the old entries (${[...new Set(status.entries.map((x) => x.file))].map((f) => forgetHostCommand(name, f)).join('; ')})`,
         );
       }
       case 'unknown':

@@ -1,12 +1,13 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   appendKnownHost,
   checkHostKey,
   fingerprintSha256,
+  forgetHostCommand,
   hashHostName,
   hostFieldMatches,
   keyTypeOfBlob,
@@ -108,5 +109,13 @@ describe('appendKnownHost', () => {
     expect(foundHashed).toContain(ed2.split(' ')[1]);
     const entries = await readKnownHosts([file, join(dir, 'missing')]);
     expect(checkHostKey(entries, 'h.example', blobOf(ed2)).kind).toBe('known');
+  });
+});
+
+describe('forgetHostCommand (the changed-key hint)', () => {
+  it('is ssh-keygen -R NAME for ssh-keygen\'s own file, with -f FILE (quoted) for any other', () => {
+    expect(forgetHostCommand('[198.18.0.2]:2222', join(userInfo().homedir, '.ssh', 'known_hosts'))).toBe("ssh-keygen -R '[198.18.0.2]:2222'");
+    expect(forgetHostCommand('web1', '/etc/ssh/ssh_known_hosts')).toBe('ssh-keygen -R web1 -f /etc/ssh/ssh_known_hosts');
+    expect(forgetHostCommand('web1', '/tmp/my hosts')).toBe("ssh-keygen -R web1 -f '/tmp/my hosts'");
   });
 });

@@ -229,6 +229,23 @@ describe.skipIf(!HAVE_SSHD)('ssh executor against a real sshd', () => {
     expect(r.transport?.message).toMatch(/CHANGED/);
   });
 
+  it('the changed-key hint names the known_hosts file (-f) when it is not ssh-keygen\'s default, and running it lets the new key in', async () => {
+    const other = keygen(join(sshd.dir, 'other_host_hint'));
+    const kh = join(sshd.dir, 'known_hosts_hint');
+    writeFileSync(kh, `[127.0.0.1]:${sshd.port} ${other.split(' ').slice(0, 2).join(' ')}\n`);
+    const cfg = join(sshd.dir, 'ssh_config_hint');
+    writeFileSync(cfg, readFileSync(sshd.config, 'utf8').replaceAll(sshd.knownHosts, kh));
+    const r = await createSshExecutor('good', { configFile: cfg, pool: newPool(), acceptNewHostKeys: true }).run(cmd(['true']));
+    expect(r.transport?.code).toBe('host-key');
+    const hint = /\((ssh-keygen -R [^)]*)\) and connect again/.exec(r.transport?.message ?? '')?.[1];
+    expect(hint).toBe(`ssh-keygen -R '[127.0.0.1]:${sshd.port}' -f ${kh}`);
+    // The hint as the user pastes it into a shell: the old entry goes from that file, the next connection records the new key.
+    execFileSync('sh', ['-c', hint!], { stdio: 'ignore' });
+    expect(readFileSync(kh, 'utf8')).not.toContain(other.split(' ')[1]);
+    const again = await createSshExecutor('good', { configFile: cfg, pool: newPool(), acceptNewHostKeys: true }).run(cmd(['echo', 'hi']));
+    expect(again.stdout).toBe('hi\n');
+  });
+
   it('reports a rejected key as auth', async () => {
     const r = await createSshExecutor('badkey', { configFile: sshd.config, pool: newPool() }).run(cmd(['true']));
     expect(r.transport?.code).toBe('auth');
