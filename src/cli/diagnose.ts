@@ -2,9 +2,12 @@
  * `tshoot diagnose TARGET` and `tshoot diagnose --error "TEXT"`: from what the user has — a
  * target, or the error message they saw — to the flow for that symptom. With a target, the
  * `triage` flow probes it from the client and calls the matching flow; with a pasted error,
- * the text itself names the layer (curl's, nc's, browsers' and the EC2 console's wording).
+ * the text itself names the layer (parsers/pasted-error.ts: curl, wget, nc, ssh, Node, Python,
+ * Go, Java, psql, mysql, redis-cli, telnet, PowerShell, browsers, the EC2 console) and, when it
+ * names it, the target. `--error -` reads the text from stdin. Text that names no symptom is a
+ * usage error, unless a target is given too: then the target is probed (triage).
  */
-import { connectErrorParser } from '../parsers/connect-error.js';
+import { readPastedError, type PastedKind } from '../parsers/pasted-error.js';
 import type { CliIO } from './io.js';
 import { runCommand, type RunOptions } from './run.js';
 import { INSTANCE_ID, parseTarget, UsageError } from './target.js';
@@ -15,38 +18,48 @@ export interface DiagnoseOptions extends RunOptions {
 
 export interface Classified {
   readonly flow: string;
-  /** A target read from the text (`HOST:PORT`), when it names one. */
+  /** What the text says failed (parsers/pasted-error.ts). */
+  readonly kind: PastedKind;
+  /** A target read from the text: a URL, or `HOST:PORT`, when it names one. */
   readonly target?: string;
+  /** The host the text names when it names no port (a browser page): shown, not probed. */
+  readonly host?: string;
   readonly why: string;
 }
 
-/** Which flow a pasted error message calls for. */
+/** The flow each kind calls for, and why, in the words shown before it runs. */
+const FLOWS: Partial<Record<PastedKind, readonly [flow: string, why: string]>> = {
+  refused: ['refused', 'connection refused: a host answered with a reset'],
+  timeout: ['timeout', 'nothing answered: the connection timed out'],
+  unreachable: ['timeout', 'nothing answered: no route to the host'],
+  connect_failed: ['triage', 'the client could not connect and does not say why: probing to find out'],
+  console: ['console-connect', 'the EC2 console could not connect to the instance'],
+  not_found: ['not-found', 'the server answered 404 Not Found'],
+  http_error: ['triage', 'the server answered an HTTP error: probing the target'],
+  dns: ['triage', 'a dns failure: probing the target'],
+  tls: ['triage', 'a tls failure: probing the target'],
+  reset: ['triage', 'a reset failure: probing the target'],
+};
+
+/** Which flow a pasted error message calls for, and the target it names; null when it names no symptom. */
 export function classifyError(text: string): Classified | null {
-  const t = text.trim();
-  if (/failed to connect to (your|the) instance/i.test(t)) {
-    return { flow: 'console-connect', why: 'the EC2 console could not connect to the instance' };
-  }
-  if (/\b404\b/.test(t) && /not found/i.test(t)) return { flow: 'not-found', why: 'the server answered 404 Not Found' };
-  const e = connectErrorParser.parse(t);
-  const at = e.host && e.port ? `${e.host.includes(':') ? `[${e.host}]` : e.host}:${e.port}` : undefined;
-  const withTarget = (flow: string, why: string): Classified => ({ flow, why, ...(at ? { target: at } : {}) });
-  switch (e.kind) {
-    case 'refused':
-      return withTarget('refused', 'connection refused: a host answered with a reset');
-    case 'timeout':
-    case 'unreachable':
-      return withTarget('timeout', 'nothing answered: the connection timed out');
-    case 'connect_failed':
-      return withTarget('triage', "curl could not connect and does not say why: probing to find out");
-    case 'console':
-      return { flow: 'console-connect', why: 'the EC2 console could not connect to the instance' };
-    case 'dns':
-    case 'tls':
-    case 'reset':
-      return withTarget('triage', `a ${e.kind} failure: probing the target`);
-    default:
-      return null;
-  }
+  // Colours a terminal printed come along with a paste; nothing else is removed (a host holding
+  // other controls is refused by parseTarget, with where it came from).
+  // eslint-disable-next-line no-control-regex
+  const e = readPastedError(text.replace(/\x1b\[[0-9;]{0,32}m/g, ''));
+  const to = FLOWS[e.kind];
+  if (!to) return null;
+  const [flow, why] = to;
+  const hostPort = e.host && e.port ? `${e.host.includes(':') ? `[${e.host}]` : e.host}:${e.port}` : undefined;
+  // What the server answered is about the URL; what failed to connect is about the address dialled.
+  const http = e.kind === 'not_found' || e.kind === 'http_error';
+  const target = flow === 'console-connect' ? undefined : http ? e.url || hostPort : hostPort ?? (e.url || undefined);
+  return {
+    flow,
+    kind: e.kind,
+    why: e.kind === 'http_error' && e.status ? `the server answered HTTP ${e.status}: probing the target` : why,
+    ...(target ? { target } : e.host ? { host: e.host } : {}),
+  };
 }
 
 export async function diagnoseCommand(io: CliIO, positional: string | undefined, opts: DiagnoseOptions): Promise<number> {
@@ -56,17 +69,65 @@ export async function diagnoseCommand(io: CliIO, positional: string | undefined,
     // An instance id names an EC2 instance, read with the AWS CLI by console-connect only.
     return runCommand(io, INSTANCE_ID.test(target.trim().replace(/:\d+$/, '')) ? 'console-connect' : 'triage', { ...opts, target });
   }
-  const c = classifyError(opts.error);
+  const text = opts.error === '-' ? await readStdin(io) : opts.error;
+  return pastedError(io, text, target, opts, false);
+}
+
+/**
+ * The session a pasted error starts. `probeWhenUnknown`: text that names no symptom runs triage
+ * (which asks for the target) instead of a usage error — the menu's way, where the user is
+ * at a terminal and the question is the next step.
+ */
+export async function pastedError(io: CliIO, text: string, target: string | undefined, opts: RunOptions, probeWhenUnknown: boolean): Promise<number> {
+  const c = classifyError(text);
+  const note = (s: string) => {
+    if (!opts.json && !opts.quiet) io.stderr.write(`tshoot: ${s}\n`);
+  };
   if (!c) {
-    throw new UsageError(
-      'cannot tell the symptom from that text: paste the whole error line (e.g. "curl: (7) Failed to connect to web port 80 … Connection refused"), or run a flow: tshoot run refused|timeout|not-found|console-connect',
-    );
+    if (target === undefined && !probeWhenUnknown) {
+      throw new UsageError(
+        `cannot tell the symptom from that text (${describe(text)}): paste the whole error line (e.g. "curl: (7) Failed to connect to web port 80 … Connection refused"), give the TARGET to probe it, or run a flow: tshoot run refused|timeout|not-found|console-connect`,
+      );
+    }
+    note(`cannot tell the symptom from that text: probing ${target ?? 'the target'} → flow "triage"`);
+    return runCommand(io, 'triage', { ...opts, ...(target !== undefined ? { target } : {}) });
   }
   // A target read from pasted text is checked here, so that a refusal names where it came from
   // (a host such as `-oProxyCommand=…` would be an option to nc).
   if (target === undefined && c.target !== undefined) parseTarget(c.target, `--error: the target ${JSON.stringify(c.target)} in that text`);
   let chosen = target ?? c.target;
   if (chosen && c.flow === 'console-connect' && !/:\d+$|^[a-z]+:\/\//i.test(chosen)) chosen = `${chosen}:22`;
-  if (!opts.json && !opts.quiet) io.stderr.write(`tshoot: ${c.why} → flow "${c.flow}"${chosen ? ` for ${chosen}` : ''}\n`);
+  const named = !chosen && c.host ? ` (the text names ${c.host}, not its port)` : '';
+  note(`${c.why} → flow "${c.flow}"${chosen ? ` for ${chosen}` : named}`);
   return runCommand(io, c.flow, { ...opts, ...(chosen ? { target: chosen } : {}) });
+}
+
+/** Enough of a pasted error to read it: bigger input is a mistake (a log file), refused whole. */
+const MAX_STDIN = 1024 * 1024;
+
+/** `--error -`: the text on stdin, to its end (Ctrl-D at a terminal). */
+async function readStdin(io: CliIO): Promise<string> {
+  if (io.stdin.isTTY === true) io.stderr.write('tshoot: paste the error, then press Ctrl-D on a line of its own\n');
+  const decoder = new TextDecoder();
+  let text = '';
+  let bytes = 0;
+  for await (const chunk of io.stdin) {
+    const b = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Uint8Array);
+    bytes += b.length;
+    if (bytes > MAX_STDIN) {
+      throw new UsageError(`--error -: more than ${MAX_STDIN / 1024} KiB on stdin; paste the error lines only (the first and last lines of a trace are enough)`);
+    }
+    text += decoder.decode(b, { stream: true });
+  }
+  text += decoder.decode();
+  if (text.trim() === '') throw new UsageError('--error -: stdin was empty; paste the error message, or give it as --error "TEXT"');
+  return text;
+}
+
+/** The text as the usage error names it: its size and first line, cut. */
+function describe(text: string): string {
+  const lines = text.split('\n').filter((l) => l.trim() !== '');
+  const first = (lines[0] ?? '').trim();
+  const shown = first.length > 60 ? `${first.slice(0, 59)}…` : first;
+  return `${lines.length} line${lines.length === 1 ? '' : 's'}, first ${JSON.stringify(shown)}`;
 }

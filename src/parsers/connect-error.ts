@@ -99,8 +99,8 @@ function classify(line: string): Found | undefined {
   );
 }
 
-/** The cause text → kind, for the phrases libc's strerror and clients print. */
-function kindOfReason(reason: string): ConnectKind | undefined {
+/** The cause text → kind, for the phrases libc's strerror and clients print (pasted-error.ts adds other clients' words). */
+export function kindOfReason(reason: string): ConnectKind | undefined {
   const r = reason.toLowerCase();
   if (r.includes('connection refused')) return 'refused';
   if (r.includes('no route to host') || r.includes('network is unreachable') || r.includes('host is unreachable')) return 'unreachable';
