@@ -10,6 +10,7 @@ import type { CheckRecord, Evidence, Outcome } from '../engine/types.js';
 import { displayArgv } from '../exec/shell-quote.js';
 import { cut, fold, oneLine, sanitize } from './sanitize.js';
 import type { Style } from './style.js';
+import { CARD_TEXT } from './messages.js';
 import { displayWidth, wrapLine } from './wrap.js';
 
 export interface CardOptions {
@@ -28,20 +29,7 @@ export interface CardOptions {
 /** Evidence lines shown per command before folding. */
 const EVIDENCE_LINES = 8;
 
-const L = {
-  en: {
-    cause: 'Cause', evidence: 'Evidence', fix: 'Fix', config: 'Config', verify: 'Verify',
-    checked: 'Checked', ruledOut: 'Ruled out', next: 'Try next', unresolved: 'Unresolved', error: 'Stopped',
-    checks: (n: number) => `${n} check${n === 1 ? '' : 's'}`, passed: 'passed', failed: 'failed',
-    more: (n: number) => `… ${n} more line${n === 1 ? '' : 's'} (--verbose shows all)`,
-  },
-  ja: {
-    cause: '原因', evidence: '根拠', fix: '対処', config: '設定', verify: '確認',
-    checked: '確認したこと', ruledOut: '除外できたこと', next: '次に試すこと', unresolved: '未解決', error: '中断',
-    checks: (n: number) => `チェック ${n} 件`, passed: '成功', failed: '失敗',
-    more: (n: number) => `… 他 ${n} 行 (--verbose ですべて表示)`,
-  },
-} as const;
+const L = CARD_TEXT;
 
 export function renderOutcome(outcome: Outcome, checks: readonly CheckRecord[], o: CardOptions): string {
   const t = L[o.lang];
@@ -60,7 +48,8 @@ export function renderOutcome(outcome: Outcome, checks: readonly CheckRecord[], 
   let color: 'green' | 'yellow' | 'red';
   if (outcome.kind === 'fix') {
     const f = outcome.fix;
-    title = `${oneLine(f.title, inner - f.id.length - 6)}  [${f.id}]`;
+    // The id stays whole: the title gives way (boxen's top border holds boxWidth - 8 of it).
+    title = `${oneLine(f.title, boxWidth - 8 - f.id.length - 4)}  [${f.id}]`;
     color = 'green';
     section(t.cause, indent(clean(f.cause)));
     section(
@@ -80,17 +69,27 @@ export function renderOutcome(outcome: Outcome, checks: readonly CheckRecord[], 
       t.checked,
       checks.map((c) => {
         const head = `${oneLine(c.title, 50)} (${c.role})`;
-        return `  ${c.ok ? s.green('✓') : s.red('✗')} ${oneLine(c.title, 50)} ${s.dim(`(${c.role})`)} — ${oneLine(c.summary, Math.max(16, inner - head.length - 7))}`;
+        return `  ${c.ok ? s.green('✓') : s.red('✗')} ${oneLine(c.title, 50)} ${s.dim(`(${c.role})`)} — ${oneLine(c.summary, Math.max(16, inner - displayWidth(head) - 7))}`;
       }),
     );
-    section(t.ruledOut, items(outcome.end.checked, '- '));
+    // An end's `checked` is what the flow established, the failure itself included: "found", not "ruled out".
+    section(t.found, items(outcome.end.checked, '- '));
     section(t.next, items(outcome.end.nextSteps, '- '));
+  } else if (outcome.code === 'unreachable') {
+    // A host tshoot could not use: which one and why, in the user's words; where in the flow is
+    // of no use to them (the transcript keeps it).
+    const role = checks[checks.length - 1]?.role;
+    const code = outcome.transport ?? 'disconnected';
+    title = `${t.error}: ${oneLine(t.transport[code](role ? who(role, o.dest(role)) : t.host), inner - 10)}`;
+    color = 'red';
+    body.push(...clean(outcome.message).split('\n'), '', ...indent(clean(t.transportNext[code]), '- '));
   } else {
-    title = `${t.error}: ${outcome.code}`;
+    // A flow that cannot go on (a failing expression, a loop): its author needs the place.
+    title = `${t.error}: ${t.flowError}`;
     color = 'red';
     body.push(...clean(outcome.message).split('\n'), s.dim(`${outcome.loc.file}:${outcome.loc.line}:${outcome.loc.col} node "${outcome.node}"`));
   }
-  const summary = checks.length ? checkSummary(checks, o) : '';
+  const summary = checks.length ? checkSummary(checks, { ...o, diagnosed: outcome.kind === 'fix' }) : '';
   if (!o.boxen) return `== ${title} ==\n${body.join('\n')}\n${summary ? `\n${summary}\n` : ''}`;
   // Wrapped here, not by boxen: its wrapping drops the indentation.
   const text = body.flatMap((l) => wrapLine(l, inner)).join('\n');
@@ -105,14 +104,19 @@ export function renderOutcome(outcome: Outcome, checks: readonly CheckRecord[], 
   );
 }
 
-/** `7 checks: ✓ 6 passed · ✗ 1 failed (Repeat the request from the client)`. */
-export function checkSummary(checks: readonly CheckRecord[], o: Pick<CardOptions, 'style' | 'lang' | 'width'>): string {
+/**
+ * `7 checks: ✓ 6 passed · ✗ 1 failed (Repeat the request from the client)`. After a diagnosis
+ * (`diagnosed`), a command that exited non-zero is what it found (the refused request, the
+ * missing file), not a failure: `13 checks: ✓ 7 passed · 6 findings (…)`.
+ */
+export function checkSummary(checks: readonly CheckRecord[], o: Pick<CardOptions, 'style' | 'lang' | 'width'> & { readonly diagnosed?: boolean }): string {
   const t = L[o.lang];
   const s = o.style;
   const failed = checks.filter((c) => !c.ok);
   const passed = checks.length - failed.length;
   const names = failed.length ? ` (${failed.map((c) => oneLine(c.title, 40)).join(', ')})` : '';
-  const line = `${t.checks(checks.length)}: ${s.green('✓')} ${passed} ${t.passed} · ${failed.length ? s.red('✗') : '✗'} ${failed.length} ${t.failed}`;
+  const rest = o.diagnosed ? t.findings(failed.length) : `${failed.length ? s.red('✗') : '✗'} ${failed.length} ${t.failed}`;
+  const line = `${t.checks(checks.length)}: ${s.green('✓')} ${passed} ${t.passed} · ${rest}`;
   return names ? line + s.dim(cut(names, Math.max(0, o.width - displayWidth(line) - 1))) : line;
 }
 
@@ -131,10 +135,10 @@ function clean(s: string): string {
 
 /**
  * What Ctrl-C leaves on stderr: that it stopped, and, when the session was recorded, where
- * and how to go on from there.
+ * and how to go on from there (`self`: how the user started tshoot, cli/io.ts `selfCommand`).
  */
-export function interruptedNote(lang: 'en' | 'ja', transcript?: string | null): string {
-  const how = transcript ? `tshoot resume ${displayArgv([transcript])}` : null;
-  if (lang === 'ja') return `\ntshoot: 中断しました${how ? `\n記録: ${oneLine(transcript!, 200)}\n続きから: ${how}` : ''}\n`;
-  return `\ntshoot: interrupted${how ? `\nThe session so far is in ${oneLine(transcript!, 200)}\nContinue it with: ${how}` : ''}\n`;
+export function interruptedNote(lang: 'en' | 'ja', transcript?: string | null, self = 'tshoot'): string {
+  const how = transcript ? `${self} resume ${displayArgv([transcript])}` : null;
+  const t = L[lang];
+  return `\ntshoot: ${t.interrupted}${how ? `\n${t.sessionIn(oneLine(transcript!, 200))}\n${t.continueWith(how)}` : ''}\n`;
 }

@@ -11,6 +11,7 @@
 import { checkAnswer } from '../engine/answer.js';
 import { Interrupted, NeedsInput, type Prompter } from '../engine/ports.js';
 import type { Answer, Question } from '../engine/types.js';
+import { PROMPT_TEXT } from './messages.js';
 import { oneLine, sanitize } from './sanitize.js';
 import type { Style } from './style.js';
 
@@ -69,10 +70,7 @@ export type PromptCall =
 /** The value of the "other…" choice of a host question: then a destination is typed. */
 export const OTHER = '\u0000other';
 
-const T = {
-  en: { other: 'other… (type an ssh destination)', local: 'local (this machine, no SSH)', dest: 'SSH destination ([user@]host[:port] or an alias)' },
-  ja: { other: 'その他… (ssh の接続先を入力)', local: 'local (このマシン、SSH なし)', dest: 'SSH の接続先 ([user@]host[:port] または別名)' },
-} as const;
+const T = PROMPT_TEXT;
 
 export function createInquirerPrompter(io: TerminalIO): TerminalPrompter {
   const ctx = { input: io.input, output: io.output, ...(io.signal ? { signal: io.signal } : {}) } as Parameters<Prompts['input']>[1];

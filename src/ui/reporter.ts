@@ -14,7 +14,8 @@ import type { Reporter } from '../engine/ports.js';
 import type { Answer, Command, Question, ShowItem } from '../engine/types.js';
 import { displayArgv } from '../exec/shell-quote.js';
 import { renderOutcome, type CardOptions } from './cards.js';
-import { cut, fold, oneLine } from './sanitize.js';
+import { PROMPT_TEXT } from './messages.js';
+import { cut, displayWidth, fold, oneLine } from './sanitize.js';
 import { termWidth, type ProgressMode, type Style } from './style.js';
 
 export interface ReporterOptions {
@@ -114,8 +115,10 @@ export function createTerminalReporter(o: ReporterOptions): TerminalReporter {
     answered(q: Question, a: Answer, source) {
       if (o.mode === 'none') return;
       stopSpinner();
-      const from = source === 'answers' ? (o.lang === 'ja' ? '回答ファイル' : 'answers file') : source;
-      write(`${o.style.green('?')} ${oneLine(q.text, Math.max(20, width() - 30))} ${o.style.cyan(oneLine(String(a), 40))} ${o.style.dim(`(${from})`)}\n`);
+      const from = source === 'answers' ? PROMPT_TEXT[o.lang].answersFile : source;
+      const answer = oneLine(String(a), Math.min(40, Math.floor(width() / 3)));
+      const room = width() - 1 - 2 - displayWidth(answer) - 1 - displayWidth(from) - 3;
+      write(`${o.style.green('?')} ${oneLine(q.text, Math.max(8, room))} ${o.style.cyan(answer)} ${o.style.dim(`(${from})`)}\n`);
       startSpinner();
     },
     pause() {
@@ -134,26 +137,33 @@ export function createTerminalReporter(o: ReporterOptions): TerminalReporter {
   };
 }
 
-/** `title · role (dest) $ command`, one terminal line. */
+/**
+ * `title · role (dest) $ command`, one terminal line after ora's frame (`⠋ `): every part is cut
+ * by display width (a Japanese title takes two columns a character), and the line never reaches
+ * the last column, where a terminal may wrap it.
+ */
 export function runningLine(c: Command, dest: string, s: Style, width: number): string {
-  const who = dest && dest !== c.role ? `${c.role} (${oneLine(dest, 40)})` : c.role;
-  const head = `${oneLine(c.title, 60)} · ${who} `;
-  const room = Math.max(10, width - 3 - head.length - 2);
-  return `${head}${s.dim(`$ ${oneLine(displayArgv(c.argv), room)}`)}`;
+  const avail = width - 1 - 2;
+  const who = dest && dest !== c.role ? `${c.role} (${oneLine(dest, Math.max(4, Math.floor(avail / 4) - c.role.length - 3))})` : c.role;
+  const head = `${oneLine(c.title, Math.max(8, Math.min(60, Math.floor(avail * 0.45))))} · ${who} `;
+  const room = avail - displayWidth(head) - 2;
+  return room >= 4 ? `${head}${s.dim(`$ ${oneLine(displayArgv(c.argv), room)}`)}` : cut(head.trimEnd(), avail);
 }
 
-/** `✔ title [role (dest) · 12 ms] — summary`, one terminal line. */
+/** `✔ title [role (dest) · 12 ms] — summary`, one terminal line (cut as `runningLine` is). */
 export function resultLine(item: Extract<ShowItem, { kind: 'result' }>, dest: string, s: Style, width: number): string {
   const c = item.command;
   const r = item.result;
   const ok = r.exit === 0 && !r.transport;
   const mark = ok ? s.green('✔') : s.red('✖');
-  const who = dest && dest !== c.role ? `${c.role} (${oneLine(dest, 30)})` : c.role;
-  const meta = `[${who} · ${duration(r.durationMs)}]`;
+  const avail = width - 1;
+  const took = duration(r.durationMs);
+  const who = dest && dest !== c.role ? `${c.role} (${oneLine(dest, Math.max(4, Math.min(30, Math.floor(avail / 3) - took.length - c.role.length - 8)))})` : c.role;
+  const meta = `[${who} · ${took}]`;
   // Narrow terminal: the title gives way before the summary does.
-  const title = oneLine(c.title, Math.max(12, Math.min(60, width - meta.length - 20)));
-  const room = Math.max(10, width - 2 - title.length - meta.length - 5);
-  return `${mark} ${title} ${s.dim(meta)} — ${cut(oneLine(item.summary, room), room)}`;
+  const title = oneLine(c.title, Math.max(8, Math.min(60, avail - displayWidth(meta) - 20)));
+  const room = avail - 2 - displayWidth(title) - 1 - displayWidth(meta) - 3;
+  return `${mark} ${title} ${s.dim(meta)}${room >= 2 ? ` — ${oneLine(item.summary, room)}` : ''}`;
 }
 
 export function duration(ms: number): string {

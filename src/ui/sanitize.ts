@@ -8,6 +8,8 @@
  * Reference: ECMA-48 §5 (control functions), §8.3.89 (OSC); Unicode UAX #9 (bidi).
  */
 
+import { stripVTControlCharacters } from 'node:util';
+
 // One pass, linear: ESC-introduced sequences (CSI `ESC [`, OSC `ESC ]` … BEL/ST, DCS/SOS/PM/APC
 // `ESC P|X|^|_` … ST, two-byte `ESC x`) and their 8-bit C1 forms (CSI 0x9b, OSC 0x9d, …).
 // An unterminated string sequence (OSC/DCS/…) runs to the next ESC or the end, as a terminal
@@ -38,11 +40,56 @@ export function oneLine(text: string, max = 120): string {
   return cut(s, max);
 }
 
-/** Cut to `max` code points, `…` last; never splits a surrogate pair. */
+/**
+ * Cut to `max` terminal columns, `…` last: a CJK character takes two (so Japanese is cut at the
+ * same column as English), never split, nor a surrogate pair.
+ */
 export function cut(s: string, max: number): string {
-  if (s.length <= max) return s;
-  const cps = [...s];
-  return cps.length > max ? `${cps.slice(0, Math.max(0, max - 1)).join('')}…` : s;
+  if (s.length <= max && !WIDE.test(s)) return s;
+  if (displayWidth(s) <= max) return s;
+  let out = '';
+  let w = 0;
+  for (const ch of s) {
+    const cw = charWidth(ch.codePointAt(0)!);
+    if (w + cw > max - 1) break;
+    out += ch;
+    w += cw;
+  }
+  return max > 0 ? `${out}…` : '';
+}
+
+/** Columns a string takes on a terminal: SGR codes are 0, CJK and emoji 2, combining marks 0. */
+export function displayWidth(s: string): number {
+  let w = 0;
+  for (const ch of stripVTControlCharacters(s)) w += charWidth(ch.codePointAt(0)!);
+  return w;
+}
+
+// Anything at or past the combining marks: the fast path of `cut` is for plain text only.
+const WIDE = /[^\u0000-\u02ff]/u;
+
+/** A code point's columns: wide (East Asian Wide/Fullwidth, emoji) 2, combining and zero-width 0. */
+export function charWidth(cp: number): number {
+  if (cp < 0x300) return cp < 0x20 || (cp >= 0x7f && cp < 0xa0) ? 0 : 1;
+  if ((cp >= 0x300 && cp <= 0x36f) || (cp >= 0x200b && cp <= 0x200f) || (cp >= 0xfe00 && cp <= 0xfe0f)) return 0;
+  if (
+    (cp >= 0x1100 && cp <= 0x115f) ||
+    (cp >= 0x2e80 && cp <= 0x303e) ||
+    (cp >= 0x3041 && cp <= 0x33ff) ||
+    (cp >= 0x3400 && cp <= 0x4dbf) ||
+    (cp >= 0x4e00 && cp <= 0x9fff) ||
+    (cp >= 0xa000 && cp <= 0xa4cf) ||
+    (cp >= 0xac00 && cp <= 0xd7a3) ||
+    (cp >= 0xf900 && cp <= 0xfaff) ||
+    (cp >= 0xfe30 && cp <= 0xfe4f) ||
+    (cp >= 0xff00 && cp <= 0xff60) ||
+    (cp >= 0xffe0 && cp <= 0xffe6) ||
+    (cp >= 0x1f300 && cp <= 0x1f64f) ||
+    (cp >= 0x1f900 && cp <= 0x1f9ff) ||
+    (cp >= 0x20000 && cp <= 0x3fffd)
+  )
+    return 2;
+  return 1;
 }
 
 export interface FoldOptions {

@@ -7,7 +7,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { CheckRecord, Command, Outcome, ShowItem } from '../../src/engine/types.js';
 import type { CommandResult } from '../../src/exec/types.js';
 import { checkSummary, interruptedNote, renderOutcome } from '../../src/ui/cards.js';
-import { createTerminalReporter, duration, type ReporterOptions } from '../../src/ui/reporter.js';
+import { createTerminalReporter, duration, resultLine, runningLine, type ReporterOptions } from '../../src/ui/reporter.js';
+import { displayWidth } from '../../src/ui/sanitize.js';
 import { colorEnabled, makeStyle, progressMode, termWidth } from '../../src/ui/style.js';
 import { FakeTTY } from './fake-tty.js';
 
@@ -34,6 +35,7 @@ const res = (exit: number | null, stdout: string, durationMs: number, over: Part
   ...over,
 });
 const result = (c: Command, r: CommandResult, summary: string): ShowItem => ({ kind: 'result', command: c, result: r, summary });
+const resultLineOf = (c: Command, summary: string, width: number) => resultLine(result(c, res(0, '', 12), summary) as Extract<ShowItem, { kind: 'result' }>, 'web1', makeStyle(false), width);
 
 const probe = cmd('probe_http', 'Repeat the request from the client', 'client', ['curl', '-sS', '-v', '-o', '/dev/null', 'http://198.18.2.10/']);
 const listeners = cmd('listeners', 'What listens on the server', 'server', ['ss', '-ltnp']);
@@ -133,12 +135,12 @@ describe('the terminal reporter (plain lines)', () => {
         - On the server: sudo ss -ltnp shows a listener on :80
         - From the client: nc -vz 198.18.2.10 80 succeeds
 
-      3 checks: ✓ 1 passed · ✗ 2 failed (Repeat the request from the client, Is the service running)
+      3 checks: ✓ 1 passed · 2 findings (Repeat the request from the client, Is the service running)
       "
     `);
   });
 
-  it('an unresolved card: what was checked, what was ruled out, what to try next', () => {
+  it('an unresolved card: what was checked, what was found (the failure included), what to try next', () => {
     const out = new FakeTTY({ columns: 72 });
     reporter(out, { mode: 'none' }).show({ kind: 'outcome', outcome: unresolved, checks });
     expect(out.text).toMatchSnapshot();
@@ -150,7 +152,7 @@ describe('the terminal reporter (plain lines)', () => {
       │   ✓ What listens on the server (server) — nothing listens on :80     │
       │   ✗ Is the service running (server) — nginx: inactive (dead)         │
       │                                                                      │
-      │ Ruled out                                                            │
+      │ Found                                                                │
       │   - listeners: LISTEN 0 511 0.0.0.0:80 0.0.0.0:*                     │
       │     users:(("nginx",pid=7,fd=6))                                     │
       │   - No REJECT rule in iptables or nftables                           │
@@ -166,10 +168,43 @@ describe('the terminal reporter (plain lines)', () => {
     `);
   });
 
-  it('an error card names the code, the message and the flow location', () => {
+  it('a Stopped card for a host says which and why, in words, and what to do; no flow location', () => {
     const out = new FakeTTY({ columns: 60 });
     reporter(out, { mode: 'none' }).show({ kind: 'outcome', outcome: errorOutcome, checks: [] });
     expect(out.text).toMatchSnapshot();
+    // An authentication failure is not "unreachable": the host answered, the login failed.
+    const auth: Outcome = { ...errorOutcome, transport: 'auth', message: 'ssh to admin@web1: Permission denied (publickey)' } as Outcome;
+    const login = new FakeTTY({ columns: 72 });
+    reporter(login, { mode: 'none', style: makeStyle(false), boxen: null, dest: (r) => (r === 'server' ? 'admin@web1' : r) }).show({ kind: 'outcome', outcome: auth, checks: [checks[0]!, { ...checks[1]!, ok: false, summary: 'Permission denied (publickey)' }] });
+    const text = login.text;
+    expect(text).toContain('Stopped: could not log in to server (admin@web1)');
+    expect(text).not.toMatch(/unreachable|flows\/refused\.yaml|node "listeners"/);
+    expect(text).toContain('ssh -v DEST shows which keys were offered');
+    const ja = new FakeTTY({ columns: 72 });
+    reporter(ja, { mode: 'none', style: makeStyle(false), lang: 'ja', dest: (r) => (r === 'server' ? 'admin@web1' : r) }).show({ kind: 'outcome', outcome: auth, checks: [checks[1]!] });
+    expect(ja.text).toContain('中断: server (admin@web1) にログインできない');
+  });
+
+  it('a flow that cannot go on (an expression failed) keeps the place in the flow: its author needs it', () => {
+    const expr: Outcome = { kind: 'error', code: 'expression', message: 'condition `x.y > 1` failed: no such key: y', flow: 'refused', node: 'judge', loc: { file: 'flows/refused.yaml', line: 223, col: 5 } };
+    const out = new FakeTTY({ columns: 80 });
+    reporter(out, { mode: 'none', style: makeStyle(false) }).show({ kind: 'outcome', outcome: expr, checks: [] });
+    expect(out.text).toContain('Stopped: the flow cannot go on');
+    expect(out.text).toContain('flows/refused.yaml:223:5 node "judge"');
+  });
+
+  it('after a diagnosis, commands that exited non-zero are findings, not failures; without one they failed', () => {
+    const style = makeStyle(false);
+    const fixCard = renderOutcome(fixOutcome, checks, { style, width: 100, boxen: null, dest: (r) => r, lang: 'en' });
+    expect(fixCard).toContain('3 checks: ✓ 1 passed · 2 findings (Repeat the request from the client, Is the service running)');
+    expect(fixCard).not.toContain('failed');
+    const end = renderOutcome(unresolved, checks, { style, width: 100, boxen: null, dest: (r) => r, lang: 'en' });
+    expect(end).toContain('3 checks: ✓ 1 passed · ✗ 2 failed');
+    expect(end).not.toContain('Ruled out');
+    expect(end).toMatch(/^Found$/m);
+    const ja = renderOutcome(fixOutcome, checks, { style, width: 100, boxen: null, dest: (r) => r, lang: 'ja' });
+    expect(ja).toContain('チェック 3 件: ✓ 1 成功 · 所見 2 件');
+    expect(renderOutcome(unresolved, checks, { style, width: 100, boxen: null, dest: (r) => r, lang: 'ja' })).toMatch(/^分かったこと$/m);
   });
 
   it('an answer taken from the answers file is shown as the question and its answer', () => {
@@ -196,8 +231,51 @@ describe('the terminal reporter (plain lines)', () => {
       const out = new FakeTTY({ columns });
       session(reporter(out, { style: makeStyle(false) }));
       const width = columns || 80;
-      for (const line of out.text.split('\n')) expect([...line].length, line).toBeLessThanOrEqual(/^[╭│╰]/.test(line) ? Math.min(width, 100) : width);
+      for (const line of out.text.split('\n')) expect(displayWidth(line), line).toBeLessThanOrEqual(/^[╭│╰]/.test(line) ? Math.min(width, 100) : width);
     }
+  });
+
+  it('Japanese is laid out by display width (two columns a character): no line wraps at 60 or 100, the border is whole', () => {
+    const ja = (c: Command, title: string): Command => ({ ...c, title });
+    const jaProbe = ja(probe, 'クライアントから再度リクエストを送って応答を確かめる');
+    const jaListeners = ja(listeners, 'サーバーで何がポートを待ち受けているか調べる');
+    const jaOutcome: Outcome = {
+      ...fixOutcome,
+      fix: {
+        ...(fixOutcome as Extract<Outcome, { kind: 'fix' }>).fix,
+        title: 'サービスが起動していないため、ポート 80 で誰も待ち受けていない',
+        cause: 'nginx が起動していないため、ポート 80 で何も待ち受けていない (inactive (dead))。設定テストは成功する。',
+      },
+    } as Outcome;
+    for (const columns of [60, 100]) {
+      const out = new FakeTTY({ columns });
+      const r = reporter(out, { style: makeStyle(false), lang: 'ja' });
+      r.commandsStart([jaProbe], ['local']);
+      r.show(result(jaProbe, res(7, '', 12), '拒否: 198.18.2.10 のポート 80 への接続は拒否された (Connection refused) ので、サーバー側を調べる'));
+      r.show(result(jaListeners, res(0, '', 236), ':80 で何も待ち受けていない。ほかのポートの待ち受けは 3 件'));
+      r.answered?.({ id: 'service', flow: 'refused', node: 'service', input: 'input', text: 'ポート 80 で応答すべきサービスはどれか? (systemd のユニット名、例えば nginx や apache2)' }, 'nginx', 'answers');
+      r.show({ kind: 'outcome', outcome: jaOutcome, checks: checks.map((c, i) => ({ ...c, title: i ? jaListeners.title : jaProbe.title })) });
+      const lines = out.text.split('\n');
+      // The box may take the whole width (as in English); every other line stops short of the last column.
+      for (const line of lines) expect(displayWidth(line), line).toBeLessThanOrEqual(/^[╭│╰]/.test(line) ? columns : columns - 1);
+      const top = lines.find((l) => l.startsWith('╭'))!;
+      const bottom = lines.find((l) => l.startsWith('╰'))!;
+      // The title is cut by columns, so the top border is as wide as the bottom one.
+      expect(displayWidth(top)).toBe(displayWidth(bottom));
+      expect(top).toMatch(/^╭ .+ ─+╮$/);
+      expect(top).toContain(columns === 60 ? '…  [start-service]' : 'ていない  [start-service]');
+      expect(lines.filter((l) => l.startsWith('│')).every((l) => displayWidth(l) === displayWidth(bottom) && l.endsWith('│'))).toBe(true);
+    }
+  });
+
+  it('progress lines are cut by display width, not by characters', () => {
+    const c = cmd('t', '設定ファイルの待ち受けアドレスとポートを読む', 'server', ['nginx', '-T']);
+    const line = resultLineOf(c, '待ち受け: 0.0.0.0:80, [::]:80, 127.0.0.1:8080 (すべて nginx のマスタープロセス)', 60);
+    expect(displayWidth(line)).toBeLessThan(60);
+    expect(line).toMatch(/^✔ .+ \[server \(web1\) · 12 ms\] — .+…$/);
+    const run = runningLine(c, 'web1', makeStyle(false), 60);
+    expect(displayWidth(run) + 2).toBeLessThan(60);
+    expect(run).toContain('· server (web1) $ nginx -T');
   });
 });
 

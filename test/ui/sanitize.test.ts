@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { Writable } from 'node:stream';
 import { terminalStream } from '../../src/cli/io.js';
-import { cut, fold, oneLine, PLAIN, sanitize, terminalText, type Drawing } from '../../src/ui/sanitize.js';
+import { cut, displayWidth, fold, oneLine, PLAIN, sanitize, terminalText, type Drawing } from '../../src/ui/sanitize.js';
 
 // eslint-disable-next-line no-control-regex
 const FORBIDDEN = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\u{e0000}-\u{e007f}]/u;
@@ -98,9 +98,16 @@ describe('oneLine, cut, fold', () => {
     expect(oneLine('\x1b]0;t\x07ok\x1b[2J', 10)).toBe('ok');
   });
 
-  it('cut never splits a surrogate pair', () => {
-    expect(cut('🙂🙂🙂🙂', 3)).toBe('🙂🙂…');
-    expect(cut('🙂🙂', 2)).toBe('🙂🙂');
+  it('cut counts terminal columns (CJK and emoji take two), never splits a character or a surrogate pair', () => {
+    expect(cut('🙂🙂🙂🙂', 5)).toBe('🙂🙂…');
+    expect(cut('🙂🙂🙂🙂', 4)).toBe('🙂…');
+    expect(cut('🙂🙂', 4)).toBe('🙂🙂');
+    // Japanese is cut at the same column as English: 10 columns are 5 characters, not 10.
+    expect(cut('クライアントから再度リクエスト', 10)).toBe('クライア…');
+    expect(displayWidth(cut('クライアントから再度リクエスト', 10))).toBe(9);
+    expect(cut('abcdefghijklmnop', 10)).toBe('abcdefghi…');
+    expect(cut('e\u0301e\u0301e\u0301', 3)).toBe('e\u0301e\u0301e\u0301');
+    expect(cut('anything', 0)).toBe('');
   });
 
   it('fold keeps the first lines, cuts long ones, and says how many more there were', () => {

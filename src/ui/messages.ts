@@ -1,0 +1,108 @@
+/**
+ * tshoot's own words, English and Japanese, in one place (the flows carry their texts in their
+ * files). A table per part of the UI, each the same shape in both languages: a missing
+ * translation is a type error, not an English line in a Japanese session.
+ */
+import type { TransportErrorCode } from '../exec/types.js';
+
+export type UiLang = 'en' | 'ja';
+
+type Table<T> = { readonly en: T; readonly ja: T };
+
+/** The cards that end a session (cards.ts). */
+export interface CardText {
+  readonly cause: string;
+  readonly evidence: string;
+  readonly fix: string;
+  readonly config: string;
+  readonly verify: string;
+  readonly checked: string;
+  readonly found: string;
+  readonly next: string;
+  readonly unresolved: string;
+  readonly error: string;
+  readonly flowError: string;
+  /** A host whose role is not known. */
+  readonly host: string;
+  readonly checks: (n: number) => string;
+  readonly passed: string;
+  readonly failed: string;
+  readonly findings: (n: number) => string;
+  readonly more: (n: number) => string;
+  /** The title of a Stopped card for a host tshoot could not use (`who`: role and destination). */
+  readonly transport: Readonly<Record<TransportErrorCode, (who: string) => string>>;
+  /** What to do about it. */
+  readonly transportNext: Readonly<Record<TransportErrorCode, string>>;
+  readonly interrupted: string;
+  readonly sessionIn: (file: string) => string;
+  readonly continueWith: (how: string) => string;
+}
+
+export const CARD_TEXT: Table<CardText> = {
+  en: {
+    cause: 'Cause', evidence: 'Evidence', fix: 'Fix', config: 'Config', verify: 'Verify',
+    checked: 'Checked', found: 'Found', next: 'Try next', unresolved: 'Unresolved', error: 'Stopped',
+    flowError: 'the flow cannot go on',
+    host: 'the host',
+    checks: (n) => `${n} check${n === 1 ? '' : 's'}`, passed: 'passed', failed: 'failed',
+    findings: (n) => `${n} finding${n === 1 ? '' : 's'}`,
+    more: (n) => `… ${n} more line${n === 1 ? '' : 's'} (--verbose shows all)`,
+    transport: {
+      dns: (who) => `the name of ${who} does not resolve`,
+      refused: (who) => `${who} refused the SSH connection`,
+      timeout: (who) => `SSH to ${who} timed out`,
+      auth: (who) => `could not log in to ${who}`,
+      'host-key': (who) => `the host key of ${who} is not trusted`,
+      disconnected: (who) => `the SSH connection to ${who} dropped`,
+      unconfigured: (who) => `no host given for ${who}`,
+    },
+    transportNext: {
+      dns: 'Check the name (and the ssh config\'s HostName), or give an address: --host ROLE=user@ADDRESS',
+      refused: 'Check that sshd runs on that host and port (ssh -v DEST shows the port tried)',
+      timeout: 'Check that the host is up and reachable from here, or go through a bastion: --host bastion=DEST',
+      auth: 'Check the user, the key and the agent: ssh -v DEST shows which keys were offered',
+      'host-key': 'Compare the key with the host\'s own (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub on it), then connect once with ssh, or use --accept-new-host-keys for a host never seen',
+      disconnected: 'Run again; if it keeps dropping, ssh -v DEST shows where',
+      unconfigured: 'Say who plays the role: --host ROLE=DEST (local, or an ssh destination)',
+    },
+    interrupted: 'interrupted',
+    sessionIn: (file) => `The session so far is in ${file}`,
+    continueWith: (how) => `Continue it with: ${how}`,
+  },
+  ja: {
+    cause: '原因', evidence: '根拠', fix: '対処', config: '設定', verify: '確認',
+    checked: '確認したこと', found: '分かったこと', next: '次に試すこと', unresolved: '未解決', error: '中断',
+    flowError: 'フローを続けられない',
+    host: 'ホスト',
+    checks: (n) => `チェック ${n} 件`, passed: '成功', failed: '失敗',
+    findings: (n) => `所見 ${n} 件`,
+    more: (n) => `… 他 ${n} 行 (--verbose ですべて表示)`,
+    transport: {
+      dns: (who) => `${who} の名前を解決できない`,
+      refused: (who) => `${who} が SSH 接続を拒否した`,
+      timeout: (who) => `${who} への SSH がタイムアウトした`,
+      auth: (who) => `${who} にログインできない`,
+      'host-key': (who) => `${who} のホスト鍵が信頼されていない`,
+      disconnected: (who) => `${who} との SSH 接続が切れた`,
+      unconfigured: (who) => `${who} のホストが指定されていない`,
+    },
+    transportNext: {
+      dns: '名前 (と ssh config の HostName) を確認するか、アドレスで指定する: --host ROLE=user@ADDRESS',
+      refused: 'そのホストとポートで sshd が動いているか確認する (ssh -v DEST で試したポートが分かる)',
+      timeout: 'ホストが起動していてここから届くか確認するか、踏み台を使う: --host bastion=DEST',
+      auth: 'ユーザー、鍵、エージェントを確認する: ssh -v DEST で提示した鍵が分かる',
+      'host-key': 'ホスト側の鍵 (そのホストで ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub) と比べてから ssh で一度接続する。初めてのホストなら --accept-new-host-keys',
+      disconnected: '再実行する。切れ続けるなら ssh -v DEST で原因を確認する',
+      unconfigured: '役割を担うホストを指定する: --host ROLE=DEST (local か ssh の接続先)',
+    },
+    interrupted: '中断しました',
+    sessionIn: (file) => `記録: ${file}`,
+    continueWith: (how) => `続きから: ${how}`,
+  },
+};
+
+/** The prompts' own choices (prompter.ts) and the progress lines (reporter.ts). */
+export const PROMPT_TEXT = {
+  en: { other: 'other… (type an ssh destination)', local: 'local (this machine, no SSH)', dest: 'SSH destination ([user@]host[:port] or an alias)', answersFile: 'answers file' },
+  ja: { other: 'その他… (ssh の接続先を入力)', local: 'local (このマシン、SSH なし)', dest: 'SSH の接続先 ([user@]host[:port] または別名)', answersFile: '回答ファイル' },
+} as const satisfies Table<Record<'other' | 'local' | 'dest' | 'answersFile', string>>;
