@@ -47,7 +47,10 @@ export function graphCommand(io: CliIO, id: string, opts: { format?: string; flo
   const cat = openCatalog(io, opts.flows);
   const flow = cat.flows.get(id) ?? findFlow(cat, id);
   io.stdout.write(drawFlow(flow, format));
-  return 0;
+  // The drawing shows a goto to a missing node dashed; the located error says where to fix it.
+  const errors = cat.problems.filter((p) => isError(p) && p.file === flow.file);
+  for (const p of errors) io.stderr.write(formatProblem(p) + '\n');
+  return errors.length ? EXIT.usage : 0;
 }
 
 export function varsCommand(io: CliIO, id: string, opts: { flows?: string[] }): number {
