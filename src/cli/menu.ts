@@ -34,7 +34,8 @@ export function menuQuestion(flows: readonly MenuEntry[], lang: Lang): Question 
     node: 'symptom',
     input: 'select',
     text: lang === 'ja' ? '何が起きていますか?' : 'What do you see?',
-    choices: flows.map((f) => ({ value: f.id, label: pickText(f.title, lang) })),
+    // Last, the error message the user saw, read as `diagnose --error` reads it (issue 16).
+    choices: [...flows.map((f) => ({ value: f.id, label: pickText(f.title, lang) })), { value: PASTE, label: lang === 'ja' ? '見たエラーメッセージを貼り付ける' : 'Paste the error message I saw' }],
   };
 }
 
@@ -50,6 +51,25 @@ export function shippedMenu(): MenuEntry[] | null {
     if (entry.menu) out.push({ id: entry.id, title: entry.title });
   }
   return out;
+}
+
+/** The menu's last entry's value: no flow's id (flow/schema.ts FLOW_ID starts with a letter). */
+export const PASTE = ':paste-error';
+
+/** What the menu asks after "Paste the error message I saw". */
+export function pasteQuestion(lang: Lang): Question {
+  return {
+    id: 'error',
+    flow: 'menu',
+    node: 'error',
+    input: 'input',
+    text: lang === 'ja' ? 'エラーメッセージを貼り付けてください:' : 'Paste the error message:',
+    help:
+      lang === 'ja'
+        ? '何が失敗したかを言う 1 行で十分です (例: curl: (7) Failed to connect to web port 80 … Connection refused)'
+        : 'the line that says what failed is enough (e.g. curl: (7) Failed to connect to web port 80 … Connection refused)',
+    pattern: '.*\\S.*',
+  };
 }
 
 /** Bare `tshoot`: the menu, then the chosen flow as `tshoot run FLOW` would run it. */
@@ -71,12 +91,16 @@ export async function menuCommand(io: CliIO, opts: RunOptions): Promise<number> 
   });
   session.catch(() => {});
   let chosen: string;
+  let pasted = '';
   try {
     chosen = String(await prompter.ask(menuQuestion(menu, lang)));
+    if (chosen === PASTE) pasted = String(await prompter.ask(pasteQuestion(lang)));
   } catch (e) {
     if (!(e instanceof Interrupted)) throw e;
     io.stderr.write(interruptedNote(lang, null));
     return EXIT.interrupted;
   }
+  // Text that names no symptom probes the target (triage asks for it): the user is at a terminal.
+  if (chosen === PASTE) return (await import('./diagnose.js')).pastedError(io, pasted, opts.target, opts, true);
   return (await session).runCommand(io, chosen, opts);
 }

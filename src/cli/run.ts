@@ -17,7 +17,7 @@ import { createTerminalReporter } from '../ui/reporter.js';
 import { interruptedNote } from '../ui/cards.js';
 import { colorEnabled, makeStyle, progressMode } from '../ui/style.js';
 import { readAnswers } from './answers.js';
-import { menuQuestion } from './menu.js';
+import { menuQuestion, PASTE, pasteQuestion } from './menu.js';
 import { applyJson, offerApply, type ApplyOptions } from './apply.js';
 import { closeTranscript, openTranscript, type SessionHooks } from './record.js';
 import { findFlow, openCatalog } from './catalog.js';
@@ -97,7 +97,12 @@ export async function runCommand(io: CliIO, flowId: string | null, opts: RunOpti
   if (flowId === null) {
     if (!terminal) throw new UsageError(`${TERMINAL_NEEDED}; or name a flow: tshoot run FLOW`);
     try {
-      flow = await chooseFlow(cat, terminal, lang);
+      const chosen = await chooseFlow(cat, terminal, lang);
+      if (chosen === null) {
+        const pasted = String(await terminal.ask(pasteQuestion(lang)));
+        return (await import('./diagnose.js')).pastedError(io, pasted, opts.target, opts, true);
+      }
+      flow = chosen;
       await makeReporter();
     } catch (e) {
       if (!(e instanceof Interrupted)) throw e;
@@ -282,10 +287,11 @@ function hostQuestion(flow: Flow, role: Role, target: TargetInfo, lang: Lang): Q
   };
 }
 
-async function chooseFlow(cat: Catalog, prompter: Prompter, lang: Lang): Promise<Flow> {
+/** The flow chosen in the menu, or null for "Paste the error message I saw". */
+async function chooseFlow(cat: Catalog, prompter: Prompter, lang: Lang): Promise<Flow | null> {
   const menu = [...cat.flows.values()].filter((f) => f.doc.menu !== false);
   const a = await prompter.ask(menuQuestion(menu.map((f) => ({ id: f.id, title: f.doc.title })), lang));
-  return cat.flows.get(String(a))!;
+  return a === PASTE ? null : cat.flows.get(String(a))!;
 }
 
 /** SSH handshakes per host (`user@host:port`): one per host per session is the promise. */
