@@ -74,7 +74,8 @@ export function pasteQuestion(lang: Lang): Question {
 
 /** Bare `tshoot`: the menu, then the chosen flow as `tshoot run FLOW` would run it. */
 export async function menuCommand(io: CliIO, opts: RunOptions): Promise<number> {
-  const interactive = !opts.nonInteractive && io.stdin.isTTY === true && io.stdout.isTTY === true;
+  // With --json the menu is drawn on stderr, by `run` (stdout carries the JSON only).
+  const interactive = !opts.nonInteractive && !opts.json && io.stdin.isTTY === true && io.stdout.isTTY === true;
   const menu = interactive && !opts.answers && !opts.flows?.length && !opts.host?.length ? shippedMenu() : null;
   if (!menu) return (await import('./run.js')).runCommand(io, null, opts);
   const lang = detectLang(opts.lang, io.env);

@@ -3,6 +3,7 @@
  * the flow to the runner, and turn its outcome into output and an exit code.
  */
 import { hostname } from 'node:os';
+import { resolve } from 'node:path';
 import { Interrupted, NeedsInput, type Prompter } from '../engine/ports.js';
 import { runSession } from '../engine/runner.js';
 import type { Answer, HostsInfo, Question, TargetInfo } from '../engine/types.js';
@@ -10,18 +11,21 @@ import { createExecutors, type RemoteFactory, type RoleMap } from '../exec/hosts
 import type { Role } from '../exec/types.js';
 import type { Catalog } from '../flow/catalog.js';
 import type { Flow } from '../flow/compile.js';
+import { isShippedFile } from '../flow/as-built.js';
+import { fileRef } from '../transcript/format.js';
+import type { SessionInfo } from '../transcript/recorder.js';
 import { formatProblem, isError } from '../flow/problem.js';
 import { detectLang, type Lang } from '../flow/template.js';
 import { AnswerError, createAnswersPrompter, createInquirerPrompter } from '../ui/prompter.js';
 import { createTerminalReporter } from '../ui/reporter.js';
 import { interruptedNote } from '../ui/cards.js';
 import { colorEnabled, makeStyle, progressMode } from '../ui/style.js';
-import { readAnswers } from './answers.js';
+import { checkAnswerIds, NO_ANSWERS, questionIds, readAnswers } from './answers.js';
 import { menuQuestion, PASTE, pasteQuestion } from './menu.js';
 import { applyJson, offerApply, type ApplyOptions } from './apply.js';
 import { closeTranscript, openTranscript, type SessionHooks } from './record.js';
 import { findFlow, openCatalog } from './catalog.js';
-import { EXIT, type CliIO } from './io.js';
+import { EXIT, type CliIO, type OutStream } from './io.js';
 import { exitFor, jsonResult } from './outcome.js';
 import { isThisMachine, NO_TARGET, parseTarget, UsageError } from './target.js';
 
@@ -40,17 +44,33 @@ export interface RunOptions extends ApplyOptions {
   readonly acceptNewHostKeys?: boolean;
   readonly verbose?: boolean;
   readonly quiet?: boolean;
+  /** Answers given on resume's command line (`--answer ID=VALUE`), over the answers file's. */
+  readonly answerValues?: ReadonlyMap<string, unknown>;
 }
 
 const TERMINAL_NEEDED =
   'tshoot asks questions and needs a terminal: run it in one, or pass --non-interactive --answers FILE';
 
+/**
+ * Where prompts are drawn, or null when there is no terminal to ask on (stdin must be one).
+ * The terminal among stdout and stderr, stdout first, stderr first with `--json`: a user piping
+ * `tshoot run … | tee log` still answers on the terminal, and `--json > out.json` keeps stdout
+ * pure JSON (issue 16). With `--json 2> err` the terminal is stdout: a person reads it.
+ */
+export function promptStream(io: CliIO, opts: Pick<RunOptions, 'nonInteractive' | 'json'>): OutStream | null {
+  if (opts.nonInteractive || io.stdin.isTTY !== true) return null;
+  const order = opts.json ? [io.stderr, io.stdout] : [io.stdout, io.stderr];
+  return order.find((s) => s.isTTY === true) ?? null;
+}
+
 export async function runCommand(io: CliIO, flowId: string | null, opts: RunOptions, hooks: SessionHooks = {}): Promise<number> {
   const lang = detectLang(opts.lang, io.env);
   if (opts.lang !== undefined && opts.lang !== 'en' && opts.lang !== 'ja') throw new UsageError(`--lang ${JSON.stringify(opts.lang)}: use en or ja`);
-  const interactive = !opts.nonInteractive && io.stdin.isTTY === true && io.stdout.isTTY === true;
-  if (!opts.nonInteractive && !interactive) throw new UsageError(TERMINAL_NEEDED);
-  const answers = opts.answers ? readAnswers(opts.answers) : new Map<string, unknown>();
+  // Without a terminal to ask on, the session still runs while every answer is known (an
+  // answers file, --target, --host); the first question without one stops it (exit 2).
+  const promptOut = promptStream(io, opts);
+  const answersFile = opts.answers ? readAnswers(opts.answers, io.cwd) : NO_ANSWERS;
+  const answers = new Map([...answersFile.values, ...(opts.answerValues ?? [])]);
   const roles = parseHosts(opts.host ?? []);
   const cat = openCatalog(io, opts.flows);
 
@@ -79,10 +99,10 @@ export async function runCommand(io: CliIO, flowId: string | null, opts: RunOpti
     });
   };
   if (flowId !== null) await makeReporter();
-  const terminal = interactive
+  const terminal = promptOut
     ? createInquirerPrompter({
         input: io.stdin,
-        output: io.stdout,
+        output: promptOut,
         ...(io.signal ? { signal: io.signal } : {}),
         style,
         lang,
@@ -112,6 +132,7 @@ export async function runCommand(io: CliIO, flowId: string | null, opts: RunOpti
   } else flow = findFlow(cat, flowId);
   const used = withCalled(cat, flow);
   refuseBroken(cat, used);
+  checkAnswerIds(answersFile, flow.id, questionIds(used));
   const roleList = flowRoles(used);
 
   let questions = 0;
@@ -169,7 +190,7 @@ export async function runCommand(io: CliIO, flowId: string | null, opts: RunOpti
     // The SSH code loads and `ssh -G` runs while the first steps do; no host is contacted
     // before a command needs it (a flow may end without it).
     for (const role of roleList) executors.prepare(role);
-    recorder?.begin({ flow: flow.id, digest: cat.digest, target, hosts, lang });
+    recorder?.begin({ flow: flow.id, digest: cat.digest, target, hosts, lang, files: sessionFiles(io, opts, used) });
     const end = await runSession(cat, { kind: 'start', flow: flow.id, target, hosts, lang }, {
       prompter: hooks.prompter?.(counted) ?? counted,
       executors: hooks.executors?.(executors) ?? executors,
@@ -185,9 +206,14 @@ export async function runCommand(io: CliIO, flowId: string | null, opts: RunOpti
   } catch (e) {
     reporter.stopAll();
     if (e instanceof NeedsInput) {
+      const noTerminal = !opts.nonInteractive;
       if (opts.json) json({ outcome: 'needs-input', fix: null, evidence: [], questions, commands: ran, question: { id: e.question.id, kind: e.question.input, text: e.question.text, choices: e.question.choices?.map((c) => c.value) ?? null } });
-      io.stderr.write(`tshoot: ${e.message}\n`);
-      return EXIT.needsInput;
+      io.stderr.write(
+        noTerminal
+          ? `tshoot: question "${e.question.id}" has no answer and there is no terminal to ask it on: run tshoot in one, or pass --non-interactive --answers FILE with "${e.question.id}" in it\n`
+          : `tshoot: ${e.message}\n`,
+      );
+      return noTerminal ? EXIT.usage : EXIT.needsInput;
     }
     if (e instanceof Interrupted || io.signal?.aborted) {
       if (opts.json) json({ outcome: 'interrupted', fix: null, evidence: [], questions, commands: ran });
@@ -201,6 +227,24 @@ export async function runCommand(io: CliIO, flowId: string | null, opts: RunOpti
     await executors.close();
     await (pool as import('../exec/ssh.js').SshPool | null)?.close();
   }
+}
+
+/**
+ * What `resume` needs again (issue 16): `--ssh-config` and `--flows` as absolute paths, and the
+ * user's flow files the session uses with their digests, so that a resume reads the same files
+ * and says so when one changed.
+ */
+function sessionFiles(io: CliIO, opts: RunOptions, used: readonly Flow[]): SessionInfo['files'] {
+  const ssh = opts.sshConfig ? resolve(io.cwd, opts.sshConfig) : null;
+  const flowFiles = used
+    .map((f) => resolve(io.cwd, f.file))
+    .filter((f) => !isShippedFile(f))
+    .flatMap((f) => fileRef(f) ?? []);
+  return {
+    ...(ssh ? { sshConfig: fileRef(ssh) ?? { path: ssh, sha256: '' } } : {}),
+    ...(opts.flows?.length ? { flows: opts.flows.map((d) => resolve(io.cwd, d)) } : {}),
+    ...(flowFiles.length ? { flowFiles } : {}),
+  };
 }
 
 /** `client=local`, `server=web1`, `bastion=jump@198.18.0.1:2222`. */

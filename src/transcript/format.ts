@@ -11,7 +11,9 @@
  */
 import type { Answer, Command, Question, ShowItem } from '../engine/types.js';
 import type { CommandResult } from '../exec/types.js';
-import type { EventKind, Header, TranscriptEvent } from './schema.js';
+import { readFileSync } from 'node:fs';
+import { nodeCrypto } from '../lazy.js';
+import type { EventKind, FileRef, Header, TranscriptEvent } from './schema.js';
 import { FORMAT, FORMAT_VERSION } from './constants.js';
 import { transcriptValidators, type Check } from './validate.js';
 
@@ -20,7 +22,18 @@ export { FORMAT, FORMAT_VERSION };
 /** The event kinds, in the schema's order (schema.ts `EVENTS`). */
 const EVENT_KINDS: readonly EventKind[] = ['question', 'answer', 'command', 'result', 'decision', 'outcome', 'resumed'];
 
-export type { EventKind, Header, TranscriptEvent };
+export type { EventKind, FileRef, Header, TranscriptEvent };
+
+/** A file for the header (`sshConfig`, `flowFiles`): its absolute path and digest; null when it cannot be read. */
+export function fileRef(path: string): FileRef | null {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path);
+  } catch {
+    return null;
+  }
+  return { path, sha256: `sha256:${nodeCrypto().createHash('sha256').update(bytes).digest('hex')}` };
+}
 export type EventOf<K extends EventKind> = Extract<TranscriptEvent, { kind: K }>;
 
 /** An event and the line of the file it is on (1-based; the header is line 1). */

@@ -41,6 +41,8 @@ export interface SessionInfo {
   readonly target: TargetInfo;
   readonly hosts: HostsInfo;
   readonly lang: Lang;
+  /** The header's record of `--ssh-config`, `--flows` and the user's flow files (schema.ts). */
+  readonly files?: Pick<Header, 'sshConfig' | 'flows' | 'flowFiles'>;
 }
 
 export interface Recorder extends SessionObserver {
@@ -206,6 +208,7 @@ export function openRecorder(o: RecorderOptions): Recorder {
         lang: info.lang,
         salt,
         redacted: { hosts: o.redactHosts === true },
+        ...info.files,
       };
       // The salt is not a secret and must stay as it is: redact the rest only.
       write(serialize({ ...redactor.value(header), salt }));

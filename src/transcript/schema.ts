@@ -19,6 +19,9 @@ const Target = Type.Object({
   given: Type.Boolean(),
 });
 
+/** A file as it was when the session was recorded: its absolute path and `sha256:HEX` of its bytes. */
+const FileRef = Type.Object({ path: Type.String({ minLength: 1 }), sha256: Type.String() });
+
 export const Header = Type.Object({
   format: Type.Literal(FORMAT),
   version: Type.Literal(FORMAT_VERSION),
@@ -36,8 +39,17 @@ export const Header = Type.Object({
   /** Random, per transcript: secrets become `‹secret:HASH›` with HASH = sha256(salt, secret). */
   salt: Type.String({ minLength: 8 }),
   redacted: Type.Object({ hosts: Type.Boolean() }),
+  // What `run` was given that `resume` needs again (issue 16). Optional: transcripts recorded
+  // before have none, and stay readable (same FORMAT_VERSION; readers ignore fields they do not know).
+  /** `--ssh-config`: resume reads the same file, and says so when its text changed. */
+  sshConfig: Type.Optional(FileRef),
+  /** `--flows` folders or files, absolute: resume loads them again. */
+  flows: Type.Optional(Type.Array(Type.String())),
+  /** The user's flow files the session used (the flow and those it calls; not the shipped ones, which `digest` covers). */
+  flowFiles: Type.Optional(Type.Array(FileRef)),
 });
 export type Header = Static<typeof Header>;
+export type FileRef = Static<typeof FileRef>;
 
 const Choice = Type.Object({ value: Type.String(), label: Type.String() });
 /** Asked before the session (target, host roles): not part of the flow's walk. */

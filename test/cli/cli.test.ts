@@ -57,9 +57,10 @@ describe('the CLI contract', () => {
   });
 
   it('without a terminal and without --non-interactive it says what it needs instead of hanging', async () => {
-    const r = await runCli(['run', 'refused', '--target', 'http://127.0.0.1:9/'], { timeoutMs: 10_000 });
+    // The target is the first question: nothing is known, nothing runs.
+    const r = await runCli(['run', 'refused'], { timeoutMs: 10_000 });
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('--non-interactive --answers FILE');
+    expect(r.stderr).toBe('tshoot: question "target" has no answer and there is no terminal to ask it on: run tshoot in one, or pass --non-interactive --answers FILE with "target" in it\n');
   });
 
   it('--non-interactive with a missing answer: exit 4, and --json names the question', async () => {

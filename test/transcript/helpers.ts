@@ -17,9 +17,10 @@ export interface Scratch {
 
 /**
  * `one`, `two` run `tally NAME` (appends NAME to `count`; `one` also prints `$X`); `go_on`
- * asks; `three` runs `tally three`, which first waits for the file `gate` when `gated`.
+ * asks; `three` runs `tally three`, which first waits for the file `gate` when `gated`, or with
+ * `server`, `ss -ltn` on the server role (over SSH unless it is local).
  */
-export function scratch(opts: { gated?: boolean; printed?: string } = {}): Scratch {
+export function scratch(opts: { gated?: boolean; printed?: string; server?: boolean } = {}): Scratch {
   const dir = mkdtempSync(join(tmpdir(), 'tshoot-transcript-'));
   const flows = join(dir, 'flows');
   mkdirSync(flows);
@@ -66,8 +67,7 @@ nodes:
   three:
     kind: run
     title: { en: Three, ja: 三 }
-    role: local
-    argv: [${JSON.stringify(tally)}, three]
+${opts.server ? '    role: server\n    argv: [ss, -ltn]' : `    role: local\n    argv: [${JSON.stringify(tally)}, three]`}
     timeout: 30
     next:
       - when: three.ok && go_on
