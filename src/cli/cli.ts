@@ -73,7 +73,7 @@ export async function cli(argv: readonly string[], io: CliIO): Promise<number> {
       .command('diagnose')
       .description('probe TARGET from the client, classify the failure, and run the matching flow; or start from a pasted error')
       .argument('[TARGET]', 'a URL or HOST:PORT')
-      .option('--error <TEXT>', 'the error message you saw (curl, nc, browser, EC2 console)'),
+      .option('--error <TEXT>', "the error message you saw, as the client printed it (curl, wget, Node, Python, Go, Java, psql, mysql, a browser, the EC2 console…); '-' reads it from stdin"),
   ).action(async (target: string | undefined, opts: DiagnoseOptions) => {
     code = await (await import('./diagnose.js')).diagnoseCommand(io, target, opts);
   });

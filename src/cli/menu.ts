@@ -28,15 +28,15 @@ export interface MenuEntry {
 
 /** The one menu question, whichever way the flows were found. */
 export function menuQuestion(flows: readonly MenuEntry[], lang: Lang): Question {
-  return {
-    id: 'symptom',
-    flow: 'menu',
-    node: 'symptom',
-    input: 'select',
-    text: lang === 'ja' ? '何が起きていますか?' : 'What do you see?',
+  return menuAsk('symptom', 'select', lang === 'ja' ? '何が起きていますか?' : 'What do you see?', {
     // Last, the error message the user saw, read as `diagnose --error` reads it (issue 16).
     choices: [...flows.map((f) => ({ value: f.id, label: pickText(f.title, lang) })), { value: PASTE, label: lang === 'ja' ? '見たエラーメッセージを貼り付ける' : 'Paste the error message I saw' }],
-  };
+  });
+}
+
+/** A question of the menu's own, not a flow's. */
+function menuAsk(id: string, input: Question['input'], text: string, rest: Pick<Question, 'choices' | 'help' | 'pattern'>): Question {
+  return { id, flow: 'menu', node: id, input, text, ...rest };
 }
 
 /** The menu's flows from the build's record, or null when the record does not hold for these files. */
@@ -58,18 +58,13 @@ export const PASTE = ':paste-error';
 
 /** What the menu asks after "Paste the error message I saw". */
 export function pasteQuestion(lang: Lang): Question {
-  return {
-    id: 'error',
-    flow: 'menu',
-    node: 'error',
-    input: 'input',
-    text: lang === 'ja' ? 'エラーメッセージを貼り付けてください:' : 'Paste the error message:',
+  return menuAsk('error', 'input', lang === 'ja' ? 'エラーメッセージを貼り付けてください:' : 'Paste the error message:', {
     help:
       lang === 'ja'
         ? '何が失敗したかを言う 1 行で十分です (例: curl: (7) Failed to connect to web port 80 … Connection refused)'
         : 'the line that says what failed is enough (e.g. curl: (7) Failed to connect to web port 80 … Connection refused)',
     pattern: '.*\\S.*',
-  };
+  });
 }
 
 /** Bare `tshoot`: the menu, then the chosen flow as `tshoot run FLOW` would run it. */
