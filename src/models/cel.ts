@@ -10,6 +10,7 @@
  *   apache_merge/apache_request/apache_sockets/apache_listen_unknown/_fails       apache-request.ts, apache-listen.ts
  *   apache_listen_all(ApacheConfig, file, line): ApacheConfig                     apache-rebind.ts
  *   systemd_sockets(SystemdUnit): SsOutput, systemd_listen_unknown(SystemdUnit)     systemd-listen.ts
+ *   service_listens(SystemdServices), service_sockets(ServiceListens): SsOutput      systemd-service.ts
  *   nginx_request/nginx_facts/nginx_closest/nginx_prefix/closest/item/shell_quote nginx-request.ts
  */
 import type { Environment } from '@marcbachmann/cel-js';
@@ -29,7 +30,8 @@ import { registerNginxRequest } from './nginx-request.js';
 import { NGINX_MASTER_TYPE, nginxExeTrusted, nginxMaster } from './nginx-process.js';
 import { registerSocket } from './socket.js';
 import { systemdSockets } from './systemd-listen.js';
-import { systemdUnitParser, type SystemdUnit } from '../parsers/systemd-units.js';
+import { systemctlShowParser, systemdUnitParser, type SystemdServices, type SystemdUnit } from '../parsers/systemd-units.js';
+import { SERVICE_LISTENS_TYPE, serviceListens, serviceSockets, type ServiceListens } from './systemd-service.js';
 
 /** What flow/expr.ts gives the models to register their types and convert values (passed in: no model imports the CEL layer). */
 export interface CelHelpers {
@@ -49,7 +51,7 @@ let ranges: Ec2ConnectRanges | undefined;
  */
 export function registerModels(env: Environment, cel: CelHelpers, uses: (name: string) => boolean = () => true): void {
   const any = (...names: string[]) => names.some(uses);
-  if (any('accepting_socket', 'nginx_sockets', 'apache_sockets', 'systemd_sockets')) registerSocket(env, cel);
+  if (any('accepting_socket', 'nginx_sockets', 'apache_sockets', 'systemd_sockets', 'service_sockets')) registerSocket(env, cel);
   if (any('fw_')) registerFirewall(env, cel);
   if (any('sg_allows', 'nacl_allows', 'ec2_connect')) registerCloud(env, cel, (ranges ??= loadEc2ConnectRanges()));
   if (any('apache_')) {
@@ -63,6 +65,13 @@ export function registerModels(env: Environment, cel: CelHelpers, uses: (name: s
     for (const t of [systemdUnitParser.type, ssParser.type]) cel.register(t);
     env.registerFunction('systemd_sockets(SystemdUnit): SsOutput', (u: unknown) => cel.toCel(systemdSockets(cel.fromCel(u) as SystemdUnit), ssParser.type));
     env.registerFunction('systemd_listen_unknown(SystemdUnit): list<string>', (u: unknown) => systemdSockets(cel.fromCel(u) as SystemdUnit).unknown);
+  }
+  if (any('service_listens', 'service_sockets')) {
+    for (const t of [systemctlShowParser.type, SERVICE_LISTENS_TYPE, ssParser.type]) cel.register(t);
+    env.registerFunction('service_listens(SystemdServices): list<ServiceListens>', (s: unknown) =>
+      cel.toCel(serviceListens(cel.fromCel(s) as SystemdServices), { list: SERVICE_LISTENS_TYPE }),
+    );
+    env.registerFunction('service_sockets(ServiceListens): SsOutput', (l: unknown) => cel.toCel(serviceSockets(cel.fromCel(l) as ServiceListens), ssParser.type));
   }
   if (!any('nginx_sockets', 'nginx_listen_unknown', 'nginx_master', 'nginx_exe_trusted')) return;
   for (const t of [nginxConfigParser.type, ssParser.type, psOwnersParser.type, NGINX_MASTER_TYPE]) cel.register(t);

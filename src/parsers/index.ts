@@ -18,7 +18,7 @@ import { psParser } from './ps.js';
 import { psOwnersParser } from './ps-owners.js';
 import { ssParser } from './ss.js';
 import { systemctlParser } from './systemctl.js';
-import { systemdSocketsParser, systemdUnitFilesParser, systemdUnitParser } from './systemd-units.js';
+import { systemctlShowParser, systemdSocketsParser, systemdUnitFilesParser, systemdUnitParser } from './systemd-units.js';
 
 export type { Parser, ValueType } from './types.js';
 
@@ -30,6 +30,7 @@ const ALL: readonly Parser[] = [
   systemdSocketsParser,
   systemdUnitParser,
   systemdUnitFilesParser,
+  systemctlShowParser,
   connectErrorParser,
   httpResponseParser,
   nginxAccessLogParser,

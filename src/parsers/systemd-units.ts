@@ -8,11 +8,15 @@
  *     the `[Socket]` settings that place its sockets (`ListenStream=`, `BindIPv6Only=`,
  *     `BindToDevice=`), with the file:line of each.
  *   - `systemctl list-unit-files --type=service --state=enabled --no-pager`: the enabled services.
+ *   - `systemctl show -p Id,ExecStart,… -- '*.service'`: each loaded service's properties, one block
+ *     per unit, blocks apart by an empty line (the format of src/systemctl/systemctl-show.c:
+ *     `ExecStart={ path=… ; argv[]=… ; ignore_errors=… ; … }`, one line per command, its argv joined
+ *     by spaces, `$VAR` not expanded; `EnvironmentFiles=PATH (ignore_errors=yes)`, one line per file).
  *
  * Where systemd is not PID 1 each prints "System has not been booted with systemd…": `no_systemd`.
  */
 import type { Parser } from './types.js';
-import { MAX_ITEMS, splitLines, toInt, total, words } from './text.js';
+import { MAX_ITEMS, quotedWords, splitLines, toInt, total, words } from './text.js';
 
 export interface SystemdSocket {
   /** As listed: `[::]:80`, `0.0.0.0:8080`, `/run/foo.sock`. */
@@ -69,6 +73,32 @@ export interface SystemdUnitFiles {
   no_systemd: boolean;
 }
 
+export interface SystemdService {
+  /** `Id=`: `foo.service`. */
+  unit: string;
+  /** `ActiveState=`: `active`, `inactive`, `failed`, `activating`… */
+  active_state: string;
+  /** `SubState=`: `running`, `dead`, `failed`, `auto-restart`… */
+  sub_state: string;
+  /** `Result=`: `success`, `exit-code`, `signal`, `core-dump`, `timeout`… */
+  result: string;
+  /** `UnitFileState=`: `enabled`, `disabled`, `static`… */
+  unit_file_state: string;
+  /** `FragmentPath=`: the unit file. */
+  fragment_path: string;
+  /** Each `ExecStart=` command: its path, then its arguments after argv[0], joined by spaces as systemctl prints them. */
+  exec_start: string[];
+  /** `Environment=`, one `NAME=value` each (systemctl quotes those with spaces). */
+  environment: string[];
+  /** `EnvironmentFiles=` paths (a `-` before one the unit may lack). */
+  environment_files: string[];
+}
+
+export interface SystemdServices {
+  units: SystemdService[];
+  no_systemd: boolean;
+}
+
 const SETTING_TYPE = { struct: 'SystemdSetting', fields: { file: 'string', line: 'int', section: 'string', key: 'string', value: 'string' } } as const;
 
 export const systemdSocketsParser: Parser<SystemdSockets> = {
@@ -110,6 +140,34 @@ export const systemdUnitFilesParser: Parser<SystemdUnitFiles> = {
     fields: { units: { list: { struct: 'SystemdUnitFile', fields: { unit: 'string', state: 'string' } } }, no_systemd: 'bool' },
   },
   parse: (text) => total(text, () => ({ units: [], no_systemd: false }), parseUnitFiles),
+};
+
+/** A service's name and state, as read (the model's ServiceListens carries them on). */
+export const SERVICE_STATE_FIELDS = {
+  unit: 'string',
+  active_state: 'string',
+  sub_state: 'string',
+  result: 'string',
+  unit_file_state: 'string',
+  fragment_path: 'string',
+} as const;
+export type ServiceState = Pick<SystemdService, keyof typeof SERVICE_STATE_FIELDS>;
+
+export const SYSTEMD_SERVICE_TYPE = {
+  struct: 'SystemdService',
+  fields: {
+    ...SERVICE_STATE_FIELDS,
+    exec_start: { list: 'string' },
+    environment: { list: 'string' },
+    environment_files: { list: 'string' },
+  },
+} as const;
+
+export const systemctlShowParser: Parser<SystemdServices> = {
+  name: 'systemctl-show',
+  description: "Services' state, ExecStart= and environment from `systemctl show -p Id,ExecStart,Environment,EnvironmentFiles,… -- '*.service'`.",
+  type: { struct: 'SystemdServices', fields: { units: { list: SYSTEMD_SERVICE_TYPE }, no_systemd: 'bool' } },
+  parse: (text) => total(text, () => ({ units: [], no_systemd: false }), parseShow),
 };
 
 /** systemctl's words where systemd is not the init system (containers, WSL1, chroots). */
@@ -209,4 +267,70 @@ function parseUnitFiles(text: string): SystemdUnitFiles {
     out.units.push({ unit, state });
   }
   return out;
+}
+
+function emptyService(): SystemdService {
+  return { unit: '', active_state: '', sub_state: '', result: '', unit_file_state: '', fragment_path: '', exec_start: [], environment: [], environment_files: [] };
+}
+
+const SHOW_FIELDS: Record<string, 'unit' | 'active_state' | 'sub_state' | 'result' | 'unit_file_state' | 'fragment_path'> = {
+  Id: 'unit',
+  ActiveState: 'active_state',
+  SubState: 'sub_state',
+  Result: 'result',
+  UnitFileState: 'unit_file_state',
+  FragmentPath: 'fragment_path',
+};
+
+function parseShow(text: string): SystemdServices {
+  const out: SystemdServices = { units: [], no_systemd: false };
+  let cur = emptyService();
+  let any = false;
+  const flush = () => {
+    if (any && cur.unit !== '' && out.units.length < MAX_ITEMS) out.units.push(cur);
+    cur = emptyService();
+    any = false;
+  };
+  for (const line of splitLines(text)) {
+    const trimmed = line.trim();
+    if (isNoSystemd(trimmed)) out.no_systemd = true;
+    if (trimmed === '') {
+      flush();
+      continue;
+    }
+    const eq = line.indexOf('=');
+    if (eq <= 0) continue;
+    const key = line.slice(0, eq);
+    const value = line.slice(eq + 1);
+    // A second Id= without the empty line between (never printed so, but a unit is a block).
+    if (key === 'Id' && cur.unit !== '') flush();
+    any = true;
+    const field = SHOW_FIELDS[key];
+    if (field) cur[field] = value.trim();
+    else if (key === 'ExecStart') {
+      const cmd = execCommand(value);
+      if (cmd !== '' && cur.exec_start.length < MAX_ITEMS) cur.exec_start.push(cmd);
+    } else if (key === 'Environment') cur.environment.push(...quotedWords(value).slice(0, MAX_ITEMS - cur.environment.length));
+    else if (key === 'EnvironmentFiles' || key === 'EnvironmentFile') {
+      // `PATH (ignore_errors=yes)`: such a file may be missing (`EnvironmentFile=-PATH`).
+      const m = /^(\S+) \(ignore_errors=(yes|no)\)$/.exec(value.trim());
+      if (m && cur.environment_files.length < MAX_ITEMS) cur.environment_files.push(`${m[2] === 'yes' ? '-' : ''}${m[1]!}`);
+    }
+  }
+  flush();
+  return out;
+}
+
+/** `{ path=/usr/bin/x ; argv[]=x --port 1 ; ignore_errors=no ; … }` → `/usr/bin/x --port 1` (argv may hold ` ; `: the last field mark ends it). */
+function execCommand(value: string): string {
+  const v = value.trim();
+  const p = v.indexOf('path=');
+  const a = v.indexOf(' ; argv[]=');
+  if (!v.startsWith('{') || p < 0 || a < 0) return '';
+  const path = v.slice(p + 5, a).trim();
+  const rest = v.slice(a + 10);
+  const end = Math.max(rest.lastIndexOf(' ; ignore_errors='), rest.lastIndexOf(' ; flags='));
+  const argv = (end < 0 ? rest : rest.slice(0, end)).trim();
+  const sp = argv.indexOf(' ');
+  return sp < 0 ? path : `${path} ${argv.slice(sp + 1).trim()}`;
 }

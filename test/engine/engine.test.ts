@@ -105,6 +105,22 @@ const LIST_SOCKETS = [
   '',
 ].join('\n');
 
+/** `systemctl show -p … -- '*.service'` and a failed unit's journal (test/fixtures/systemd/README.md says whence). */
+const SHOW = readFileSync(new URL('../fixtures/systemd/show-services.txt', import.meta.url), 'utf8');
+const JOURNAL = readFileSync(new URL('../fixtures/systemd/journal-webapp.txt', import.meta.url), 'utf8');
+const SYSTEMD_SS = 'State  Recv-Q Send-Q Local Address:Port Peer Address:Port Process\nLISTEN 0      128          0.0.0.0:22        0.0.0.0:*     users:(("sshd",pid=611,fd=3))\n';
+
+/** Refused on :PORT of a host with only sshd listening, no nginx, no Apache: from the probe to `decide`, then `after`. */
+function toDecideAt(after: string[], port: number): Row[] {
+  return [
+    [start(`http://example:${port}/`), ['goto probe_http', 'exec probe_http client curl']],
+    [{ kind: 'result', id: 'probe_http', result: res('000\n', 7, `curl: (7) Failed to connect to example port ${port} after 2 ms: Connection refused\n`) }, ['result probe_http', 'goto classify', 'goto listeners', 'exec listeners server root ss']],
+    ...gather(SYSTEMD_SS, ['goto which_conf', 'goto nginx_conf', 'exec nginx_conf server root nginx']),
+    [{ kind: 'result', id: 'nginx_conf', result: res('', 127, 'nginx: command not found\n') }, ['result nginx_conf', 'goto apache_conf', 'exec apache_conf server root apache2ctl']],
+    ...noApache(['goto decide', 'goto unit_sockets', 'exec unit_sockets server systemctl', ...after]),
+  ];
+}
+
 describe('engine: refused flow on the seed outputs', () => {
   it('the shipped flows have no errors', () => {
     expect(cat.problems.filter(isError)).toEqual([]);
@@ -141,7 +157,9 @@ describe('engine: refused flow on the seed outputs', () => {
       [{ kind: 'result', id: 'nginx_conf', result: res(conf) }, ['result nginx_conf', 'goto apache_conf', 'exec apache_conf server root apache2ctl']],
       // Its listen does not take the address, so systemd's socket units are read: none for :80.
       ...noApache(['goto decide', 'goto unit_sockets', 'exec unit_sockets server systemctl']),
-      [{ kind: 'result', id: 'unit_sockets', result: res(LIST_SOCKETS) }, ['result unit_sockets', 'goto running', 'goto status', 'exec status server systemctl']],
+      [{ kind: 'result', id: 'unit_sockets', result: res(LIST_SOCKETS) }, ['result unit_sockets', 'goto services', 'exec services server systemctl']],
+      // No enabled service's command line names the port either (ssh's options are in /etc/default/ssh).
+      [{ kind: 'result', id: 'services', result: res(SHOW.slice(SHOW.indexOf('Id=ssh.service'))) }, ['result services', 'goto running', 'goto status', 'exec status server systemctl']],
       [{ kind: 'result', id: 'status', result: res(seed('systemctl-status-nginx-inactive.txt'), 3) }, ['result status', 'goto config_test', 'goto nginx_test', 'exec nginx_test server root nginx']],
       [{ kind: 'result', id: 'nginx_test', result: res('', 0, 'nginx: configuration file /etc/nginx/nginx.conf test is successful\n') }, ['result nginx_test', 'goto start_service', 'goto start_blocked', 'goto not_started', 'outcome unresolved not_started']],
     ]);
@@ -299,7 +317,9 @@ describe('engine: refused flow with Apache instead of nginx (real apache2 dumps,
       [{ kind: 'result', id: 'apache_conf', result: res(apache('dump-named.txt')) }, ['result apache_conf', 'goto apache_files', 'exec apache_files server root grep']],
       // No Listen takes :8080, so a socket unit might: none does.
       [{ kind: 'result', id: 'apache_files', result: res(apache('grep-named.txt')) }, ['result apache_files', 'goto decide', 'goto unit_sockets', 'exec unit_sockets server systemctl']],
-      [{ kind: 'result', id: 'unit_sockets', result: res(LIST_SOCKETS) }, ['result unit_sockets', 'goto running', 'goto status', 'exec status server systemctl']],
+      [{ kind: 'result', id: 'unit_sockets', result: res(LIST_SOCKETS) }, ['result unit_sockets', 'goto services', 'exec services server systemctl']],
+      // No enabled service's command line names the port either (ssh's options are in /etc/default/ssh).
+      [{ kind: 'result', id: 'services', result: res(SHOW.slice(SHOW.indexOf('Id=ssh.service'))) }, ['result services', 'goto running', 'goto status', 'exec status server systemctl']],
       [{ kind: 'result', id: 'status', result: res(seed('systemctl-status-nginx-inactive.txt').replaceAll('nginx', 'apache2'), 3) }, ['result status', 'goto config_test', 'goto start_service', 'goto start_blocked', 'goto not_started', 'outcome unresolved not_started']],
     ]);
     const o = state.outcome;
@@ -335,15 +355,7 @@ describe('engine: refused flow with systemd socket units', () => {
     '     Listen: [::]:8080 (Stream)',
     '',
   ].join('\n');
-  const SS = 'State  Recv-Q Send-Q Local Address:Port Peer Address:Port Process\nLISTEN 0      128          0.0.0.0:22        0.0.0.0:*     users:(("sshd",pid=611,fd=3))\n';
-  /** Refused on :8080; no nginx, no Apache: from the probe to `decide`. */
-  const toDecide = (after: string[]): Row[] => [
-    [start('http://example:8080/'), ['goto probe_http', 'exec probe_http client curl']],
-    [{ kind: 'result', id: 'probe_http', result: res('000\n', 7, 'curl: (7) Failed to connect to example port 8080 after 2 ms: Connection refused\n') }, ['result probe_http', 'goto classify', 'goto listeners', 'exec listeners server root ss']],
-    ...gather(SS, ['goto which_conf', 'goto nginx_conf', 'exec nginx_conf server root nginx']),
-    [{ kind: 'result', id: 'nginx_conf', result: res('', 127, 'nginx: command not found\n') }, ['result nginx_conf', 'goto apache_conf', 'exec apache_conf server root apache2ctl']],
-    ...noApache(['goto decide', 'goto unit_sockets', 'exec unit_sockets server systemctl', ...after]),
-  ];
+  const toDecide = (after: string[]): Row[] => toDecideAt(after, 8080);
 
   it('an inactive socket unit whose ListenStream=8080 takes the address → start-service for the socket', () => {
     const state = walk([
@@ -376,17 +388,105 @@ describe('engine: refused flow with systemd socket units', () => {
     expect(o.end.nextSteps[0]).toContain('Set ListenStream=8080 (all addresses) in place of /etc/systemd/system/webapp.socket.d/override.conf:3');
   });
 
-  it('systemd, no socket unit, no nginx or Apache → an honest end listing what the host serves, no question', () => {
-    const files = 'UNIT FILE                          STATE   PRESET\ncron.service                       enabled enabled\nssh.service                        enabled enabled\nwebapp.service                     enabled enabled\n\n3 unit files listed.\n';
+  it('systemd, no socket unit, no service for the port, no nginx or Apache → an honest end listing what the host serves, no question', () => {
     const state = walk([
-      ...toDecide([]),
-      [{ kind: 'result', id: 'unit_sockets', result: res(LIST_SOCKETS) }, ['result unit_sockets', 'goto enabled_services', 'exec enabled_services server systemctl']],
-      [{ kind: 'result', id: 'enabled_services', result: res(files) }, ['result enabled_services', 'goto nothing_configured', 'outcome unresolved nothing_configured']],
+      ...toDecideAt([], 9000),
+      [{ kind: 'result', id: 'unit_sockets', result: res(LIST_SOCKETS) }, ['result unit_sockets', 'goto services', 'exec services server systemctl']],
+      [{ kind: 'result', id: 'services', result: res(SHOW) }, ['result services', 'goto nothing_configured', 'outcome unresolved nothing_configured']],
     ]);
     const o = state.outcome;
     if (o?.kind !== 'unresolved') throw new Error('expected unresolved');
-    expect(o.end.checked[0]).toBe('nothing listens on :8080; the host listens on: 0.0.0.0:22 sshd');
-    expect(o.end.checked[2]).toBe('enabled services: cron.service, ssh.service, webapp.service');
+    expect(o.end.checked[0]).toBe('nothing listens on :9000; the host listens on: 0.0.0.0:22 sshd');
+    // The services for other ports are listed, not blamed; ssh's port is not told by its command line.
+    expect(o.end.checked[2]).toBe(
+      'enabled services: webapp.service (0.0.0.0:8080), metrics.service (0.0.0.0:8081), ssh.service (port not told: its options include $SSHD_OPTS: SSHD_OPTS may be set in EnvironmentFile=/etc/default/ssh, which tshoot does not read)',
+    );
+    expect(state.questions).toBe(0);
+  });
+});
+
+// An enabled service whose command line names the port (models/systemd-service.ts), fed the
+// `systemctl show` and `journalctl` outputs of test/fixtures/systemd (its README says whence).
+describe('engine: refused flow with an enabled service configured for the port', () => {
+  const STATUS_FAILED = [
+    '× webapp.service - Web application',
+    '     Loaded: loaded (/etc/systemd/system/webapp.service; enabled; preset: enabled)',
+    '     Active: failed (Result: exit-code) since Tue 2026-12-01 18:02:11 UTC; 3min ago',
+    '    Process: 912 ExecStart=/usr/bin/python3 -m http.server 8080 (code=exited, status=200/CHDIR)',
+    '   Main PID: 912 (code=exited, status=200/CHDIR)',
+    '',
+  ].join('\n');
+  const STATUS_DEAD = ['○ metrics.service - Metrics page', '     Loaded: loaded (/etc/systemd/system/metrics.service; enabled; preset: enabled)', '     Active: inactive (dead)', ''].join('\n');
+  const toServices = (port: number, show = SHOW): Row[] => [
+    ...toDecideAt([], port),
+    [{ kind: 'result', id: 'unit_sockets', result: res(LIST_SOCKETS) }, ['result unit_sockets', 'goto services', 'exec services server systemctl']],
+    [{ kind: 'result', id: 'services', result: res(show) }, ['result services', 'goto status', 'exec status server systemctl']],
+  ];
+
+  it('a failed service whose ExecStart= serves :8080 on every address → start-service (restart) with its journal, 0 questions', () => {
+    const state = walk([
+      ...toServices(8080),
+      [{ kind: 'result', id: 'status', result: res(STATUS_FAILED, 3) }, ['result status', 'goto config_test', 'goto unit_journal', 'exec unit_journal server root journalctl']],
+      [{ kind: 'result', id: 'unit_journal', result: res(JOURNAL) }, ['result unit_journal', 'goto start_service', 'outcome fix start-service']],
+    ]);
+    const o = state.outcome;
+    if (o?.kind !== 'fix') throw new Error(`expected a fix, got ${JSON.stringify(o)}`);
+    expect(state.questions).toBe(0);
+    expect(o.fix.cause).toContain('webapp.service is not running (Active: failed (Result: exit-code)');
+    expect(o.fix.fix[0]).toBe(
+      "webapp.service is enabled and its command line configures it for 0.0.0.0:8080 (http.server 8080 (http.server's default address 0.0.0.0); /etc/systemd/system/webapp.service), which takes 198.18.2.10:8080, and the host firewall lets the connection through; it failed (Result=exit-code): its journal lines below say why, so fix that first",
+    );
+    expect(o.fix.fix[1]).toBe('Then restart it: sudo systemctl restart webapp.service');
+    const lines = o.fix.evidence.flatMap((e) => e.lines);
+    expect(lines).toContain("/etc/systemd/system/webapp.service: ExecStart=/usr/bin/python3 -m http.server 8080 → http.server 8080 (http.server's default address 0.0.0.0)");
+    expect(lines).toContain('Dec 01 18:02:11 web1 systemd[912]: webapp.service: Failed at step CHDIR spawning /usr/bin/python3: No such file or directory');
+    // metrics.service (configured for :8081) is not named.
+    expect(JSON.stringify(o.fix)).not.toContain('metrics');
+    expect(o.fix.apply?.steps.map((st) => st.argv.join(' '))).toEqual(['systemctl start -- webapp.service']);
+  });
+
+  it('an inactive enabled service for :8081 → start-service without a journal; the failed one for :8080 is not blamed', () => {
+    const state = walk([
+      ...toServices(8081),
+      [{ kind: 'result', id: 'status', result: res(STATUS_DEAD, 3) }, ['result status', 'goto config_test', 'goto start_service', 'outcome fix start-service']],
+    ]);
+    const o = state.outcome;
+    if (o?.kind !== 'fix') throw new Error('expected a fix');
+    expect(state.questions).toBe(0);
+    expect(o.fix.fix[0]).toContain('metrics.service is enabled and its command line configures it for 0.0.0.0:8081 (http.server 8081 --bind 0.0.0.0; /etc/systemd/system/metrics.service)');
+    expect(o.fix.fix[1]).toBe('Start it: sudo systemctl start metrics.service');
+    expect(JSON.stringify(o.fix)).not.toContain('webapp');
+  });
+
+  it('a service for the port on loopback only → not started, naming its command line, no fix', () => {
+    const state = walk([
+      ...toServices(8081, SHOW.replace('http.server 8081 --bind 0.0.0.0', 'http.server 8081 --bind 127.0.0.1')),
+      [{ kind: 'result', id: 'status', result: res(STATUS_DEAD, 3) }, ['result status', 'goto config_test', 'goto start_service', 'goto start_blocked', 'goto not_started', 'outcome unresolved not_started']],
+    ]);
+    const o = state.outcome;
+    if (o?.kind !== 'unresolved') throw new Error('expected unresolved');
+    expect(o.end.checked[1]).toBe(
+      'metrics.service, once started, would not take 198.18.2.10:8081 (loopback-only); it listens on: /etc/systemd/system/metrics.service: ExecStart=/usr/bin/python3 -m http.server 8081 --bind 127.0.0.1 → http.server 8081 --bind 127.0.0.1',
+    );
+    expect(o.end.nextSteps[0]).toContain('Make metrics.service listen on 198.18.2.10:8081 or on all addresses');
+    expect(state.questions).toBe(0);
+  });
+
+  it('Apache installed but not for :8080: the failed service for :8080 gets the card, Apache is not blamed', () => {
+    const apache = (name: string) => readFileSync(new URL(`../fixtures/apache/${name}`, import.meta.url), 'utf8');
+    const rows = toServices(8080);
+    const at = rows.findIndex(([ev]) => ev.kind === 'result' && ev.id === 'apache_conf');
+    const state = walk([
+      ...rows.slice(0, at),
+      [{ kind: 'result', id: 'apache_conf', result: res(apache('dump-named.txt')) }, ['result apache_conf', 'goto apache_files', 'exec apache_files server root grep']],
+      [{ kind: 'result', id: 'apache_files', result: res(apache('grep-named.txt')) }, ['result apache_files', 'goto decide', 'goto unit_sockets', 'exec unit_sockets server systemctl']],
+      ...rows.slice(at + 2),
+      [{ kind: 'result', id: 'status', result: res(STATUS_FAILED, 3) }, ['result status', 'goto config_test', 'goto unit_journal', 'exec unit_journal server root journalctl']],
+      [{ kind: 'result', id: 'unit_journal', result: res(JOURNAL) }, ['result unit_journal', 'goto start_service', 'outcome fix start-service']],
+    ]);
+    const o = state.outcome;
+    if (o?.kind !== 'fix') throw new Error('expected a fix');
+    expect(o.fix.cause).toContain('webapp.service is not running');
     expect(state.questions).toBe(0);
   });
 });

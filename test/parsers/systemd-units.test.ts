@@ -2,8 +2,9 @@
  * systemctl list-sockets / cat / list-unit-files, as systemd 252 (Debian 12) prints them (this build
  * machine has no systemd as PID 1: the outputs follow systemctl(1) and systemd.socket(5)).
  */
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { systemdSocketsParser, systemdUnitFilesParser, systemdUnitParser } from '../../src/parsers/systemd-units.js';
+import { systemctlShowParser, systemdSocketsParser, systemdUnitFilesParser, systemdUnitParser } from '../../src/parsers/systemd-units.js';
 
 const NO_SYSTEMD = "System has not been booted with systemd as init system (PID 1). Can't operate.\nFailed to connect to bus: Host is down\n";
 
@@ -86,5 +87,59 @@ describe('systemctl-unit-files', () => {
     const out = systemdUnitFilesParser.parse('UNIT FILE                          STATE   PRESET\ncron.service                       enabled enabled\nssh.service                        enabled enabled\n\n2 unit files listed.\n');
     expect(out).toEqual({ units: [{ unit: 'cron.service', state: 'enabled' }, { unit: 'ssh.service', state: 'enabled' }], no_systemd: false });
     expect(systemdUnitFilesParser.parse(NO_SYSTEMD).no_systemd).toBe(true);
+  });
+});
+
+describe('systemctl-unit-files on this machine', () => {
+  it('reads `list-unit-files --type=socket` as captured here (test/fixtures/systemd)', () => {
+    const out = systemdUnitFilesParser.parse(readFileSync(new URL('../fixtures/systemd/list-unit-files-sockets.txt', import.meta.url), 'utf8'));
+    expect(out.units).toHaveLength(12);
+    expect(out.units.filter((u) => u.state === 'disabled').map((u) => u.unit)).toEqual(['ssh.socket', 'systemd-networkd.socket']);
+  });
+});
+
+describe('systemctl-show', () => {
+  const SHOW = readFileSync(new URL('../fixtures/systemd/show-services.txt', import.meta.url), 'utf8');
+
+  it('reads one unit per block: state, the command as path and arguments, environment and its files', () => {
+    const out = systemctlShowParser.parse(SHOW);
+    expect(out.no_systemd).toBe(false);
+    expect(out.units.map((u) => u.unit)).toEqual(['webapp.service', 'metrics.service', 'ssh.service', 'nginx.service']);
+    expect(out.units[0]).toEqual({
+      unit: 'webapp.service',
+      active_state: 'failed',
+      sub_state: 'failed',
+      result: 'exit-code',
+      unit_file_state: 'enabled',
+      fragment_path: '/etc/systemd/system/webapp.service',
+      exec_start: ['/usr/bin/python3 -m http.server 8080'],
+      environment: ['PYTHONUNBUFFERED=1'],
+      environment_files: [],
+    });
+    expect(out.units[2]?.environment_files).toEqual(['-/etc/default/ssh']);
+    // argv holds ` ; ` itself (nginx -g 'daemon on; master_process on;'): the last field mark ends it.
+    expect(out.units[3]?.exec_start).toEqual(['/usr/sbin/nginx -g daemon on; master_process on;']);
+  });
+
+  it('keeps every ExecStart= line, quoted environment words whole, and the program path over argv[0]', () => {
+    const out = systemctlShowParser.parse(
+      [
+        'Id=a.service',
+        'ExecStart={ path=/usr/bin/true ; argv[]=/usr/bin/true ; ignore_errors=no ; start_time=[n/a] ; stop_time=[n/a] ; pid=0 ; code=(null) ; status=0/0 }',
+        'ExecStart={ path=/usr/sbin/agetty ; argv[]=agetty --noclear tty1 ; flags= ; start_time=[n/a] ; stop_time=[n/a] ; pid=0 ; code=(null) ; status=0/0 }',
+        'Environment=PORT=8080 "GREETING=hello world"',
+        'EnvironmentFiles=/etc/a.env (ignore_errors=no)',
+        'Id=b.service',
+        '',
+      ].join('\n'),
+    );
+    expect(out.units.map((u) => u.unit)).toEqual(['a.service', 'b.service']);
+    expect(out.units[0]?.exec_start).toEqual(['/usr/bin/true', '/usr/sbin/agetty --noclear tty1']);
+    expect(out.units[0]?.environment).toEqual(['PORT=8080', 'GREETING=hello world']);
+    expect(out.units[0]?.environment_files).toEqual(['/etc/a.env']);
+  });
+
+  it('says when systemd is not PID 1', () => {
+    expect(systemctlShowParser.parse(NO_SYSTEMD)).toEqual({ units: [], no_systemd: true });
   });
 });
