@@ -6,6 +6,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // Where the lab cannot run (not root, packages missing): which tests were not run, and how to run them.
+    reporters: ['default', './test/tools/lab-note-reporter.ts'],
     // The CLIs the tests start keep their check records in a scratch folder, not ~/.cache.
     env: { XDG_CACHE_HOME: mkdtempSync(join(tmpdir(), 'tshoot-cache-')) },
     // Lab tests build network namespaces and start daemons: give them room, keep them bounded.

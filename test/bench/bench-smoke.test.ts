@@ -8,8 +8,9 @@ import { join } from 'node:path';
 import { build } from 'esbuild';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BENCH_BUNDLE, ROOT, runBench, TSHOOT } from './bench.js';
+import { LAB_ENABLED } from '../lab/enabled.js';
 
-const lab = process.getuid?.() === 0 || Boolean(process.env.CI);
+const lab = LAB_ENABLED;
 
 describe('npm run bench, smoke', () => {
   beforeAll(async () => {

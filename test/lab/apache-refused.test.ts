@@ -9,9 +9,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/run-cli.js';
 import { up, type Lab } from './lab.js';
+import { LAB_ENABLED } from './enabled.js';
 
-const canRun = process.getuid?.() === 0 || !!process.env.CI;
-if (!canRun) console.warn('lab tests skipped: they need root (network namespaces); run as root or with CI=1');
+const canRun = LAB_ENABLED;
 
 interface Out {
   outcome: string;

@@ -3,12 +3,9 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HOST_NAMES, LAB_ROOT, sweep, up, type FaultName, type Lab } from './lab.js';
+import { LAB_ENABLED } from './enabled.js';
 
-const isRoot = process.getuid?.() === 0;
-const enabled = isRoot || Boolean(process.env.CI);
-
-// Outside CI and without root the lab cannot be built: say so (CI always runs it).
-if (!enabled) console.warn('lab tests not run: they need root (network namespaces, iptables, sshd, nginx); run as root or with CI=1');
+const enabled = LAB_ENABLED;
 
 const URL = 'http://198.18.2.10';
 

@@ -32,6 +32,7 @@ import {
 } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { labStatus, RUN_LAB_TESTS } from '../tools/lab-packages.mjs';
 
 export const SCENARIOS = [
   'healthy',
@@ -1116,8 +1117,22 @@ function tail(file: string, n = 20): string {
 // ───────────────────────────── public entry points ─────────────────────────────
 
 /** Build a lab for `scenario`. Requires root. */
+let ready = false;
+
+/** Root and the lab's Debian packages (test/tools/lab-packages.mjs), or an error that says what is missing and what to run. */
+function checkReady(): void {
+  if (ready) return;
+  const status = labStatus(LAB_ENV);
+  if (!status.ready) {
+    const fix = status.root ? 'install them with `node test/tools/lab-packages.mjs --install` (`npm test` does it first)' : `run the lab tests with \`${RUN_LAB_TESTS}\``;
+    throw new Error(`lab: cannot build the lab: ${status.why}; ${fix}`);
+  }
+  ready = true;
+}
+
 export async function up(scenario: ScenarioName, opts: { id?: string; persist?: boolean } = {}): Promise<Lab> {
   if (!SCENARIOS.includes(scenario)) throw new Error(`lab: unknown scenario ${JSON.stringify(scenario)}; one of ${SCENARIOS.join(', ')}`);
+  checkReady();
   const id = validateId(opts.id ?? randomBytes(3).toString('hex'));
   const persist = opts.persist ?? false;
   const dir = join(LAB_ROOT, id);
