@@ -11,7 +11,8 @@
  * answered with VALUE, and every step after it is taken anew (live). The corrected session is
  * a new transcript beside FILE (`NAME-corrected.ndjson`); FILE is kept as it was.
  */
-import { closeSync, existsSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, lstatSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import { resolve } from 'node:path';
 import { checkAnswer } from '../engine/answer.js';
 import { didYouMean } from '../flow/problem.js';
@@ -50,6 +51,12 @@ export async function resumeCommand(io: CliIO, file: string, opts: ResumeOptions
 
   const flows = opts.flows ?? recordedFile(file, '--flows', h.flows);
   const sshConfig = opts.sshConfig ?? recordedFile(file, '--ssh-config', h.sshConfig ? [h.sshConfig.path] : undefined)?.[0];
+  // An ssh config can run commands (ProxyCommand, Match exec): one named by a transcript, not by
+  // you, is used only when no one but you or root can have written it.
+  if (!opts.sshConfig && sshConfig !== undefined) {
+    const why = notOnlyYours(sshConfig);
+    if (why) throw new UsageError(`${file}:1: the session was recorded with --ssh-config ${sshConfig}, which ${why}: give --ssh-config to use a config you trust`);
+  }
   const cat = openCatalog(io, flows);
   const flow = transcriptFlow(cat, t);
   const changed = changedFiles([...(opts.sshConfig ? [] : (h.sshConfig ? [h.sshConfig] : [])), ...(h.flowFiles ?? [])]);
@@ -134,6 +141,15 @@ function recordedFile(file: string, option: string, paths: readonly string[] | u
   const gone = paths.find((p) => !existsSync(p));
   if (gone) throw new UsageError(`${file}:1: the session was recorded with ${option} ${gone}, which is not there now: give ${option} to resume it`);
   return [...paths];
+}
+
+/** Why a file named by a transcript could be someone else's writing, or null: a regular file, yours or root's, not writable by group or others. */
+function notOnlyYours(path: string): string | null {
+  const st = lstatSync(path);
+  if (!st.isFile()) return 'is not a regular file';
+  if (st.uid !== userInfo().uid && st.uid !== 0) return `belongs to uid ${st.uid}, not to you`;
+  if (st.mode & 0o022) return `is writable by ${st.mode & 0o020 ? 'its group' : 'others'}`;
+  return null;
 }
 
 /** The recorded files whose bytes are not the ones recorded, said as `PATH (sha256:… → sha256:…)`. */

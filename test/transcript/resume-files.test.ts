@@ -7,7 +7,7 @@
  * port 9, where nothing listens): with that config SSH is refused, without it the name does not
  * resolve — the wrong "dns" conclusion of the issue.
  */
-import { copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseTranscript } from '../../src/transcript/format.js';
@@ -110,5 +110,28 @@ describe('resume: the files of the session', () => {
     expect(g.code).toBe(2);
     expect(g.stderr).toBe(`tshoot: ${file}:1: the session was recorded with --ssh-config ${sshConfig}, which is not there now: give --ssh-config to resume it\n`);
     expect(readFileSync(s.count, 'utf8')).toBe('one\ntwo\n');
+  });
+
+  it('a recorded ssh config others can write is not used (it can run commands): refused, naming the option', async () => {
+    const { file, sshConfig, answers } = await recorded();
+    chmodSync(sshConfig, 0o666);
+    const r = await runCli(['resume', file, '--non-interactive', '--answers', answers], { env: s.env });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`tshoot: ${file}:1: the session was recorded with --ssh-config ${sshConfig}, which is writable by its group: give --ssh-config to use a config you trust\n`);
+    expect(readFileSync(s.count, 'utf8')).toBe('one\ntwo\n');
+  });
+
+  it('a transcript from before these header fields resumes as before (with --flows given)', async () => {
+    const { file, sshConfig, answers } = await recorded();
+    const lines = readFileSync(file, 'utf8').split('\n');
+    const { sshConfig: _s, flows: _f, flowFiles: _ff, ...old } = JSON.parse(lines[0]!) as Record<string, unknown>;
+    writeFileSync(file, [JSON.stringify(old), ...lines.slice(1)].join('\n'));
+    expect(parseTranscript(file, readFileSync(file, 'utf8')).header.sshConfig).toBeUndefined();
+    const bare = await runCli(['resume', file, '--non-interactive', '--answers', answers], { env: s.env });
+    expect(bare.code).toBe(2);
+    expect(bare.stderr).toContain('add its folder with --flows DIR');
+    const r = await runCli(['resume', file, '--flows', s.flows, '--ssh-config', sshConfig, '--non-interactive', '--answers', answers], { env: s.env });
+    expect(r.code, r.stderr).toBe(3);
+    expect(transports(file)).toEqual(['refused']);
   });
 });
