@@ -1,10 +1,12 @@
 /**
  * The command line: `cli(argv, io)` parses, dispatches and returns the exit code. It never
  * touches `process`; `main.ts` does that. Every usage or flow error becomes one line on
- * stderr and exit 2, never a stack trace.
+ * stderr and exit 2, never a stack trace; with `--json`, stdout carries exactly one object
+ * on every path (`jsonContract` below).
  */
 import type { Command } from 'commander';
-import { EXIT, type CliIO } from './io.js';
+import { EXIT, errorLine, type CliIO } from './io.js';
+import { didYouMean } from '../flow/problem.js';
 import type { RunOptions } from './run.js';
 import type { DiagnoseOptions } from './diagnose.js';
 import { UsageError } from './target.js';
@@ -43,9 +45,27 @@ export function sessionOptions(c: Command): Command {
 /** What commander gives the bare `tshoot` for no arguments (test/cli/bare.test.ts checks it). */
 export const BARE_OPTIONS: RunOptions = {};
 
-export async function cli(argv: readonly string[], io: CliIO): Promise<number> {
+export async function cli(argv: readonly string[], given: CliIO): Promise<number> {
+  const contract = jsonContract(argv, given);
+  const io = contract.io;
+  try {
+    return await dispatch(argv, io);
+  } catch (e) {
+    // Whatever ends the command, --json still gets its one object (then main.ts says it on stderr).
+    const code = (e as { code?: unknown } | null)?.code;
+    if (contract.owed()) contract.error(code === 'interrupted' ? 'interrupted' : 'internal', e instanceof Error ? e.message : String(e));
+    throw e;
+  }
+}
+
+async function dispatch(argv: readonly string[], io: CliIO): Promise<number> {
+  const usage = (message: string): number => {
+    io.stderr.write(errorLine(message));
+    (io as JsonIO).usageError?.(message);
+    return EXIT.usage;
+  };
   // Bare `tshoot` has nothing to parse: straight to the symptom menu, without loading commander.
-  if (argv.length === 0) return usageErrors(io, () => import('./menu.js').then((m) => m.menuCommand(io, { ...BARE_OPTIONS })));
+  if (argv.length === 0) return usageErrors(usage, () => import('./menu.js').then((m) => m.menuCommand(io, { ...BARE_OPTIONS })));
   const { Command, CommanderError, Option } = await import('commander');
   let code: number = 0;
   const program = new Command('tshoot')
@@ -55,14 +75,25 @@ export async function cli(argv: readonly string[], io: CliIO): Promise<number> {
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s), outputError: () => {} })
     .enablePositionalOptions()
     .showSuggestionAfterError(true)
-    .allowExcessArguments(false);
+    .allowExcessArguments(false)
+    // commander adds `help [command]` only to a program without an action of its own; ours has one (the menu).
+    .helpCommand(true)
+    .addHelpText('after', examples(['tshoot', 'tshoot diagnose http://web1.invalid/app', 'tshoot diagnose --error "curl: (7) Failed to connect to web1.invalid port 80"', 'tshoot run refused --target web1.invalid:80 --host server=admin@web1.invalid', 'tshoot help run']));
 
-
-  sessionOptions(program).action(async (opts: RunOptions) => {
+  sessionOptions(program).action(async (opts: RunOptions, cmd: Command) => {
+    // Words the program's action gets are no command of ours (commander would say "too many arguments").
+    const word = cmd.args[0];
+    if (word !== undefined) throw new UsageError(unknownCommand(word, program.commands.map((c) => c.name())));
     code = await (await import('./menu.js')).menuCommand(io, opts);
   });
 
-  sessionOptions(program.command('run').description('run a flow').argument('<FLOW>', 'flow id (see `tshoot flows list`)')).action(
+  sessionOptions(
+    program
+      .command('run')
+      .description('run a flow')
+      .argument('<FLOW>', 'flow id (see `tshoot flows list`)')
+      .addHelpText('after', examples(['tshoot run refused --target http://web1.invalid/ --host server=admin@web1.invalid', 'tshoot run not-found --target http://web1.invalid/hogehoge --host server=local --non-interactive --json'])),
+  ).action(
     async (flow: string, opts: RunOptions) => {
       code = await (await import('./run.js')).runCommand(io, flow, opts);
     },
@@ -73,7 +104,8 @@ export async function cli(argv: readonly string[], io: CliIO): Promise<number> {
       .command('diagnose')
       .description('probe TARGET from the client, classify the failure, and run the matching flow; or start from a pasted error')
       .argument('[TARGET]', 'a URL or HOST:PORT')
-      .option('--error <TEXT>', "the error message you saw, as the client printed it (curl, wget, Node, Python, Go, Java, psql, mysql, a browser, the EC2 console…); '-' reads it from stdin"),
+      .option('--error <TEXT>', "the error message you saw, as the client printed it (curl, wget, Node, Python, Go, Java, psql, mysql, a browser, the EC2 console…); '-' reads it from stdin")
+      .addHelpText('after', examples(['tshoot diagnose http://web1.invalid:8080/', 'tshoot diagnose db1.invalid:5432 --host server=admin@db1.invalid', "tshoot diagnose --error 'curl: (28) Failed to connect to web1.invalid port 443'"])),
   ).action(async (target: string | undefined, opts: DiagnoseOptions) => {
     code = await (await import('./diagnose.js')).diagnoseCommand(io, target, opts);
   });
@@ -87,7 +119,8 @@ export async function cli(argv: readonly string[], io: CliIO): Promise<number> {
     .option('--json', 'print exactly one JSON object on stdout')
     .option('--flows <DIR>', 'also load the flows in DIR (repeatable)', collect)
     .option('-v, --verbose', 'show every decision and whole command outputs')
-    .option('-q, --quiet', 'print only the final card')
+    .option('-q, --quiet', "print only the one-line verdict (FILE: matches today's flows (…, fix ID))")
+    .addHelpText('after', examples(['tshoot replay examples/not-found-hogehoge.ndjson', 'tshoot replay --check -q examples/refused-nginx-stopped.ndjson', 'tshoot replay --json examples/refused-nginx-stopped.ndjson']))
     .action(async (file: string, opts: ReplayOptions) => {
       code = await (await import('./replay.js')).replayCommand(io, file, opts);
     });
@@ -106,21 +139,27 @@ export async function cli(argv: readonly string[], io: CliIO): Promise<number> {
     .option('--accept-new-host-keys', "trust (and remember) hosts' keys seen for the first time, like OpenSSH's accept-new")
     .option('-v, --verbose', 'show every decision and whole command outputs')
     .option('-q, --quiet', 'print only the final card')
+    .addHelpText('after', examples(['tshoot resume ~/.local/state/tshoot/sessions/20261201T100000Z-refused-0123456789abcdef.ndjson', 'tshoot resume SESSION.ndjson --host server=admin@web2.invalid']))
     .action(async (file: string, opts: ResumeOptions) => {
       code = await (await import('./resume.js')).resumeCommand(io, file, opts);
     });
   program
     .command('report')
     .description('a shareable report of a recorded session: Markdown, or one self-contained HTML file')
-    .argument('<FILE>', 'a transcript (.ndjson)')
+    .argument('[FILE]', 'a transcript (.ndjson); none: the latest session recorded')
+    .option('--latest', 'the latest session in $XDG_STATE_HOME/tshoot/sessions (the default without FILE)')
     .addOption(new Option('--format <FORMAT>', 'md or html (default: html, or md when OUT ends in .md)').choices(['md', 'html']))
-    .option('-o, --output <OUT>', 'write to OUT instead of stdout')
+    .option('-o, --output <OUT>', 'write to OUT instead of stdout (HTML is not printed on a terminal: name a file, or -o - to print it)')
     .option('--flows <DIR>', 'also load the flows in DIR (repeatable)', collect)
-    .action(async (file: string, opts: { format?: string; output?: string; flows?: string[] }) => {
+    .addHelpText('after', examples(['tshoot report --latest -o report.html', 'tshoot report SESSION.ndjson -o report.html', 'tshoot report SESSION.ndjson --format md > report.md']))
+    .action(async (file: string | undefined, opts: { format?: string; output?: string; flows?: string[]; latest?: boolean }) => {
       code = (await import('./report.js')).reportCommand(io, file, opts);
     });
 
-  const flows = program.command('flows').description("flow authors' tools");
+  const flows = program
+    .command('flows')
+    .description("flow authors' tools")
+    .addHelpText('after', examples(['tshoot flows lint --strict', 'tshoot flows list', 'tshoot flows graph refused --format dot', 'tshoot flows test refused']));
   flows
     .command('test')
     .description('replay the sessions recorded beside each flow (FLOW/sessions/*.ndjson); report the edges they cover; exit 1 if one diverges or an edge is not covered')
@@ -176,29 +215,82 @@ export async function cli(argv: readonly string[], io: CliIO): Promise<number> {
       code = (await flowsCli()).schemaCommand(io);
     });
 
+  // The program's own words now have their commands (and `help`); the rest reach its action as unknown.
+  program.allowExcessArguments(true);
+  // `help WORD` for no command of ours: commander would print the whole help as an error.
+  const [first, second] = argv;
+  if (first === 'help' && second !== undefined && !second.startsWith('-') && !program.commands.some((c) => c.name() === second)) {
+    return usage(unknownCommand(second, program.commands.map((c) => c.name())));
+  }
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return code;
   } catch (e) {
     if (e instanceof CommanderError) {
-      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
-      io.stderr.write(`tshoot: ${e.message.replace(/^error: /, '')}\n`);
-      return EXIT.usage;
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return e.exitCode === 0 ? 0 : EXIT.usage;
+      return usage(e.message.replace(/^error: /, ''));
     }
-    if (e instanceof UsageError) {
-      io.stderr.write(`tshoot: ${e.message}\n`);
-      return EXIT.usage;
-    }
+    if (e instanceof UsageError) return usage(e.message);
     throw e;
   }
 }
 
-async function usageErrors(io: CliIO, run: () => Promise<number>): Promise<number> {
+/** `unknown command 'rnu' (did you mean 'run'?)`: the one message for a word that names no command. */
+export function unknownCommand(word: string, commands: readonly string[]): string {
+  const guess = didYouMean(word, commands);
+  return `unknown command '${word}'${guess ? ` (did you mean '${guess}'?)` : ''}; commands: ${commands.join(', ')}`;
+}
+
+/** The `Examples:` section `--help` ends with. */
+function examples(lines: readonly string[]): string {
+  return `\nExamples:\n${lines.map((l) => `  $ ${l}\n`).join('')}`;
+}
+
+async function usageErrors(usage: (message: string) => number, run: () => Promise<number>): Promise<number> {
   try {
     return await run();
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
-    io.stderr.write(`tshoot: ${e.message}\n`);
-    return EXIT.usage;
+    return usage(e.message);
   }
+}
+
+interface JsonIO extends CliIO {
+  /** With --json: a usage error becomes the one object, unless the command printed it already. */
+  readonly usageError?: (message: string) => void;
+}
+
+/**
+ * The `--json` contract (README): exactly one JSON object on stdout, whatever ends the command.
+ * The commands print their own; a usage error (commander's or ours), an interruption or an
+ * internal error that ends a command before it printed one gets
+ * `{"outcome":"error","error":{"code":"usage"|"interrupted"|"internal","message"}}` here.
+ * Whether the command printed is watched on stdout, which carries nothing else with --json.
+ */
+function jsonContract(argv: readonly string[], io: CliIO): { io: JsonIO; owed: () => boolean; error: (code: string, message: string) => void } {
+  const end = argv.indexOf('--');
+  const json = (end < 0 ? argv : argv.slice(0, end)).includes('--json');
+  if (!json) return { io, owed: () => false, error: () => {} };
+  let printed = false;
+  const raw = io.stdout;
+  const stdout = new Proxy(raw, {
+    get(target, key) {
+      if (key === 'write') {
+        const write = Reflect.get(target, key, target) as (...a: unknown[]) => boolean;
+        return (...a: unknown[]) => {
+          printed = true;
+          return write.apply(target, a);
+        };
+      }
+      const v: unknown = Reflect.get(target, key, target);
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
+  const error = (code: string, message: string) => {
+    if (printed) return;
+    stdout.write(JSON.stringify({ outcome: 'error', fix: null, evidence: [], error: { code, message, at: null }, questions: 0, commands: 0 }) + '\n');
+  };
+  // A getter, not a copy: `stdin` is made on first use (main.ts).
+  const wrapped: JsonIO = Object.create(io, { stdout: { value: stdout }, usageError: { value: (m: string) => error('usage', m) } });
+  return { io: wrapped, owed: () => !printed, error };
 }

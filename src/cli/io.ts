@@ -32,6 +32,20 @@ export const EXIT = {
 } as const;
 
 /**
+ * How the user runs tshoot, for the commands a message tells them to type: `npx tshoot` when
+ * npx (or `npm exec`) started it — then `tshoot` is on no PATH of their shell — else `tshoot`.
+ * npm marks what it runs that way with npm_command=exec and npm_lifecycle_event=npx.
+ */
+export function selfCommand(env: CliIO['env']): string {
+  return env.npm_command === 'exec' && env.npm_lifecycle_event === 'npx' ? 'npx tshoot' : 'tshoot';
+}
+
+/** `tshoot: message` as one line on stderr, the prefix once even when the message starts with it. */
+export function errorLine(message: string): string {
+  return `tshoot: ${message.replace(/^(?:tshoot: )+/, '')}\n`;
+}
+
+/**
  * The one sanitizing writer (issue 12 finding 11): everything written to `raw` goes through
  * `terminalText`, so no transcript label, file name, host output or error message reaches
  * the terminal as a control function, whoever wrote it and whether or not it was sanitized

@@ -17,7 +17,8 @@ export function jsonResult(o: Outcome, s: SessionState, questions: number): Reco
   if (o.kind === 'fix') {
     return {
       outcome: 'fix',
-      fix: { id: o.fix.id, title: o.fix.title, summary: o.fix.cause },
+      // What the card shows, in full: the steps, the configuration line they are about, how to verify.
+      fix: { id: o.fix.id, title: o.fix.title, summary: o.fix.cause, steps: o.fix.fix, config: o.fix.config ?? null, verify: o.fix.verify },
       evidence: o.fix.evidence.map((e) => ({ role: e.role, command: displayArgv(e.argv), lines: e.lines })),
       ...base,
     };

@@ -56,15 +56,13 @@ export async function replayCommand(io: CliIO, file: string, opts: ReplayOptions
   const t = readTranscript(io, file);
   const cat = openCatalog(io, opts.flows);
   transcriptFlow(cat, t);
-  // --check and --update print the verdict only; -v shows the session too.
+  // --check and --update print the verdict only; -v shows the session too. -q shows no session,
+  // and prints the one-line verdict (a quiet mode still says the result; README).
   const showSession = !opts.quiet && (!(opts.check || opts.update) || opts.verbose === true);
   const reporter = await replayReporter(io, t, { json: opts.json === true, show: showSession, verbose: opts.verbose === true });
   const r = await replay(cat, t, reporter);
   const report = formatDivergences(file, r.divergences);
-
-  if (opts.update) return update(io, file, t, r, report, cat.digest);
-
-  if (opts.json) {
+  const json = (more: Record<string, unknown> = {}) =>
     io.stdout.write(
       JSON.stringify({
         file,
@@ -72,31 +70,41 @@ export async function replayCommand(io: CliIO, file: string, opts: ReplayOptions
         ...(r.outcome && r.state ? jsonResult(r.outcome, r.state, r.state.questions) : { outcome: r.incomplete ? 'incomplete' : 'diverged' }),
         matches: r.divergences.length === 0,
         divergences: r.divergences.map((d) => ({ ...d, loc: d.loc ? `${d.loc.file}:${d.loc.line}:${d.loc.col}` : null })),
+        ...more,
       }) + '\n',
     );
+
+  if (opts.update) {
+    const updated = update(io, file, t, r, report, cat.digest);
+    if (opts.json) json({ updated });
+    return updated ? 0 : 1;
   }
+
+  if (opts.json) json();
   if (opts.check) {
-    if (r.divergences.length) {
-      io.stderr.write(report);
-      io.stderr.write(`${file}: diverges from today's flows (${r.divergences.length} divergence${r.divergences.length === 1 ? '' : 's'})\n`);
-      return 1;
-    }
-    if (!opts.quiet) io.stderr.write(`${file}: matches today's flows (${describe(r)})\n`);
-    return 0;
+    if (r.divergences.length) io.stderr.write(report);
+    io.stderr.write(verdict(file, r));
+    return r.divergences.length ? 1 : 0;
   }
-  if (r.divergences.length) {
-    io.stderr.write(report);
-    return r.incomplete && r.divergences.every((d) => d.kind === 'unrecorded') ? EXIT.unresolved : 1;
-  }
+  if (r.divergences.length) io.stderr.write(report);
+  if (opts.quiet && !opts.json) io.stdout.write(verdict(file, r));
+  if (r.divergences.length) return r.incomplete && r.divergences.every((d) => d.kind === 'unrecorded') ? EXIT.unresolved : 1;
   return r.outcome ? exitFor(r.outcome) : EXIT.unresolved;
 }
 
-function update(io: CliIO, file: string, t: Transcript, r: ReplayResult, report: string, digest: string): number {
+/** `FILE: matches today's flows (2 answers, 5 commands, fix start-service)`, or how many divergences. */
+function verdict(file: string, r: ReplayResult): string {
+  const n = r.divergences.length;
+  return n ? `${file}: diverges from today's flows (${n} divergence${n === 1 ? '' : 's'})\n` : `${file}: matches today's flows (${describe(r)})\n`;
+}
+
+/** Rewrites the transcript's derived steps; false (and why, on stderr) when it cannot. */
+function update(io: CliIO, file: string, t: Transcript, r: ReplayResult, report: string, digest: string): boolean {
   const events = updatedEvents(t, r);
   if (!events) {
     io.stderr.write(report);
     io.stderr.write(`${file}: not updated: today's flows ask or run something else than was recorded, so the recorded results do not apply; record the session again\n`);
-    return 1;
+    return false;
   }
   const path = resolve(io.cwd, file);
   const tmp = `${path}.tmp-${nodeCrypto().randomBytes(4).toString('hex')}`;
@@ -104,7 +112,7 @@ function update(io: CliIO, file: string, t: Transcript, r: ReplayResult, report:
   writeFileSync(tmp, text, { mode: 0o600 });
   renameSync(tmp, path);
   io.stderr.write(`${file}: ${r.divergences.length ? `updated (${r.divergences.length} derived step${r.divergences.length === 1 ? '' : 's'} changed)` : 'already up to date'}\n`);
-  return 0;
+  return true;
 }
 
 function describe(r: ReplayResult): string {

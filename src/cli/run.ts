@@ -25,7 +25,7 @@ import { menuQuestion, PASTE, pasteQuestion } from './menu.js';
 import { applyJson, offerApply, type ApplyOptions } from './apply.js';
 import { closeTranscript, openTranscript, type SessionHooks } from './record.js';
 import { findFlow, openCatalog } from './catalog.js';
-import { EXIT, type CliIO, type OutStream } from './io.js';
+import { EXIT, selfCommand, type CliIO, type OutStream } from './io.js';
 import { exitFor, jsonResult } from './outcome.js';
 import { isThisMachine, NO_TARGET, parseTarget, UsageError } from './target.js';
 
@@ -49,7 +49,7 @@ export interface RunOptions extends ApplyOptions {
 }
 
 const TERMINAL_NEEDED =
-  'tshoot asks questions and needs a terminal: run it in one, or pass --non-interactive --answers FILE';
+  'the questions need a terminal: run tshoot in one, or pass --non-interactive --answers FILE';
 
 /**
  * Where prompts are drawn, or null when there is no terminal to ask on (stdin must be one).
@@ -143,7 +143,8 @@ export async function runCommand(io: CliIO, flowId: string | null, opts: RunOpti
       return a;
     },
   };
-  const json = (o: Record<string, unknown>) => io.stdout.write(JSON.stringify({ flow: flow.id, ...o }) + '\n');
+  // `transcript`: where this session is recorded (what `tshoot resume` and `report` take), or null.
+  const json = (o: Record<string, unknown>) => io.stdout.write(JSON.stringify({ flow: flow.id, ...o, transcript: recorder?.written() ? recorder.path : null }) + '\n');
 
   let pool: import('../exec/ssh.js').SshPool | null = null;
   const remote: RemoteFactory = async (dest, { jump }) => {
@@ -217,7 +218,7 @@ export async function runCommand(io: CliIO, flowId: string | null, opts: RunOpti
     }
     if (e instanceof Interrupted || io.signal?.aborted) {
       if (opts.json) json({ outcome: 'interrupted', fix: null, evidence: [], questions, commands: ran });
-      io.stderr.write(interruptedNote(lang, recorder?.written() ? recorder.path : null));
+      io.stderr.write(interruptedNote(lang, recorder?.written() ? recorder.path : null, selfCommand(io.env)));
       return EXIT.interrupted;
     }
     if (e instanceof AnswerError) throw new UsageError(e.message);

@@ -113,7 +113,9 @@ export function createInquirerPrompter(io: TerminalIO): TerminalPrompter {
       return toAnswer(q, await ask(promptFor(q, io)));
     },
     secret(message) {
-      return call((p) => p.password({ message: sanitize(message), mask: '*' }, ctx));
+      // Nothing echoed, not even a mask character (OpenSSH's and sudo's prompts show nothing: the
+      // length of a passphrase is a secret too), and no Ctrl-T to reveal it on a shared screen.
+      return call((p) => p.password({ message: sanitize(message), toggleMask: false }, ctx));
     },
   };
 }

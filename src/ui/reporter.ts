@@ -44,6 +44,12 @@ export interface TerminalReporter extends Reporter {
 }
 
 const DOTS = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+/**
+ * Columns left free after a spinner line: Ctrl-C is echoed by the terminal as `^C` after the
+ * cursor, at the end of that line; on a full line it wraps, and ora, clearing the one line it
+ * drew, would leave the frame above (issue 16).
+ */
+const ECHO_ROOM = 3;
 const INTERVAL = 80;
 
 export function createTerminalReporter(o: ReporterOptions): TerminalReporter {
@@ -77,7 +83,7 @@ export function createTerminalReporter(o: ReporterOptions): TerminalReporter {
 
   return {
     commandsStart(cmds, dests) {
-      cmds.forEach((c, i) => running.set(c.id, runningLine(c, dests[i] ?? '', o.style, width())));
+      cmds.forEach((c, i) => running.set(c.id, runningLine(c, dests[i] ?? '', o.style, width() - ECHO_ROOM)));
       stopSpinner();
       startSpinner();
     },

@@ -79,10 +79,11 @@ describe('the CLI contract', () => {
     expect(JSON.parse(r.stdout)).toEqual({
       flow: 'ask-demo',
       outcome: 'fix',
-      fix: { id: 'demo-fix', title: 'Fixed', summary: 'you picked a' },
+      fix: { id: 'demo-fix', title: 'Fixed', summary: 'you picked a', steps: ['nothing'], config: null, verify: ['nothing'] },
       evidence: [{ role: 'local', command: "printf %s a", lines: ['a'] }],
       questions: 1,
       commands: 1,
+      transcript: expect.stringMatching(/\/tshoot\/sessions\/[^/]*ask-demo[^/]*\.ndjson$/),
     });
   });
 

@@ -10,8 +10,8 @@ export function flowsDir(files: Record<string, string>): string {
   return dir;
 }
 
-/** One local command, then a fix whose evidence is that command's output. */
-export function oneCommandFlow(id: string, argv: readonly string[], timeout = 10): string {
+/** One command (local, or on the host of `role`), then a fix whose evidence is that command's output. */
+export function oneCommandFlow(id: string, argv: readonly string[], timeout = 10, role = 'local'): string {
   return `${MODELINE}
 id: ${id}
 title: { en: ${id}, ja: ${id} }
@@ -22,7 +22,7 @@ nodes:
   run:
     kind: run
     title: { en: Run it, ja: 実行 }
-    role: local
+    role: ${role}
     timeout: ${timeout}
     argv: ${JSON.stringify(argv)}
     next: fixed
