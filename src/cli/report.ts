@@ -1,23 +1,42 @@
 /**
- * `tshoot report FILE [--format md|html] [-o OUT]`: a recorded session as a report to
- * attach to a ticket. The flow's graph comes from today's flows when the flow is still there.
+ * `tshoot report [FILE | --latest] [--format md|html] [-o OUT]`: a recorded session as a report
+ * to attach to a ticket. The flow's graph comes from today's flows when the flow is still there.
+ * Without FILE it is the newest session in `$XDG_STATE_HOME/tshoot/sessions/`, the folder run
+ * records into, read through the same checks (safe-fs.ts: ours, no links).
  */
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { openSafeDir } from '../safe-fs.js';
+import { parseTranscript, TranscriptError, type Transcript } from '../transcript/format.js';
+import { sessionsDir } from '../transcript/recorder.js';
 import { renderReport, type ReportFormat } from '../transcript/report.js';
 import { openCatalog } from './catalog.js';
 import type { CliIO } from './io.js';
 import { readTranscript } from './replay.js';
 import { UsageError } from './target.js';
 
-export function reportCommand(io: CliIO, file: string, opts: { format?: string; output?: string; flows?: string[] }): number {
+export interface ReportOptions {
+  format?: string;
+  output?: string;
+  flows?: string[];
+  latest?: boolean;
+}
+
+export function reportCommand(io: CliIO, file: string | undefined, opts: ReportOptions): number {
   const format = (opts.format ?? (opts.output?.endsWith('.md') ? 'md' : 'html')) as ReportFormat;
   if (format !== 'md' && format !== 'html') throw new UsageError(`--format ${JSON.stringify(opts.format)}: use md or html`);
-  const t = readTranscript(io, file);
+  if (file !== undefined && opts.latest) throw new UsageError(`${file} and --latest: name a transcript, or ask for the latest, not both`);
+  // An HTML page is a file to open in a browser: on a terminal it is a screenful of markup.
+  // Refused (rather than written somewhere the user did not name) with the two ways on.
+  const toStdout = !opts.output || opts.output === '-';
+  if (format === 'html' && toStdout && opts.output !== '-' && io.stdout.isTTY) {
+    throw new UsageError('the HTML report is a file to open in a browser, not to print on a terminal: add -o report.html (or --format md to read it here; -o - to print the HTML anyway)');
+  }
+  const t = file === undefined ? latestTranscript(io) : readTranscript(io, file);
   const cat = openCatalog(io, opts.flows);
   const text = renderReport(t, cat.flows.get(t.header.flow), format);
-  if (opts.output && opts.output !== '-') {
-    const out = resolve(io.cwd, opts.output);
+  if (!toStdout) {
+    const out = resolve(io.cwd, opts.output!);
     try {
       writeFileSync(out, text, { mode: 0o600 });
     } catch (e) {
@@ -26,4 +45,39 @@ export function reportCommand(io: CliIO, file: string, opts: { format?: string; 
     io.stderr.write(`report: ${opts.output}\n`);
   } else io.stdout.write(text);
   return 0;
+}
+
+/** The session written to last in the sessions folder (a resumed one counts from its resumption). */
+function latestTranscript(io: CliIO): Transcript {
+  const folder = sessionsDir(io.env);
+  let dir;
+  try {
+    // `tshoot/sessions`: no link in tshoot's own folders (as the recorder opens it).
+    dir = openSafeDir(folder, { own: 2 });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new UsageError(`no session recorded yet (${folder} does not exist): run a diagnosis first, or name a transcript: tshoot report FILE`);
+    throw new UsageError(`${folder}: ${code ?? (e as Error).message}`);
+  }
+  try {
+    const newest = dir
+      .list()
+      .filter((n) => n.endsWith('.ndjson'))
+      .map((name) => ({ name, stat: dir.stat(name) }))
+      .filter((f) => f.stat.isFile())
+      .sort((a, b) => b.stat.mtimeMs - a.stat.mtimeMs || (a.name < b.name ? 1 : -1))[0];
+    if (!newest) throw new UsageError(`no session recorded yet in ${folder}: run a diagnosis first, or name a transcript: tshoot report FILE`);
+    const path = resolve(folder, newest.name);
+    const bytes = dir.read(newest.name);
+    if (!bytes) throw new UsageError(`${path}: not read: it is not a file of yours alone (one link, not writable by others)`);
+    io.stderr.write(`report of ${path}\n`);
+    try {
+      return parseTranscript(path, bytes.toString('utf8'));
+    } catch (e) {
+      if (e instanceof TranscriptError) throw new UsageError(e.message);
+      throw e;
+    }
+  } finally {
+    dir.close();
+  }
 }

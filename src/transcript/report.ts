@@ -5,11 +5,12 @@
  * script, nothing fetched) that opens offline. Everything from a host is untrusted: control
  * characters are made visible and, in HTML, every character that means something is escaped.
  */
+import { displayArgv } from '../exec/shell-quote.js';
 import type { Flow } from '../flow/compile.js';
 import { pickText } from '../flow/template.js';
 import { sanitize } from '../ui/sanitize.js';
 import type { EventOf, Transcript, TranscriptEvent } from './format.js';
-import { esc, flowSvg } from './svg.js';
+import { esc, flowSvg, type NodeLabel } from './svg.js';
 
 export type ReportFormat = 'md' | 'html';
 
@@ -31,7 +32,22 @@ interface Model {
   readonly answers: ReadonlyArray<{ q: EventOf<'question'>; a: EventOf<'answer'> | null }>;
   readonly decisions: readonly EventOf<'decision'>[];
   readonly outcome: EventOf<'outcome'> | null;
+  readonly apply: ApplyState;
 }
+
+/**
+ * What became of the fix's `apply`, read from the commands after the outcome as engine/apply.ts
+ * runs them: backups and steps are `apply.N`; the original probe again is `CHECK.N` (attempt N),
+ * and the apply ends at the first that passes (`verified`); after a failed last check only the
+ * rollback runs (restore, compare, the plan's rollback steps).
+ */
+type ApplyState =
+  | { readonly kind: 'not-run' }
+  | { readonly kind: 'verified' }
+  | { readonly kind: 'rolled-back' }
+  | { readonly kind: 'rollback-failed' }
+  | { readonly kind: 'stopped' }
+  | { readonly kind: 'interrupted' };
 
 /**
  * @example
@@ -66,7 +82,19 @@ function model(t: Transcript, flow: Flow | undefined): Model {
     else if (e.kind === 'outcome') outcome = e;
   }
   const title = flow ? pickText(flow.doc.title, t.header.lang) : t.header.flow;
-  return { title, file: t.file, t, checks, applied, answers, decisions, outcome };
+  return { title, file: t.file, t, checks, applied, answers, decisions, outcome, apply: applyState(applied) };
+}
+
+const isStep = (c: Check) => /^apply\.\d+$/.test(c.command.id);
+const passed = (r: EventOf<'result'> | null) => r !== null && r.exit === 0 && !r.transport;
+
+function applyState(applied: readonly Check[]): ApplyState {
+  if (!applied.length) return { kind: 'not-run' };
+  if (applied.some((c) => c.result === null)) return { kind: 'interrupted' };
+  const lastCheck = applied.findLastIndex((c) => !isStep(c));
+  if (lastCheck < 0) return { kind: 'stopped' };
+  if (passed(applied[lastCheck]!.result)) return { kind: 'verified' };
+  return applied.slice(lastCheck + 1).every((c) => passed(c.result)) ? { kind: 'rolled-back' } : { kind: 'rollback-failed' };
 }
 
 function excerpt(r: EventOf<'result'> | null): { lines: string[]; more: number } {
@@ -88,15 +116,20 @@ function status(r: EventOf<'result'> | null): string {
   return `exit ${r.exit ?? '?'} · ${r.durationMs} ms${r.truncated.stdout || r.truncated.stderr ? ' · output truncated' : ''}`;
 }
 
-function outcomeLine(o: EventOf<'outcome'> | null): string {
+const APPLIED: Record<ApplyState['kind'], string> = {
+  'not-run': 'Fix',
+  verified: 'Fix applied and verified',
+  'rolled-back': 'Fix applied, but the check still failed: rolled back',
+  'rollback-failed': 'Fix applied, but the check still failed, and the rollback did not finish (see Applied)',
+  stopped: 'Fix not applied: it stopped before the check (see Applied)',
+  interrupted: 'Fix: interrupted while it was being applied (see Applied)',
+};
+
+function outcomeLine(o: EventOf<'outcome'> | null, apply: ApplyState): string {
   if (!o) return 'Not finished: the session was interrupted (tshoot resume FILE continues it)';
-  if (o.fix) return `Fix: ${o.fix.title} [${o.fix.id}]`;
+  if (o.fix) return `${APPLIED[apply.kind]}: ${o.fix.title} [${o.fix.id}]`;
   if (o.end) return `Unresolved: ${o.end.title}`;
   return `Stopped: ${o.error?.code ?? 'error'}: ${o.error?.message ?? ''}`;
-}
-
-function argvText(argv: readonly string[]): string {
-  return argv.map((a) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(a) ? a : `'${a.replaceAll("'", `'\\''`)}'`)).join(' ');
 }
 
 // ---- Markdown
@@ -106,7 +139,7 @@ function markdown(m: Model): string {
   const md: string[] = [];
   const text = (s: string) => mdEscape(sanitize(s));
   md.push(`# ${text(m.title)} — tshoot report`, '');
-  md.push(`**${text(outcomeLine(m.outcome))}**`, '');
+  md.push(`**${text(outcomeLine(m.outcome, m.apply))}**`, '');
   md.push('| | |', '|---|---|');
   md.push(`| target | ${h.target.given ? `\`${code(h.target.url)}\`` : '(none)'} |`);
   for (const [role, dest] of Object.entries(h.roles)) md.push(`| ${text(role)} | \`${code(dest)}\` |`);
@@ -116,7 +149,7 @@ function markdown(m: Model): string {
     md.push(`## Fix: ${text(f.title)} \`${code(f.id)}\``, '', `**Cause.** ${text(f.cause)}`, '');
     if (f.evidence.length) {
       md.push('**Evidence.**', '');
-      for (const ev of f.evidence) md.push(`${text(ev.role)} \`$ ${code(argvText(ev.argv))}\``, '', fence(ev.lines.map(sanitize).join('\n')), '');
+      for (const ev of f.evidence) md.push(`${text(ev.role)} \`$ ${code(displayArgv(ev.argv))}\``, '', fence(ev.lines.map(sanitize).join('\n')), '');
     }
     md.push('**Fix.**', '', ...f.fix.map((x, i) => `${i + 1}. ${text(x)}`), '');
     if (f.config) md.push('**Config.**', '', fence(sanitize(f.config)), '');
@@ -132,12 +165,12 @@ function markdown(m: Model): string {
   md.push('## Checks', '');
   m.checks.forEach((c, i) => {
     const ex = excerpt(c.result);
-    md.push(`### ${i + 1}. ${text(c.command.title)}`, '', `${text(c.command.role)} (\`${code(c.command.dest)}\`) \`$ ${code(argvText(c.command.argv))}\` — ${text(status(c.result))}`, '');
+    md.push(`### ${i + 1}. ${text(c.command.title)}`, '', `${text(c.command.role)} (\`${code(c.command.dest)}\`) \`$ ${code(displayArgv(c.command.argv))}\` — ${text(status(c.result))}`, '');
     md.push(fence(ex.lines.join('\n') + (ex.more > 0 ? `\n… ${ex.more} more lines` : '')), '');
   });
   if (m.applied.length) {
     md.push('## Applied', '');
-    for (const c of m.applied) md.push(`- ${text(c.command.title)}: ${text(c.command.role)} \`$ ${code(argvText(c.command.argv))}\` — ${text(status(c.result))}`);
+    for (const c of m.applied) md.push(`- ${text(c.command.title)}: ${text(c.command.role)} \`$ ${code(displayArgv(c.command.argv))}\` — ${text(status(c.result))}`);
     md.push('');
   }
   const asked = m.answers.filter((x) => !x.q.setup);
@@ -195,7 +228,9 @@ function html(m: Model, flow: Flow | undefined): string {
   const o = m.outcome;
   const b: string[] = [];
   b.push(`<h1>${e(m.title)}</h1>`);
-  b.push(`<div class="outcome ${o ? o.outcome : 'none'}" id="outcome">${e(outcomeLine(o))}</div>`);
+  // A fix that was applied and did not verify is not the green of a fix.
+  const failedApply = m.apply.kind !== 'not-run' && m.apply.kind !== 'verified';
+  b.push(`<div class="outcome ${o ? (failedApply ? 'unresolved' : o.outcome) : 'none'}" id="outcome">${e(outcomeLine(o, m.apply))}</div>`);
   b.push('<table class="meta">');
   b.push(`<tr><td>target</td><td><code>${h.target.given ? e(h.target.url) : '(none)'}</code></td></tr>`);
   for (const [role, dest] of Object.entries(h.roles)) b.push(`<tr><td>${e(role)}</td><td><code>${e(dest)}</code></td></tr>`);
@@ -208,7 +243,7 @@ function html(m: Model, flow: Flow | undefined): string {
     b.push(`<p><b>Cause.</b> ${e(f.cause)}</p>`);
     if (f.evidence.length) {
       b.push('<p><b>Evidence.</b></p>');
-      for (const ev of f.evidence) b.push(`<div class="cmd"><code>${e(ev.role)} $ ${e(argvText(ev.argv))}</code></div><pre>${e(ev.lines.join('\n'))}</pre>`);
+      for (const ev of f.evidence) b.push(`<div class="cmd"><code>${e(ev.role)} $ ${e(displayArgv(ev.argv))}</code></div><pre>${e(ev.lines.join('\n'))}</pre>`);
     }
     b.push(`<p><b>Fix.</b></p><ol>${f.fix.map((x) => `<li>${e(x)}</li>`).join('')}</ol>`);
     if (f.config) b.push(`<p><b>Config.</b></p><pre>${e(f.config)}</pre>`);
@@ -226,22 +261,22 @@ function html(m: Model, flow: Flow | undefined): string {
     const nodes = new Set<string>([flow.doc.start]);
     for (const d of m.decisions) if (d.flow === flow.id) (nodes.add(d.node), nodes.add(d.goto));
     for (const c of m.checks) if (c.command.flow === flow.id) nodes.add(c.command.node);
-    b.push(`<h2>Path through the flow</h2><div class="graph">${flowSvg(flow, { edges, nodes, last: o && o.flow === flow.id ? o.node : null }, h.lang)}</div>`);
+    b.push(`<h2>Path through the flow</h2><div class="graph">${flowSvg(flow, { edges, nodes, last: o && o.flow === flow.id ? o.node : null, labels: nodeLabels(m, flow.id) }, h.lang)}</div>`);
   } else b.push('<h2>Path through the flow</h2>');
   b.push(`<ol class="path">${m.decisions.map((d) => `<li><code>${e(d.node)}</code> → <code>${e(d.goto)}</code>${d.when ? ` <small>when <code>${e(d.when)}</code></small>` : ''}</li>`).join('')}</ol>`);
 
   b.push('<h2>Checks</h2>');
   m.checks.forEach((c, i) => {
     const ex = excerpt(c.result);
-    const ok = c.result && c.result.exit === 0 && !c.result.transport;
+    const ok = passed(c.result);
     b.push(
       `<section class="check ${ok ? 'ok' : 'bad'}"><h3>${i + 1}. ${e(c.command.title)}</h3>` +
-        `<div class="cmd"><code>${e(c.command.role)} (${e(c.command.dest)}) $ ${e(argvText(c.command.argv))}</code></div>` +
+        `<div class="cmd"><code>${e(c.command.role)} (${e(c.command.dest)}) $ ${e(displayArgv(c.command.argv))}</code></div>` +
         `<div class="st">${e(status(c.result))}</div><pre>${e(ex.lines.join('\n'))}${ex.more > 0 ? `\n… ${ex.more} more lines` : ''}</pre></section>`,
     );
   });
   if (m.applied.length) {
-    b.push(`<h2>Applied</h2><ul>${m.applied.map((c) => `<li>${e(c.command.title)}: <code>${e(c.command.role)} $ ${e(argvText(c.command.argv))}</code> — ${e(status(c.result))}</li>`).join('')}</ul>`);
+    b.push(`<h2>Applied</h2><ul>${m.applied.map((c) => `<li>${e(c.command.title)}: <code>${e(c.command.role)} $ ${e(displayArgv(c.command.argv))}</code> — ${e(status(c.result))}</li>`).join('')}</ul>`);
   }
   const asked = m.answers.filter((x) => !x.q.setup);
   if (asked.length) {
@@ -254,4 +289,18 @@ function html(m: Model, flow: Flow | undefined): string {
     `<meta name="viewport" content="width=device-width,initial-scale=1"><title>${e(`${m.title} — tshoot report`)}</title>` +
     `<style>${CSS}</style></head><body><main>\n${b.join('\n')}\n</main></body></html>\n`
   );
+}
+
+/** What the session showed at each node of `flowId` it went through (the last time), for the drawing. */
+function nodeLabels(m: Model, flowId: string): Map<string, NodeLabel> {
+  const labels = new Map<string, NodeLabel>();
+  const set = (node: string, title: string, sub: string) => labels.set(node, { title: sanitize(title), sub: sanitize(sub) });
+  for (const c of m.checks) if (c.command.flow === flowId) set(c.command.node, c.command.title, `${c.command.role}: ${displayArgv(c.command.argv)}`);
+  for (const { q, a } of m.answers) if (!q.setup && q.flow === flowId) set(q.node, q.text, a ? `→ ${String(a.value)}` : '(not answered)');
+  const o = m.outcome;
+  if (o && o.flow === flowId) {
+    if (o.fix) set(o.node, o.fix.title, `fix: ${o.fix.id}`);
+    else if (o.end) set(o.node, o.end.title, o.end.title);
+  }
+  return labels;
 }

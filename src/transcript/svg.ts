@@ -5,7 +5,7 @@
  * curves between layers. The session's path is drawn bold. No script, no external fonts.
  */
 import type { Flow } from '../flow/compile.js';
-import { pickText, type Lang } from '../flow/template.js';
+import { parseTemplate, pickText, type Lang } from '../flow/template.js';
 
 export interface Taken {
   /** `from\0to` of each edge the session went along. */
@@ -13,6 +13,13 @@ export interface Taken {
   readonly nodes: ReadonlySet<string>;
   /** Where it ended. */
   readonly last: string | null;
+  /** What the session showed at a node (the command as it ran, the question and its answer, the card's title), safe to display. */
+  readonly labels?: ReadonlyMap<string, NodeLabel>;
+}
+
+export interface NodeLabel {
+  readonly title: string;
+  readonly sub: string;
 }
 
 const W = 168;
@@ -111,8 +118,10 @@ export function flowSvg(flow: Flow, taken: Taken, lang: Lang): string {
     const n = flow.doc.nodes[id];
     if (!p || !n) continue;
     const on = taken.nodes.has(id);
-    const title = n.kind === 'ask' ? pickText(n.text, lang) : n.kind === 'call' ? `call ${n.flow}` : n.title ? pickText(n.title, lang) : id;
-    const sub = n.kind === 'run' ? `${n.role}: ${n.argv.join(' ')}` : n.kind === 'fix' ? `fix: ${n.id}` : n.kind === 'call' ? `call ${n.flow}` : title;
+    // A node the session went through shows what it was; any other its text without `{{ }}`.
+    const shown = taken.labels?.get(id);
+    const title = shown?.title ?? withoutTemplates(n.kind === 'ask' ? pickText(n.text, lang) : n.kind === 'call' ? `call ${n.flow}` : n.title ? pickText(n.title, lang) : id);
+    const sub = shown?.sub ?? (n.kind === 'run' ? `${n.role}: ${withoutTemplates(n.argv.join(' '))}` : n.kind === 'fix' ? `fix: ${n.id}` : n.kind === 'call' ? `call ${n.flow}` : title);
     const cls = `node ${n.kind}${on ? ' taken' : ''}${taken.last === id ? ' last' : ''}`;
     nodes.push(
       `<g class="${cls}" transform="translate(${p.x},${p.y})"><title>${esc(`${id} (${n.kind}): ${title}`)}</title>` +
@@ -138,6 +147,17 @@ export function flowSvg(flow: Flow, taken: Taken, lang: Lang): string {
 
 export function esc(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+}
+
+/** A flow's text with each `{{ expr }}` as `…`: the value is the session's, not the flow's. */
+function withoutTemplates(s: string): string {
+  try {
+    return parseTemplate(s)
+      .parts.map((p) => ('lit' in p ? p.lit : '…'))
+      .join('');
+  } catch {
+    return s;
+  }
 }
 
 function cut(s: string, n: number): string {
