@@ -67,6 +67,15 @@ describe.runIf(hasTmux)('stdin a terminal, stdout a pipe or a file (tmux)', () =
     expect(JSON.parse(text)).toMatchObject({ flow: 'counter', outcome: 'fix', fix: { id: 'counted' }, questions: 1, commands: 3 });
   });
 
+  it('bare `tshoot | cat`: the symptom menu is drawn on the terminal (stderr); Ctrl-C there ends with 130', async () => {
+    const s = fresh();
+    tmux.start('menu', ['bash', '-c', `set -o pipefail; ${quoteArgv([process.execPath, BIN])} | cat`], { env: s.env, cwd: s.dir });
+    await tmux.waitFor('menu', (sc) => sc.includes('What do you see?'), 'the menu');
+    tmux.keys('menu', 'C-c');
+    const screen = await tmux.waitFor('menu', (sc) => exitCode(sc) !== null, 'tshoot to end');
+    expect(exitCode(screen), screen).toBe(130);
+  });
+
   it('`--json 2> err` (stdout the only terminal): asked on stdout, which a person reads; progress in the file', async () => {
     const s = fresh();
     const err = join(s.dir, 'err');
