@@ -49,7 +49,7 @@ export interface RunOptions extends ApplyOptions {
 }
 
 const TERMINAL_NEEDED =
-  'the questions need a terminal: run tshoot in one, or pass --non-interactive --answers FILE';
+  'the session needs a terminal for its questions: run tshoot in one, or pass --non-interactive --answers FILE';
 
 /**
  * Where prompts are drawn, or null when there is no terminal to ask on (stdin must be one).
