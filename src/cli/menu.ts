@@ -8,7 +8,7 @@
  * same menu from the loaded catalogue.
  */
 import { readFileSync } from 'node:fs';
-import { Interrupted } from '../engine/ports.js';
+import { Interrupted, type Prompter } from '../engine/ports.js';
 import type { Question } from '../engine/types.js';
 import { builtinFlowsDir, flowFiles } from '../flow/files.js';
 import { isError } from '../flow/problem.js';
@@ -17,7 +17,8 @@ import { shippedAsBuilt } from '../flow/as-built.js';
 import { detectLang, pickText, type Lang } from '../flow/template.js';
 import { interruptedNote } from '../ui/cards.js';
 import { createInquirerPrompter } from '../ui/prompter.js';
-import { colorEnabled, makeStyle } from '../ui/style.js';
+import { askPaste, type PasteIO } from '../ui/paste.js';
+import { colorEnabled, makeStyle, type Style } from '../ui/style.js';
 import { EXIT, type CliIO } from './io.js';
 import type { RunOptions } from './run.js';
 
@@ -61,10 +62,21 @@ export function pasteQuestion(lang: Lang): Question {
   return menuAsk('error', 'input', lang === 'ja' ? 'エラーメッセージを貼り付けてください:' : 'Paste the error message:', {
     help:
       lang === 'ja'
-        ? '何が失敗したかを言う 1 行で十分です (例: curl: (7) Failed to connect to web port 80 … Connection refused)'
-        : 'the line that says what failed is enough (e.g. curl: (7) Failed to connect to web port 80 … Connection refused)',
+        ? '複数行のまま貼り付けて Enter (何が失敗したかを言う 1 行でも十分: curl: (7) Failed to connect to web port 80 … Connection refused)'
+        : 'paste it whole (several lines are fine), then Enter; the line that says what failed is enough (curl: (7) Failed to connect to web port 80 … Connection refused)',
     pattern: '.*\\S.*',
   });
+}
+
+/**
+ * The answer to "Paste the error message I saw": on a terminal the whole paste, several lines
+ * (ui/paste.ts); else the prompter's one answer.
+ */
+export async function askPastedError(io: CliIO, output: NodeJS.WritableStream, lang: Lang, style: Style, prompter: Prompter): Promise<string> {
+  const q = pasteQuestion(lang);
+  const input = io.stdin as PasteIO['input'];
+  if (input.isTTY !== true || typeof input.setRawMode !== 'function') return String(await prompter.ask(q));
+  return askPaste({ input, output, style, ...(io.signal ? { signal: io.signal } : {}) }, q.text, q.help ?? '');
 }
 
 /** Bare `tshoot`: the menu, then the chosen flow as `tshoot run FLOW` would run it. */
@@ -74,11 +86,12 @@ export async function menuCommand(io: CliIO, opts: RunOptions): Promise<number> 
   const menu = interactive && !opts.answers && !opts.flows?.length && !opts.host?.length ? shippedMenu() : null;
   if (!menu) return (await import('./run.js')).runCommand(io, null, opts);
   const lang = detectLang(opts.lang, io.env);
+  const style = makeStyle(colorEnabled(io.env, io.stdout.isTTY === true));
   const prompter = createInquirerPrompter({
     input: io.stdin,
     output: io.stdout,
     ...(io.signal ? { signal: io.signal } : {}),
-    style: makeStyle(colorEnabled(io.env, io.stdout.isTTY === true)),
+    style,
     lang,
   });
   // The session's modules load while the menu waits for a key, not before it is drawn.
@@ -90,7 +103,7 @@ export async function menuCommand(io: CliIO, opts: RunOptions): Promise<number> 
   let pasted = '';
   try {
     chosen = String(await prompter.ask(menuQuestion(menu, lang)));
-    if (chosen === PASTE) pasted = String(await prompter.ask(pasteQuestion(lang)));
+    if (chosen === PASTE) pasted = await askPastedError(io, io.stdout, lang, style, prompter);
   } catch (e) {
     if (!(e instanceof Interrupted)) throw e;
     io.stderr.write(interruptedNote(lang, null));

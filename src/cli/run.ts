@@ -21,7 +21,7 @@ import { createTerminalReporter } from '../ui/reporter.js';
 import { interruptedNote } from '../ui/cards.js';
 import { colorEnabled, makeStyle, progressMode } from '../ui/style.js';
 import { checkAnswerIds, NO_ANSWERS, questionIds, readAnswers } from './answers.js';
-import { menuQuestion, PASTE, pasteQuestion } from './menu.js';
+import { askPastedError, menuQuestion, PASTE } from './menu.js';
 import { applyJson, offerApply, type ApplyOptions } from './apply.js';
 import { closeTranscript, openTranscript, type SessionHooks } from './record.js';
 import { findFlow, openCatalog } from './catalog.js';
@@ -119,7 +119,7 @@ export async function runCommand(io: CliIO, flowId: string | null, opts: RunOpti
     try {
       const chosen = await chooseFlow(cat, terminal, lang);
       if (chosen === null) {
-        const pasted = String(await terminal.ask(pasteQuestion(lang)));
+        const pasted = await askPastedError(io, promptOut!, lang, style, terminal);
         return (await import('./diagnose.js')).pastedError(io, pasted, opts.target, opts, true);
       }
       flow = chosen;

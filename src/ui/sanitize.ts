@@ -137,7 +137,7 @@ const VISIBLE = new Map<string, string>();
 export interface Drawing {
   /** Colour and weight (SGR) as chalk, `node:util` styleText and ui/style.ts write them. */
   readonly styles: boolean;
-  /** Hiding and showing the cursor, synchronized output: ora's and inquirer's terminal modes. */
+  /** Hiding and showing the cursor, synchronized output, bracketed paste: ora's, inquirer's and ui/paste.ts's terminal modes. */
   readonly modes: boolean;
   /** Cursor movement, erasing and `\r`: inquirer redrawing its prompt. */
   readonly cursor: boolean;
@@ -174,7 +174,8 @@ const TERMINAL = new RegExp(`\\x1b\\[[0-?]*[ -/]*[@-~]|\\r\\n|${CONTROL.source}`
 // SGR parameters chalk, styleText and makeStyle use: reset, bold, dim, italic, underline,
 // inverse, strikethrough and their ends; foregrounds but black; default foreground.
 const SGR_PARAMS = new Set(['', '0', '1', '2', '3', '4', '7', '9', '22', '23', '24', '27', '29', '31', '32', '33', '34', '35', '36', '37', '39', '90', '91', '92', '93', '94', '95', '96', '97']);
-const MODES = new Set(['\x1b[?25h', '\x1b[?25l', '\x1b[?2026h', '\x1b[?2026l']);
+// Cursor shown/hidden, synchronized output, bracketed paste (ui/paste.ts).
+const MODES = new Set(['\x1b[?25h', '\x1b[?25l', '\x1b[?2026h', '\x1b[?2026l', '\x1b[?2004h', '\x1b[?2004l']);
 
 function trusted(seq: string, d: Drawing): boolean {
   const final = seq[seq.length - 1]!;

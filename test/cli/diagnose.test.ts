@@ -1,4 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { classifyError } from '../../src/cli/diagnose.js';
 import { BIN, ROOT, runCli } from '../helpers/run-cli.js';
@@ -138,6 +141,41 @@ describe.runIf(hasTmux)('the symptom menu: "Paste the error message I saw" (tmux
     expect(exitCode(screen), screen).toBe(1);
     expect(screen).toContain('The name does not resolve');
   }, 90_000);
+
+  it('a multi-line paste (bracketed) is one answer: a Python trace, its blank line and its target', async () => {
+    await toPaste('trace');
+    const trace = [
+      'Traceback (most recent call last):',
+      '  File "/srv/app/client.py", line 12, in <module>',
+      '',
+      "requests.exceptions.ConnectionError: HTTPConnectionPool(host='nosuch.invalid', port=8080): Max retries exceeded with url: /api (Caused by NameResolutionError(\"<urllib3.connection.HTTPConnection object at 0x7f>: Failed to resolve 'nosuch.invalid' ([Errno -2] Name or service not known)\"))",
+    ].join('\n');
+    const file = join(mkdtempSync(join(tmpdir(), 'tshoot-paste-')), 'trace.txt');
+    writeFileSync(file, trace);
+    // As a terminal pastes: tmux wraps the text in the bracketed-paste marks the prompt asked for.
+    execFileSync('tmux', ['-L', tmux.socket, 'load-buffer', file]);
+    execFileSync('tmux', ['-L', tmux.socket, 'paste-buffer', '-p', '-t', 'trace']);
+    await tmux.waitFor('trace', (s) => s.includes('Failed to resolve'), 'the paste echoed');
+    expect(tmux.screen('trace')).not.toContain('✔ Paste the error message'); // not submitted by the paste's line ends
+    tmux.keys('trace', 'Enter');
+    const screen = await tmux.waitFor('trace', (s) => exitCode(s) !== null, 'tshoot to end', 60_000);
+    expect(exitCode(screen), screen).toBe(1);
+    expect(screen).toContain('✔ Paste the error message: 3 lines');
+    expect(screen).toContain('tshoot: a dns failure: probing the target → flow "triage" for nosuch.invalid:8080');
+    expect(screen).toContain('The name does not resolve');
+  }, 90_000);
+
+  it('typed text: Backspace edits it, Enter submits it', async () => {
+    await toPaste('typed');
+    tmux.type('typed', 'ERR_CONNECTION_REFUSEDX');
+    tmux.keys('typed', 'BSpace');
+    tmux.keys('typed', 'Enter');
+    const screen = await tmux.waitFor('typed', (s) => s.includes('? What did you try to reach?'), 'the target question', 30_000);
+    expect(screen).toMatch(/› ERR_CONNECTION_REFUSED\s*$/m);
+    expect(screen).toContain('→ flow "refused"');
+    tmux.keys('typed', 'C-c');
+    expect(exitCode(await tmux.waitFor('typed', (s) => exitCode(s) !== null, 'tshoot to end', 10_000))).toBe(130);
+  }, 60_000);
 
   it('Ctrl-C at the paste question: interrupted, exit 130', async () => {
     await toPaste('cc');
