@@ -94,6 +94,20 @@ describe('readPastedError', () => {
     expect(classifyError('Get "http://web.invalid/": dial tcp: lookup web.invalid on 127.0.0.53:53: no such host')?.target).toBe('http://web.invalid/');
   });
 
+  it('IPv6: Go brackets the address, Node does not; both come back bracketed', () => {
+    expect(classifyError('dial tcp [::1]:8080: connect: connection refused')?.target).toBe('[::1]:8080');
+    expect(classifyError('Error: connect ECONNREFUSED ::1:5432')?.target).toBe('[::1]:5432');
+  });
+
+  it('an HTTP status other than 404 goes to triage at the URL, its status in the reason', () => {
+    const c = classifyError('--2026-12-01 10:00:00--  http://web.invalid/api\nHTTP request sent, awaiting response... 503 Service Unavailable\n2026-12-01 10:00:00 ERROR 503: Service Unavailable.');
+    expect(c).toMatchObject({ flow: 'triage', kind: 'http_error', target: 'http://web.invalid/api', why: 'the server answered HTTP 503: probing the target' });
+  });
+
+  it('a telnet command without a port means telnet\'s own, 23', () => {
+    expect(classifyError('$ telnet 198.18.2.10\nTrying 198.18.2.10...\ntelnet: Unable to connect to remote host: Connection refused')?.target).toBe('198.18.2.10:23');
+  });
+
   it('a help link in the text is not the target', () => {
     const c = classifyError("(2003, \"Can't connect to MySQL server on 'db' (111)\")\n(Background on this error at: https://sqlalche.me/e/20/e3q8)");
     expect(c?.target).toBe('db:3306');
