@@ -264,7 +264,7 @@ interface JsonIO extends CliIO {
  * The `--json` contract (README): exactly one JSON object on stdout, whatever ends the command.
  * The commands print their own; a usage error (commander's or ours), an interruption or an
  * internal error that ends a command before it printed one gets
- * `{"outcome":"error","error":{"code":"usage"|"interrupted"|"internal","message"}}` here.
+ * `{"outcome":"error","error":{"code":"usage"|"internal","message"}}` or `{"outcome":"interrupted"}` here.
  * Whether the command printed is watched on stdout, which carries nothing else with --json.
  */
 function jsonContract(argv: readonly string[], io: CliIO): { io: JsonIO; owed: () => boolean; error: (code: string, message: string) => void } {
@@ -288,7 +288,8 @@ function jsonContract(argv: readonly string[], io: CliIO): { io: JsonIO; owed: (
   });
   const error = (code: string, message: string) => {
     if (printed) return;
-    stdout.write(JSON.stringify({ outcome: 'error', fix: null, evidence: [], error: { code, message, at: null }, questions: 0, commands: 0 }) + '\n');
+    const end = code === 'interrupted' ? { outcome: 'interrupted' } : { outcome: 'error', error: { code, message, at: null } };
+    stdout.write(JSON.stringify({ ...end, fix: null, evidence: [], questions: 0, commands: 0 }) + '\n');
   };
   // A getter, not a copy: `stdin` is made on first use (main.ts).
   const wrapped: JsonIO = Object.create(io, { stdout: { value: stdout }, usageError: { value: (m: string) => error('usage', m) } });

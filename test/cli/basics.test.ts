@@ -7,10 +7,12 @@
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable, Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { errorLine, selfCommand } from '../../src/cli/io.js';
+import { cli } from '../../src/cli/cli.js';
+import { errorLine, selfCommand, type CliIO } from '../../src/cli/io.js';
 import { interruptedNote } from '../../src/ui/cards.js';
-import { runCli, type CliRun } from '../helpers/run-cli.js';
+import { ROOT, runCli, type CliRun } from '../helpers/run-cli.js';
 import { askFlow, userFlows } from '../helpers/user-flows.js';
 
 const COMMANDS = ['run', 'diagnose', 'replay', 'resume', 'report', 'flows'];
@@ -170,6 +172,44 @@ describe('--json: exactly one object on stdout, whatever ends the command', () =
     const u = await runCli(['replay', '--json', '--update', copy]);
     expect(u.code).toBe(0);
     expect(oneObject(u)).toMatchObject({ outcome: 'fix', updated: true, matches: true });
+  });
+});
+
+describe('--json when the command itself fails (cli() with its IO faked at the port)', () => {
+  /** Streams that keep what is written; an environment that fails the way `failure` says when read. */
+  function io(failure: unknown): { io: CliIO; out: () => string } {
+    let out = '';
+    const stream = (keep: boolean) => new Writable({ write: (c: Buffer, _e, done) => ((keep ? (out += c.toString()) : ''), done()) });
+    return {
+      io: {
+        stdin: Readable.from([]),
+        stdout: stream(true),
+        stderr: stream(false),
+        get env(): CliIO['env'] {
+          throw failure;
+        },
+        cwd: ROOT,
+      },
+      out: () => out,
+    };
+  }
+
+  it('an internal error: the error object (code internal) on stdout, then the error goes on to main.ts', async () => {
+    const t = io(new Error('the environment broke'));
+    await expect(cli(['run', 'refused', '--json', '--non-interactive'], t.io)).rejects.toThrow('the environment broke');
+    expect(JSON.parse(t.out())).toEqual({ outcome: 'error', error: { code: 'internal', message: 'the environment broke', at: null }, fix: null, evidence: [], questions: 0, commands: 0 });
+  });
+
+  it('an interruption no command caught: {"outcome":"interrupted"}', async () => {
+    const t = io(Object.assign(new Error('interrupted'), { code: 'interrupted' }));
+    await expect(cli(['run', 'refused', '--json', '--non-interactive'], t.io)).rejects.toThrow('interrupted');
+    expect(JSON.parse(t.out())).toEqual({ outcome: 'interrupted', fix: null, evidence: [], questions: 0, commands: 0 });
+  });
+
+  it('without --json, nothing is added to stdout', async () => {
+    const t = io(new Error('the environment broke'));
+    await expect(cli(['run', 'refused', '--non-interactive'], t.io)).rejects.toThrow('the environment broke');
+    expect(t.out()).toBe('');
   });
 });
 
