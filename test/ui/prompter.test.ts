@@ -176,6 +176,22 @@ describe('interruption and the answers file', () => {
 });
 
 /** A stand-in terminal for the whole prompter: keystrokes in, everything drawn collected. */
+describe('secret (a key passphrase, a sudo password)', () => {
+  it('echoes nothing as it is typed, no mask character either, and offers no way to reveal it', async () => {
+    const screen = new ScriptedTerminal();
+    const p = createInquirerPrompter({ ...screen.io(), style, lang: 'en' });
+    const answer = p.secret("Enter passphrase for key '/home/u/.ssh/id_ed25519':");
+    await screen.waitFor('Enter passphrase for key');
+    await screen.keys(...'open sesame', '\r');
+    expect(await answer).toBe('open sesame');
+    // Everything the prompt wrote, escape sequences included: neither the text nor one '*' a character.
+    expect(screen.text).not.toContain('open');
+    expect(screen.text).not.toContain('sesame');
+    expect(screen.text).not.toContain('*');
+    expect(screen.text).not.toMatch(/ctrl\+t|toggle/i);
+  });
+});
+
 class ScriptedTerminal {
   readonly input = Object.assign(new PassThrough(), { isTTY: true, setRawMode: () => {} });
   text = '';
