@@ -2,11 +2,12 @@
  * `tshoot run FLOW` and the bare `tshoot` menu: set up the ports from the options, hand
  * the flow to the runner, and turn its outcome into output and an exit code.
  */
-import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { Interrupted, NeedsInput, type Prompter } from '../engine/ports.js';
+import { checkAnswer } from '../engine/answer.js';
+import { hostQuestion } from '../engine/host-question.js';
 import { runSession } from '../engine/runner.js';
-import type { Answer, HostsInfo, Question, TargetInfo } from '../engine/types.js';
+import type { Answer, HostsInfo, TargetInfo } from '../engine/types.js';
 import { createExecutors, type RemoteFactory, type RoleMap } from '../exec/hosts.js';
 import type { Role } from '../exec/types.js';
 import type { Catalog } from '../flow/catalog.js';
@@ -27,7 +28,7 @@ import { closeTranscript, openTranscript, type SessionHooks } from './record.js'
 import { findFlow, openCatalog } from './catalog.js';
 import { EXIT, selfCommand, type CliIO, type OutStream } from './io.js';
 import { exitFor, jsonResult } from './outcome.js';
-import { isThisMachine, NO_TARGET, parseTarget, UsageError } from './target.js';
+import { isThisMachine, NO_TARGET, parseTarget, targetQuestion, UsageError } from './target.js';
 
 export interface RunOptions extends ApplyOptions {
   readonly target?: string;
@@ -71,6 +72,12 @@ export async function runCommand(io: CliIO, flowId: string | null, opts: RunOpti
   const promptOut = promptStream(io, opts);
   const answersFile = opts.answers ? readAnswers(opts.answers, io.cwd) : NO_ANSWERS;
   const answers = new Map([...answersFile.values, ...(opts.answerValues ?? [])]);
+  // The engine asks for a host only when its first command is about to run: a host in the
+  // answers file is checked now, before anything runs (issue 12: never an option to ssh).
+  for (const role of ['client', 'server'] as const) {
+    const r = answers.has(`host.${role}`) ? checkAnswer(hostQuestion(flowId ?? '', role, NO_TARGET, lang), answers.get(`host.${role}`)) : null;
+    if (r && !r.ok) throw new UsageError(`${answersFile.at.get(`host.${role}`) ?? 'answers file'}: ${r.message}`);
+  }
   const roles = parseHosts(opts.host ?? []);
   const cat = openCatalog(io, opts.flows);
 
@@ -99,6 +106,7 @@ export async function runCommand(io: CliIO, flowId: string | null, opts: RunOpti
     });
   };
   if (flowId !== null) await makeReporter();
+  const hostAliases = () => import('../exec/ssh-config.js').then((m) => m.listSshAliases(opts.sshConfig));
   const terminal = promptOut
     ? createInquirerPrompter({
         input: io.stdin,
@@ -108,10 +116,10 @@ export async function runCommand(io: CliIO, flowId: string | null, opts: RunOpti
         lang,
         beforePrompt: () => reporter?.pause(),
         afterPrompt: () => reporter?.resume(),
-        hostAliases: () => import('../exec/ssh-config.js').then((m) => m.listSshAliases(opts.sshConfig)),
+        hostAliases,
       })
     : null;
-  const prompter: Prompter = createAnswersPrompter(answers, terminal, (q, a) => reporter.answered?.(q, a, 'answers'));
+  const prompter: Prompter = createAnswersPrompter(answers, terminal, (q, a) => reporter.answered?.(q, a, 'answers'), { at: answersFile.at, hostAliases });
 
   let flow: Flow;
   if (flowId === null) {
@@ -171,7 +179,11 @@ export async function runCommand(io: CliIO, flowId: string | null, opts: RunOpti
         : {}),
     });
   };
-  const hostsPort = createExecutors(roles, remote);
+  // A host given by flag is not asked again when its name does not resolve: the flag is named.
+  const hostsPort = createExecutors(roles, remote, (role) => {
+    const flag = opts.host?.find((h) => h.startsWith(`${role}=`));
+    return flag && `--host ${flag}`;
+  });
   // Commands that ran, for --json when the session stops before its outcome (needs-input).
   let ran = 0;
   const executors: typeof hostsPort = { ...hostsPort, run: (role, cmd, signal) => (ran++, hostsPort.run(role, cmd, signal)) };
@@ -181,12 +193,7 @@ export async function runCommand(io: CliIO, flowId: string | null, opts: RunOpti
   try {
     const target = await resolveTarget(flow, opts.target, setup);
     if (roles.server === undefined && target.given && isThisMachine(target.host)) roles.server = 'local';
-    const missing = roleList.filter((r): r is keyof RoleMap => r !== 'local' && roles[r as keyof RoleMap] === undefined);
-    for (const role of missing) {
-      if (role === 'bastion') continue;
-      const a = await setup.ask(hostQuestion(flow, role, target, lang));
-      roles[role] = String(a);
-    }
+    // A role without a host is asked for by the engine, when its first command is about to run.
     const hosts: HostsInfo = { client: roles.client ?? 'local', server: roles.server ?? '', bastion: roles.bastion ?? '' };
     // The SSH code loads and `ssh -G` runs while the first steps do; no host is contacted
     // before a command needs it (a flow may end without it).
@@ -295,41 +302,9 @@ function flowRoles(flows: readonly Flow[]): Role[] {
 async function resolveTarget(flow: Flow, raw: string | undefined, prompter: Prompter): Promise<TargetInfo> {
   if (raw !== undefined) return parseTarget(raw);
   if (flow.doc.needs_target === false) return NO_TARGET;
-  const q: Question = {
-    id: 'target',
-    flow: flow.id,
-    node: 'target',
-    input: 'input',
-    text: 'What did you try to reach?',
-    help: 'A URL (http://web/path, https://[::1]:8443/) or HOST:PORT (db:5432), as in the error you saw',
-    pattern: '\\S+',
-  };
-  for (let i = 0; i < 5; i++) {
-    const a = String(await prompter.ask(q));
-    try {
-      return parseTarget(a);
-    } catch (e) {
-      if (!(e instanceof UsageError)) throw e;
-      if (i === 4) throw e;
-    }
-  }
-  throw new UsageError('no valid target');
-}
-
-function hostQuestion(flow: Flow, role: Role, target: TargetInfo, lang: Lang): Question {
-  const what = target.given ? `${target.host}:${target.port}` : 'the target';
-  return {
-    id: `host.${role}`,
-    flow: flow.id,
-    node: `host.${role}`,
-    input: 'input',
-    text: lang === 'ja' ? `${role} の役割のホストは?${role === 'server' ? ` (${what} を提供)` : ''}` : `Which host is the ${role}${role === 'server' ? ` (serving ${what})` : ''}?`,
-    help:
-      lang === 'ja'
-        ? `ssh の接続先 (user@host[:port])、~/.ssh/config の別名、またはこのマシン (${hostname()}) なら local`
-        : `An ssh destination (user@host[:port]), an alias from ~/.ssh/config, or "local" for this machine (${hostname()})`,
-    pattern: '[A-Za-z0-9_.@:\\[\\]-]+',
-  };
+  // Every prompter checks the answer as --target is read (engine/answer.ts): a bad one is
+  // explained at the prompt, or refused at its line in an answers file.
+  return parseTarget(String(await prompter.ask(targetQuestion(flow.id))), 'the target');
 }
 
 /** The flow chosen in the menu, or null for "Paste the error message I saw". */

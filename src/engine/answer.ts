@@ -3,6 +3,7 @@
  * a transcript): a confirm takes yes/no, a select one of its choices, an input must match
  * the question's pattern in full and holds no control characters.
  */
+import { readTarget } from './target.js';
 import type { Answer, Question } from './types.js';
 
 export type Checked = { ok: true; value: Answer } | { ok: false; message: string };
@@ -35,6 +36,11 @@ export function checkAnswer(q: Question, raw: unknown): Checked {
       if (s.length > MAX_INPUT) return { ok: false, message: `"${q.id}" is longer than ${MAX_INPUT} characters` };
       // eslint-disable-next-line no-control-regex
       if (/[\x00-\x1f\x7f]/.test(s)) return { ok: false, message: `"${q.id}" contains a control character` };
+      // The target is read as `--target` is, and a bad one explained as the flag's is.
+      if (q.id === 'target') {
+        const t = readTarget(s);
+        if ('problem' in t) return { ok: false, message: `"${q.id}" ${JSON.stringify(s)}: ${t.problem}` };
+      }
       // A host or an ssh destination becomes an operand (`nc … HOST`, `ssh -G DEST`): starting
       // with `-` it would be read as an option, and no host name does (RFC 1123 §2.1).
       if (isHostQuestion(q) && s.trimStart().startsWith('-')) return { ok: false, message: `"${q.id}" is a host; ${JSON.stringify(s)} starts with "-", which no host name does` };

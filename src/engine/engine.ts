@@ -11,8 +11,10 @@ import type { Flow, FlowSet } from '../flow/compile.js';
 import type { ApplyStepT, FixNodeT, FlowNodeT, NextT, RunNodeT, TextT } from '../flow/schema.js';
 import { parseTemplate, pickText, type Lang } from '../flow/template.js';
 import { PARSERS } from '../parsers/index.js';
+import { hostQuestion, isAskedRole, MAX_HOST_ASKS } from './host-question.js';
 import type {
   Answer,
+  AskedRole,
   ApplyPlan,
   ApplyStep,
   CheckRecord,
@@ -51,6 +53,13 @@ export function step(flows: FlowSet, state: SessionState, event: EngineEvent): S
       return advance(flows, s, []);
     }
     case 'answer': {
+      const role = pendingHost(flows, state, event.id);
+      if (role) {
+        // The host for the role the waiting command runs on: the command runs now.
+        const g = state.globals!;
+        const s: SessionState = { ...state, globals: { ...g, hosts: { ...g.hosts, [role]: String(event.value) } }, pending: null, status: 'running', questions: state.questions + 1 };
+        return advance(flows, s, []);
+      }
       const { frame, node, flow } = expectPending(flows, state, event.id, 'ask');
       if (node.kind !== 'ask') throw new EngineError(`"${event.id}" is not a question`);
       const value = node.input === 'confirm' ? event.value === true || event.value === 'yes' : String(event.value);
@@ -71,6 +80,13 @@ export function step(flows: FlowSet, state: SessionState, event: EngineEvent): S
       };
       let s: SessionState = { ...replaceTop(state, f), pending: null, status: 'running', commands: state.commands + 1 };
       const lang = langOf(s);
+      if (event.result.transport?.code === 'dns' && canAskHost(state, node.role)) {
+        // An answered host whose name does not resolve (a typo, not an alias): asked again,
+        // with why; the command runs again on the new answer. A host given by flag is not.
+        const shown: Effect = { kind: 'show', item: { kind: 'result', command: commandOf(flow, s, frame, node, argv.ok ? argv.argv : []), result: event.result, summary: event.result.transport.message } };
+        const retry = { answer: state.globals!.hosts[node.role as AskedRole], error: event.result.transport.message };
+        return askHost(flow, { ...state, pending: null, status: 'running', commands: state.commands + 1 }, node.role as AskedRole, [shown], retry);
+      }
       // The summary and the check's title are rendered when first read (the progress line,
       // a card, --json): replay and --quiet read none of them. Same state, same text.
       const at = s;
@@ -163,6 +179,7 @@ function advance(flows: FlowSet, state: SessionState, effects: Effect[]): Step {
         return { state: { ...s, status: 'asking', pending: q.id }, effects };
       }
       case 'run': {
+        if (isAskedRole(node.role) && s.globals?.hosts[node.role] === '') return askHost(flow, s, node.role, effects);
         const argv = renderArgv(flow, node.argv, ctx);
         if (!argv.ok) return finish(s, effects, { kind: 'error', code: 'expression', message: argv.message, flow: flow.id, node: frame.node, loc: flow.loc(['nodes', frame.node, 'argv']) });
         const cmd = commandOf(flow, s, frame, node, argv.argv);
@@ -178,6 +195,12 @@ function advance(flows: FlowSet, state: SessionState, effects: Effect[]): Step {
       }
       case 'call': {
         const callee = flows.flows.get(node.flow)!;
+        // Flows hand over to the flow for the symptom they find (not-found → refused → timeout…):
+        // a symptom that changes back would call a running flow again, and again. Bounded here.
+        if (s.stack.some((f) => f.flow === callee.id)) {
+          const path = [...s.stack.map((f) => f.flow), callee.id].join(' → ');
+          return finish(s, effects, { kind: 'error', code: 'loop', message: `the symptom changed back while tshoot looked (${path}): run it again while it fails the same way`, flow: flow.id, node: frame.node, loc: flow.loc(['nodes', frame.node, 'flow']) });
+        }
         s = { ...s, stack: [...s.stack, { flow: callee.id, node: callee.doc.start, vars: {}, runs: {} }] };
         continue;
       }
@@ -236,6 +259,27 @@ function advance(flows: FlowSet, state: SessionState, effects: Effect[]): Step {
   const frame = top(s);
   const flow = flows.flows.get(frame.flow)!;
   return finish(s, effects, { kind: 'error', code: 'loop', message: `more than ${MAX_HOPS} steps without asking or running anything`, flow: flow.id, node: frame.node, loc: flow.loc(['nodes', frame.node]) });
+}
+
+/** The role whose host the engine waits for, when `id` answers that question. */
+function pendingHost(flows: FlowSet, state: SessionState, id: string): AskedRole | null {
+  if (state.status !== 'asking' || state.pending !== id || state.stack.length === 0) return null;
+  const frame = top(state);
+  const node = flows.flows.get(frame.flow)?.node(frame.node);
+  return node?.kind === 'run' && isAskedRole(node.role) && id === `host.${node.role}` ? node.role : null;
+}
+
+/** A role's host may be asked (again) when it was asked before, fewer than `MAX_HOST_ASKS` times. */
+function canAskHost(state: SessionState, role: string): boolean {
+  const n = isAskedRole(role) ? state.hostAsks?.[role] : undefined;
+  return n !== undefined && n < MAX_HOST_ASKS;
+}
+
+function askHost(flow: Flow, s: SessionState, role: AskedRole, effects: Effect[], retry?: Question['retry']): Step {
+  const q = hostQuestion(flow.id, role, s.globals!.target, langOf(s), retry);
+  effects.push({ kind: 'ask', question: q });
+  const hostAsks = { ...s.hostAsks, [role]: (s.hostAsks?.[role] ?? 0) + 1 };
+  return { state: { ...s, status: 'asking', pending: q.id, hostAsks }, effects };
 }
 
 function follow(flows: FlowSet, s: SessionState, flow: Flow, next: NextT | undefined, effects: Effect[]): Step {

@@ -16,6 +16,8 @@ export interface Executors {
   run(role: Role, cmd: Command, signal?: AbortSignal): Promise<CommandResult>;
   /** What the user named for `role` (`local`, an ssh alias…), for display. */
   dest(role: Role): string;
+  /** The host for `role`, answered during the session (`host.ROLE`): the role's next commands run there. */
+  assign?(role: Role, dest: string): void;
   close(): Promise<void>;
 }
 

@@ -46,6 +46,7 @@ async function perform(effect: Effect, ports: RunPorts, obs: readonly SessionObs
       for (const o of obs) o.question?.(q);
       const value = await ports.prompter.ask(q);
       for (const o of obs) o.answer?.(q, value, 'prompt');
+      if (q.hostRole) ports.executors.assign?.(q.hostRole, String(value));
       return { kind: 'answer', id: q.id, value };
     }
     case 'exec': {

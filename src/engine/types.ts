@@ -20,7 +20,14 @@ export interface Question {
   readonly choices?: ReadonlyArray<{ readonly value: string; readonly label: string }>;
   readonly pattern?: string;
   readonly default?: Answer;
+  /** A host question (`host.ROLE`): the engine asks it before the role's first command. */
+  readonly hostRole?: AskedRole;
+  /** Why the question is asked again: the answer before it could not be used (the host's name did not resolve). */
+  readonly retry?: { readonly answer: string; readonly error: string };
 }
+
+/** The roles whose host is asked when not given (a bastion is only ever given). */
+export type AskedRole = 'client' | 'server';
 
 export interface Command {
   /** The node id (qualified like a question's when in a called flow). */
@@ -165,6 +172,8 @@ export interface SessionState {
   readonly questions: number;
   readonly commands: number;
   readonly checks: readonly CheckRecord[];
+  /** How many times each role's host was asked (absent: given at the start, never asked). */
+  readonly hostAsks?: Readonly<Partial<Record<AskedRole, number>>>;
 }
 
 export const INITIAL_STATE: SessionState = {

@@ -1,7 +1,8 @@
 /**
  * Roles to hosts: `client`, `server`, `bastion` each name a destination (`local`, or an SSH
  * destination); `local` is always this machine. One executor per destination per session,
- * created on first use and reused by every command (one SSH handshake per host).
+ * created on first use and reused by every command (one SSH handshake per host). A role's
+ * host may be given at the start (`--host`) or assigned when the session asks for it.
  */
 import type { Executors } from '../engine/ports.js';
 import type { Command } from '../engine/types.js';
@@ -13,9 +14,14 @@ export type RoleMap = Partial<Record<Exclude<Role, 'local'>, string>>;
 /** Opens an SSH executor for `dest`; `jump` is the bastion's destination when there is one. */
 export type RemoteFactory = (dest: string, opts: { jump?: string }) => Promise<Executor>;
 
+/**
+ * `origin(role)` names where a given host came from (`--host server=web1`): a name that does
+ * not resolve is then reported there, since the session will not ask for another.
+ */
 export function createExecutors(
   roles: RoleMap,
   remote: RemoteFactory,
+  origin: (role: Role) => string | undefined = () => undefined,
 ): Executors & { readonly opened: ReadonlyMap<string, Executor>; prepare(role: Role): void } {
   const opened = new Map<string, Promise<Executor>>();
   const ready = new Map<string, Executor>();
@@ -35,6 +41,9 @@ export function createExecutors(
   return {
     opened: ready,
     dest: (role) => destOf(role) ?? '(none)',
+    assign(role: Role, dest: string): void {
+      if (role !== 'local') roles[role] = dest;
+    },
     /** Open the role's executor and get it ready (SSH code loaded, destination resolved), connecting nothing. */
     prepare(role: Role): void {
       const dest = destOf(role);
@@ -51,7 +60,9 @@ export function createExecutors(
       } catch (e) {
         return transportFailure('disconnected', `${dest}: ${(e as Error).message}`);
       }
-      return ex.run({ argv: cmd.argv, timeoutMs: cmd.timeoutMs, root: cmd.root }, signal);
+      const r = await ex.run({ argv: cmd.argv, timeoutMs: cmd.timeoutMs, root: cmd.root }, signal);
+      const from = r.transport?.code === 'dns' ? origin(role) : undefined;
+      return from ? { ...r, transport: { ...r.transport!, message: `${from}: ${r.transport!.message}` } } : r;
     },
     async close() {
       const all = await Promise.allSettled(opened.values());

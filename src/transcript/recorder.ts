@@ -136,6 +136,8 @@ export function openRecorder(o: RecorderOptions): Recorder {
   }
   let redactor: Redactor | null = o.resume ? createRedactor({ salt: o.resume.header.salt }) : null;
   let pending: TranscriptEvent[] = [];
+  /** The salt and the hosts `--redact-hosts` hides (known at `begin`, more as they are answered). */
+  let hidden: { readonly salt: string; readonly hosts: readonly string[] } | null = null;
   let lines = 0;
   let problem: string | null = null;
   let closed = false;
@@ -192,9 +194,10 @@ export function openRecorder(o: RecorderOptions): Recorder {
       const salt = randomBytes(16).toString('hex');
       const roles: Record<string, string> = {};
       for (const [role, dest] of Object.entries(info.hosts)) if (dest) roles[role] = dest;
+      hidden = { salt, hosts: [info.target.host, ...Object.values(roles).map(hostOf), hostname()] };
       redactor = createRedactor({
         salt,
-        ...(o.redactHosts ? { hosts: [info.target.host, ...Object.values(roles).map(hostOf), hostname()] } : {}),
+        ...(o.redactHosts ? { hosts: hidden.hosts } : {}),
       });
       const header: Header = {
         format: FORMAT,
@@ -220,6 +223,11 @@ export function openRecorder(o: RecorderOptions): Recorder {
       emit(questionEvent(q));
     },
     answer(q: Question, a: Answer, source) {
+      // A host asked during the session (`host.ROLE`) is hidden from its answer on, as the header's are.
+      if (q.hostRole && o.redactHosts && hidden) {
+        hidden = { ...hidden, hosts: [...hidden.hosts, hostOf(String(a))] };
+        redactor = createRedactor(hidden);
+      }
       emit(answerEvent(q, a, source === 'prompt' ? (o.sourceOf?.(q) ?? 'prompt') : source));
     },
     command(c, dest) {

@@ -94,6 +94,7 @@ export async function replay(flows: FlowSet, t: Transcript, reporter: Reporter):
       return rec.second.event.value;
     },
   };
+  const assigned: Partial<Record<Role, string>> = {};
   const executors: Executors = {
     async run(role: Role, cmd: Command): Promise<CommandResult> {
       const rec = results[resultAt];
@@ -102,7 +103,11 @@ export async function replay(flows: FlowSet, t: Transcript, reporter: Reporter):
       resultAt++;
       return resultOf(rec.second.event);
     },
-    dest: (role) => (role === 'local' ? 'local' : (h.roles[role] ?? '(none)')),
+    dest: (role) => (role === 'local' ? 'local' : (assigned[role] ?? h.roles[role] ?? '(none)')),
+    // A host asked during the session (`host.ROLE`) is in the walk, not the header.
+    assign: (role, dest) => {
+      assigned[role] = dest;
+    },
     close: async () => {},
   };
 

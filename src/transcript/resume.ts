@@ -61,6 +61,7 @@ export function resumePorts(t: Transcript, reporter?: () => Reporter | undefined
     }),
     executors: (live) => ({
       dest: (role) => live.dest(role),
+      assign: (role, dest) => live.assign?.(role, dest),
       close: () => live.close(),
       async run(role, cmd, signal) {
         const rec = commands[ci];

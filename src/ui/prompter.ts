@@ -6,9 +6,12 @@
  * Each question becomes one inquirer prompt call (`promptFor`), so that a test renders
  * exactly what a user sees with `@inquirer/testing`'s `render()`. A question's help is a dim
  * hint line under it (where to look); a host role question (`host.ROLE`) offers the aliases
- * of the user's ssh config, then "local", then "other…" for a destination typed by hand.
+ * of the user's ssh config, then "local", then "other…" for a destination typed by hand. Asked
+ * again because the host's name did not resolve, it says so under the question, with the
+ * alias closest to what was typed as the default.
  */
 import { checkAnswer } from '../engine/answer.js';
+import { didYouMean } from '../flow/problem.js';
 import { Interrupted, NeedsInput, type Prompter } from '../engine/ports.js';
 import type { Answer, Question } from '../engine/types.js';
 import { PROMPT_TEXT } from './messages.js';
@@ -19,18 +22,35 @@ export class AnswerError extends Error {
   readonly code = 'bad-answer';
 }
 
-/** Answers by question id (`node`, or `flow.node` for a called flow); unknown ones go to `fallback`. */
+export interface AnswersOptions {
+  /** `FILE:LINE:COL` of each answer, for errors. */
+  readonly at?: ReadonlyMap<string, string>;
+  /** The Host aliases of the user's ssh config: a host that did not resolve is compared with them. */
+  readonly hostAliases?: () => Promise<readonly string[]>;
+}
+
+/**
+ * Answers by question id (`node`, or `flow.node` for a called flow); unknown ones go to `fallback`.
+ * A host the file names is never asked again (the file would answer the same): a name that did
+ * not resolve is an error at its line, with the closest ssh alias.
+ */
 export function createAnswersPrompter(
   answers: ReadonlyMap<string, unknown>,
   fallback: Prompter | null,
   onAnswer?: (q: Question, a: Answer) => void,
+  o: AnswersOptions = {},
 ): Prompter {
   return {
     async ask(q) {
       const key = answers.has(q.id) ? q.id : answers.has(q.node) ? q.node : undefined;
+      if (key !== undefined && q.retry) {
+        const aliases = (await o.hostAliases?.().catch(() => [])) ?? [];
+        const guess = closestAlias(q.retry.answer, aliases);
+        throw new AnswerError(`${o.at?.get(key) ?? 'answers file'}: "${key}": ${q.retry.error}${guess ? ` (did you mean "${guess}"?)` : ''}`);
+      }
       if (key !== undefined) {
         const r = checkAnswer(q, answers.get(key));
-        if (!r.ok) throw new AnswerError(`answers file: ${r.message}`);
+        if (!r.ok) throw new AnswerError(`${o.at?.get(key) ?? 'answers file'}: ${r.message}`);
         onAnswer?.(q, r.value);
         return r.value;
       }
@@ -72,6 +92,11 @@ export const OTHER = '\u0000other';
 
 const T = PROMPT_TEXT;
 
+const RETRY = {
+  en: { failed: (a: string) => `${a} did not work:`, mean: (g: string) => `did you mean ${g}?` },
+  ja: { failed: (a: string) => `${a} に接続できません:`, mean: (g: string) => `${g} のことですか?` },
+} as const;
+
 export function createInquirerPrompter(io: TerminalIO): TerminalPrompter {
   const ctx = { input: io.input, output: io.output, ...(io.signal ? { signal: io.signal } : {}) } as Parameters<Prompts['input']>[1];
   const call = async <V>(run: (p: Prompts) => Promise<V>): Promise<V> => {
@@ -110,7 +135,8 @@ export function createInquirerPrompter(io: TerminalIO): TerminalPrompter {
           if (picked !== OTHER) return toAnswer(q, picked);
         }
       }
-      return toAnswer(q, await ask(promptFor(q, io)));
+      // Asked again: what was typed is offered to correct (Tab takes it).
+      return toAnswer(q, await ask(promptFor(q, io, q.retry?.answer)));
     },
     secret(message) {
       // Nothing echoed, not even a mask character (OpenSSH's and sudo's prompts show nothing: the
@@ -129,8 +155,9 @@ export function isHostQuestion(q: Question): boolean {
  * The inquirer prompt for a question: texts sanitized (a flow may template host output into
  * them), the help as a hint line, defaults and validation from the question.
  */
-export function promptFor(q: Question, o: Pick<TerminalIO, 'style'>): PromptCall {
-  const message = withHint(sanitize(q.text), q.help, o.style, q.input !== 'select');
+export function promptFor(q: Question, o: Pick<TerminalIO, 'style'> & { readonly lang?: 'en' | 'ja' }, suggested?: string): PromptCall {
+  const message = withHint(asked(q, o, undefined), q.help, o.style, q.input !== 'select');
+  const dflt = suggested ?? q.default;
   switch (q.input) {
     case 'confirm':
       return { kind: 'confirm', config: { message, default: q.default === true || q.default === 'yes' } };
@@ -149,7 +176,7 @@ export function promptFor(q: Question, o: Pick<TerminalIO, 'style'>): PromptCall
         kind: 'input',
         config: {
           message,
-          ...(typeof q.default === 'string' && q.default !== '' ? { default: q.default } : {}),
+          ...(typeof dflt === 'string' && dflt !== '' ? { default: dflt } : {}),
           validate: (v: string) => {
             const r = checkAnswer(q, v.trim());
             return r.ok ? true : humane(r.message, q);
@@ -163,10 +190,12 @@ export function promptFor(q: Question, o: Pick<TerminalIO, 'style'>): PromptCall
 export function hostSelect(q: Question, aliases: readonly string[], o: Pick<TerminalIO, 'style' | 'lang'>): PromptCall {
   const t = T[o.lang];
   const valid = aliases.filter((a) => checkAnswer(q, a).ok && a !== 'local');
+  const guess = q.retry ? closestAlias(q.retry.answer, valid) : undefined;
   return {
     kind: 'select',
     config: {
-      message: withHint(sanitize(q.text), q.help, o.style, false),
+      message: withHint(asked(q, o, guess), q.help, o.style, false),
+      ...(guess ? { default: guess } : {}),
       choices: [
         ...valid.map((a) => ({ value: a, name: oneLine(a, 60) })),
         { value: 'local', name: t.local },
@@ -182,6 +211,26 @@ export function toAnswer(q: Question, v: unknown): Answer {
   const r = checkAnswer(q, typeof v === 'string' && q.input === 'input' ? v.trim() : v);
   if (!r.ok) throw new AnswerError(r.message);
   return r.value;
+}
+
+/**
+ * The ssh alias closest to the host part of a destination that did not resolve, with the
+ * destination's user and port kept (`admin@web-1:2222` → `admin@web1:2222`).
+ */
+export function closestAlias(dest: string, aliases: readonly string[]): string | undefined {
+  const m = /^([^@]*@)?(.*?)(:\d+)?$/.exec(dest);
+  const host = m?.[2] ?? dest;
+  const guess = didYouMean(host, aliases.filter((a) => a !== host));
+  return guess === undefined ? undefined : `${m?.[1] ?? ''}${guess}${m?.[3] ?? ''}`;
+}
+
+/** The question's text; asked again, with what failed (and the closest alias) under it. */
+function asked(q: Question, o: Pick<TerminalIO, 'style'> & { readonly lang?: 'en' | 'ja' }, guess: string | undefined): string {
+  const text = sanitize(q.text);
+  if (!q.retry) return text;
+  const t = RETRY[o.lang ?? 'en'];
+  const why = `  ${o.style.red(`✖ ${t.failed(sanitize(q.retry.answer))} ${oneLine(q.retry.error, 160)}`)}`;
+  return `${text}\n${why}${guess ? `\n  ${o.style.bold(t.mean(sanitize(guess)))}` : ''}`;
 }
 
 /**

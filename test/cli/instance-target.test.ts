@@ -19,9 +19,13 @@ describe('an instance id as the target', () => {
     for (const s of ['i-0123456789abcdef', 'i-0123456789ABCDEF0', 'i-xyz', 'web1']) expect(() => parseTarget(s), s).toThrow(UsageError);
   });
 
-  it('diagnose i-… runs console-connect (asks for the server before any command runs)', async () => {
-    const r = await runCli(['diagnose', 'i-0123456789abcdef0', '--json', '--non-interactive', '--no-transcript']);
-    expect(r.code, r.stderr).toBe(4);
-    expect(JSON.parse(r.stdout)).toMatchObject({ flow: 'console-connect', outcome: 'needs-input', commands: 0, question: { id: 'host.server' } });
-  });
+  it('diagnose i-… runs console-connect (the AWS CLI here first; the server is asked only when a command needs it)', async () => {
+    // No AWS configuration, no instance metadata: the AWS CLI fails here, contacting nothing.
+    const env = { AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null', AWS_EC2_METADATA_DISABLED: 'true', AWS_REGION: '', AWS_DEFAULT_REGION: '', AWS_PROFILE: '' };
+    const r = await runCli(['diagnose', 'i-0123456789abcdef0', '--json', '--non-interactive', '--no-transcript'], { env, timeoutMs: 120_000 });
+    expect(r.code, r.stderr).toBe(1);
+    const out = JSON.parse(r.stdout) as { end: { title: string } };
+    expect(out).toMatchObject({ flow: 'console-connect', outcome: 'unresolved', questions: 0, commands: 1 });
+    expect(out.end.title).toMatch(/AWS CLI/);
+  }, 150_000);
 });

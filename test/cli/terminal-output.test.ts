@@ -231,9 +231,9 @@ describe('a target host starting with "-" is refused, exit 2, before anything ru
 
   it('the answers file: target and host.server', async () => {
     writeFileSync(join(work, 'target.yaml'), 'target: "-x:80"\n');
-    await expectRefused(['run', 'refused', '--non-interactive', '--answers', 'target.yaml'], '"target" is a host; "-x:80" starts with "-"');
+    await expectRefused(['run', 'refused', '--non-interactive', '--answers', 'target.yaml'], '"target" "-x:80": the host "-x" starts with "-", which no host name does');
     writeFileSync(join(work, 'host.yaml'), `host.server: ${JSON.stringify(proxy)}\n`);
-    // A target that is not this machine, so the server's destination is asked (and refused before any command).
+    // A target that is not this machine, so the server's destination is needed: checked before any command.
     await expectRefused(['run', 'refused', '--non-interactive', '--target', 'http://198.18.0.1/', '--answers', 'host.yaml'], '"host.server" is a host');
   });
 

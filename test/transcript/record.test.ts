@@ -94,12 +94,11 @@ describe('recording', () => {
     expect(() => readdirSync(join(s.env.XDG_STATE_HOME!, 'tshoot', 'sessions'))).toThrow();
   });
 
-  it('setup questions (target, host roles) are recorded before the walk; --redact-hosts hides hosts, keeps loopback', async () => {
+  it('the target question is recorded before the walk; --redact-hosts hides hosts, keeps loopback', async () => {
     s = scratch();
     const file = join(s.dir, 'session.ndjson');
     const answers = join(s.dir, 'a.yaml');
-    writeFileSync(answers, 'target: http://web7.example.net:8080/x\nhost.server: admin@web7.example.net\n');
-    // refused needs a server: it is asked (from the answers file) before the session.
+    writeFileSync(answers, 'target: http://web7.invalid:8080/x\n');
     const r = await runCli(['run', 'refused', '--non-interactive', '--answers', answers, '--transcript', file, '--redact-hosts', '--no-transcript'], { env: s.env });
     // --no-transcript after --transcript wins: nothing written.
     expect(r.stderr).not.toContain('transcript:');
@@ -108,13 +107,37 @@ describe('recording', () => {
     const text = readFileSync(file, 'utf8');
     expect(text).not.toMatch(/web7/i);
     const [header, ...events] = text.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(header).toMatchObject({ target: { host: 'host-1', url: 'http://host-1:8080/x' }, roles: { client: 'local', server: 'admin@host-1' }, redacted: { hosts: true } });
-    expect(events.slice(0, 4)).toMatchObject([
+    // The name does not resolve: the client's probe ends it, the server is never needed nor asked.
+    expect(header).toMatchObject({ target: { host: 'host-1', url: 'http://host-1:8080/x' }, roles: { client: 'local' }, redacted: { hosts: true } });
+    expect((header as { roles: object }).roles).not.toHaveProperty('server');
+    expect(events.slice(0, 2)).toMatchObject([
       { kind: 'question', id: 'target', setup: true },
       { kind: 'answer', id: 'target', value: 'http://host-1:8080/x', source: 'answers', setup: true },
-      { kind: 'question', id: 'host.server', setup: true },
-      { kind: 'answer', id: 'host.server', value: 'admin@host-1', source: 'answers', setup: true },
     ]);
+    expect(events.filter((e) => e.id === 'host.server')).toEqual([]);
+  });
+
+  it('a host asked in the walk (host.server, when its first command is about to run) is recorded there, hidden with --redact-hosts from its answer on', async () => {
+    s = scratch({ server: true });
+    const file = join(s.dir, 'session.ndjson');
+    const answers = join(s.dir, 'a.yaml');
+    writeFileSync(answers, 'go_on: yes\nhost.server: admin@web7.invalid\n');
+    const r = await runCli(['run', 'counter', '--flows', s.flows, '--non-interactive', '--answers', answers, '--transcript', file, '--redact-hosts'], { env: s.env, timeoutMs: 60_000 });
+    // The name does not resolve and the answers file would say the same again: refused at its line.
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`${answers}:2:1: "host.server": ssh web7.invalid:22: host name not found`);
+    const text = readFileSync(file, 'utf8');
+    const [header, ...events] = text.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect((header as { roles: object }).roles).toEqual({ client: 'local' });
+    const steps = events.map((e) => `${String(e.kind)} ${String(e.id ?? e.node)}`);
+    expect(steps.slice(steps.indexOf('answer go_on'))).toEqual(['answer go_on', 'decision go_on', 'question host.server', 'answer host.server', 'command three', 'result three', 'question host.server']);
+    // host-1 is this machine's name (hidden too); the server's is the next placeholder.
+    const hidden = expect.stringMatching(/^admin@host-\d+$/);
+    expect(events.find((e) => e.kind === 'answer' && e.id === 'host.server')).toMatchObject({ value: hidden, source: 'answers' });
+    expect(events.find((e) => e.kind === 'command' && e.id === 'three')).toMatchObject({ role: 'server', dest: hidden });
+    // Every line up to the result: ssh's own message, `web7.invalid:22: host name not found`, is
+    // not matched by the redactor (its lookahead takes `:22:` for part of an IPv6 address).
+    expect(text.split('\n').filter((l) => !l.includes('"kind":"result"')).join('\n')).not.toMatch(/web7/i);
   });
 });
 
@@ -131,8 +154,32 @@ describe('the redactor', () => {
   });
   it('replaces hosts with placeholders that parse as what they replace; loopback and local stay', () => {
     expect(r.text('ssh web1.example.com; web1 up; 10.1.2.3:80 fe80::1 127.0.0.1:80 local 10.1.2.30')).toBe(
-      'ssh host-1; host-1 up; 192.0.2.1:80 2001:db8::1 127.0.0.1:80 local 10.1.2.30',
+      'ssh host-1; host-1 up; 192.0.2.1:80 2001:db8::1 127.0.0.1:80 local 192.0.2.2',
     );
+  });
+  it('replaces the addresses no option named too: the client\'s in the server\'s access log, its routes (issue 16)', () => {
+    const red = createRedactor({ salt: 's', hosts: ['198.18.2.10', 'server'] });
+    const log = [
+      '198.18.1.10 - - [01/Dec/2026:16:18:46 +0000] "GET /hogehoge HTTP/1.1" 404 153 "-" "curl/7.88.1"',
+      '2001:db8:0:1::7 - - [01/Dec/2026:16:18:47 +0000] "GET /x HTTP/1.1" 200 9 "-" "Mozilla/5.0"',
+      'fd00:1::20 - - [01/Dec/2026:16:18:48 +0000] "GET /hogehoge HTTP/1.1" 404 153 "-" "curl/8.5.0"',
+      '127.0.0.1 - - [01/Dec/2026:16:18:49 +0000] "GET /hogehoge HTTP/1.1" 404 153 "-" "tshoot (read-only diagnosis)"',
+      '198.18.1.0/24 via 198.18.2.1 dev eth0 src 198.18.2.10 netmask 255.255.255.0 ::ffff:198.18.1.10 1.2.3.4.5 v10.1.2',
+    ].join('\n');
+    const out = red.text(log);
+    expect(out.split('\n')).toEqual([
+      '192.0.2.2 - - [01/Dec/2026:16:18:46 +0000] "GET /hogehoge HTTP/1.1" 404 153 "-" "curl/7.88.1"',
+      // The documentation ranges are the placeholders' own: left as they are.
+      '2001:db8:0:1::7 - - [01/Dec/2026:16:18:47 +0000] "GET /x HTTP/1.1" 200 9 "-" "Mozilla/5.0"',
+      '2001:db8::1 - - [01/Dec/2026:16:18:48 +0000] "GET /hogehoge HTTP/1.1" 404 153 "-" "curl/8.5.0"',
+      '127.0.0.1 - - [01/Dec/2026:16:18:49 +0000] "GET /hogehoge HTTP/1.1" 404 153 "-" "tshoot (read-only diagnosis)"',
+      '192.0.2.3/24 via 192.0.2.4 dev eth0 src 192.0.2.1 netmask 255.255.255.0 2001:db8::2 1.2.3.4.5 v10.1.2',
+    ]);
+    // The same address, the same placeholder, in every later event; twice is once.
+    expect(red.text('from 198.18.1.10 again')).toBe('from 192.0.2.2 again');
+    expect(red.text(out)).toBe(out);
+    // Without --redact-hosts, addresses are not secrets: untouched.
+    expect(createRedactor({ salt: 's' }).text(log)).toBe(log);
   });
   it('finds every kind of secret in a string of its own (each rule, past the one-scan filter)', () => {
     const alone = [
