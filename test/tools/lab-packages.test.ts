@@ -182,3 +182,18 @@ describe.runIf(isRoot)('--ensure as root', () => {
     }
   });
 });
+
+describe('a test run without root', () => {
+  it('skips the lab tests (exit 0, none failed) and ends saying which were not run and the command that runs them', () => {
+    const vitest = [process.execPath, join(ROOT, 'node_modules', 'vitest', 'vitest.mjs'), 'run', '--configLoader', 'runner', 'test/lab/untrusted-nginx.test.ts'];
+    const argv = isRoot ? ['setpriv', '--reuid=nobody', '--regid=nogroup', '--clear-groups', ...vitest] : vitest;
+    const r = spawnSync(argv[0]!, argv.slice(1), { cwd: ROOT, encoding: 'utf8', timeout: 120_000, env: { PATH: process.env.PATH ?? SYSTEM_PATH, HOME: tmp, NO_COLOR: '1' } });
+    const out = r.stdout + r.stderr;
+    expect(r.status, out).toBe(0);
+    expect(out).toMatch(/Tests +\d+ skipped \(\d+\)/);
+    expect(out).not.toMatch(/^ *(Test Files|Tests) .*failed/m);
+    expect(r.stdout).toMatch(/^tshoot: \d+ tests? in 1 file not run \(skipped, not failed\): test\/lab\/untrusted-nginx\.test\.ts$/m);
+    expect(r.stdout).toContain('tshoot: the lab tests are not run here: they need root (network namespaces, iptables, real sshd, nginx and Apache).');
+    expect(r.stdout).toContain(`tshoot: run them (as root they install the lab's packages first) with:  ${RUN_LAB_TESTS}`);
+  });
+});

@@ -180,13 +180,13 @@ describe('installed from its tarball with every install script blocked', () => {
   });
 });
 
-describe('a source checkout whose dist/ is not built (a clone after `npm ci --ignore-scripts`)', () => {
+describe('a source checkout whose dist/ is not built (as after a clone and `npm ci`)', () => {
   it('the first `npx tshoot` builds dist/ (saying so on stderr, stdout left to the command), the next one runs it as built', () => {
     const co = mkdtempSync(join(tmpdir(), 'tshoot-checkout-'));
     try {
       for (const f of ['src', 'flows', 'bin', 'esbuild.config.mjs', 'package.json', 'package-lock.json', 'tsconfig.json']) cpSync(join(ROOT, f), join(co, f), { recursive: true });
       symlinkSync(join(ROOT, 'node_modules'), join(co, 'node_modules'));
-      const npx = () => spawnSync('npx', ['tshoot', '--version'], { cwd: co, encoding: 'utf8', timeout: 240_000, env: { ...process.env, npm_config_offline: 'true', npm_config_update_notifier: 'false', XDG_CACHE_HOME: join(co, '.cache') } });
+      const npx = () => spawnSync('npx', ['tshoot', '--version'], { cwd: co, encoding: 'utf8', timeout: 240_000, env: { ...process.env, npm_config_offline: 'true', npm_config_update_notifier: 'false', npm_config_cache: join(co, '.npm'), XDG_CACHE_HOME: join(co, '.cache') } });
       const first = npx();
       expect(first.status, first.stderr).toBe(0);
       expect(first.stdout).toBe(`${pkg.version}\n`);
