@@ -189,6 +189,8 @@ export class SshConnection {
   /** False once `sudo -n` still asks right after `sudo -v` (timestamp_timeout=0). */
   private sudoTimestampLasts = true;
   private sudoAsk: SudoAsk | null = null;
+  /** Time people spent answering this connection's prompts (host key, passphrase): theirs, not a command's. */
+  private personMs = 0;
   readonly label: string;
 
   constructor(
@@ -203,7 +205,7 @@ export class SshConnection {
   }
 
   async run(cmd: CommandSpec, signal?: AbortSignal): Promise<CommandResult> {
-    const t0 = performance.now();
+    let t0 = performance.now();
     const since = (): number => performance.now() - t0;
     if (signal?.aborted) {
       return {
@@ -216,7 +218,10 @@ export class SshConnection {
         transport: null,
       };
     }
+    const person0 = this.personMs;
     const shell = await this.acquire();
+    // A duration is the command's: what a person took to answer while it waited is left out (issue 16).
+    t0 += this.personMs - person0;
     if (!(shell instanceof RemoteShell)) return transportFailure(shell.code, shell.message, since());
     try {
       if (cmd.root === true && shell.info.uid !== 0) return await this.runAsRoot(shell, cmd, t0, signal);
@@ -296,7 +301,9 @@ export class SshConnection {
         if (asked++ === 3) return withNote(result, `${who} did not accept the password of ${this.resolved.user} (3 tries)`);
         // Commands that need it meanwhile share one question and its answer until it is judged.
         ask = this.sudoAsk ??= { answer: this.askSudoPassword() };
+        const waitFrom = performance.now();
         password = await ask.answer;
+        t0 += performance.now() - waitFrom; // the person's time, not the command's
         if (password === null) {
           if (this.sudoAsk === ask) this.sudoAsk = null;
           return withNote(
@@ -634,6 +641,7 @@ export class SshConnection {
         if (settled) return;
         settled = true;
         deadline.stop();
+        this.personMs += deadline.pausedMs;
         if (!('exec' in v)) {
           client.destroy();
           sock.destroy();
@@ -845,15 +853,23 @@ class PausableTimer {
     this.arm();
   }
 
+  /** How long it was paused in all (a person answering a prompt), the pauses that ended. */
+  pausedMs = 0;
+  private pausedAt = 0;
+
   pause(): void {
-    if (this.paused++ > 0 || this.stopped || this.timer === null) return;
+    if (this.paused++ > 0) return;
+    this.pausedAt = performance.now();
+    if (this.stopped || this.timer === null) return;
     clearTimeout(this.timer);
     this.timer = null;
     this.remaining -= performance.now() - this.startedAt;
   }
 
   resume(): void {
-    if (--this.paused > 0 || this.stopped) return;
+    if (--this.paused > 0) return;
+    this.pausedMs += performance.now() - this.pausedAt;
+    if (this.stopped) return;
     this.arm();
   }
 
