@@ -9,7 +9,7 @@
  *   sg_allows/nacl_allows/ec2_connect_source/ec2_connect_ranges_date             cloud.ts
  *   apache_merge/apache_request/apache_sockets/apache_listen_unknown/_fails       apache-request.ts, apache-listen.ts
  *   apache_listen_all(ApacheConfig, file, line): ApacheConfig                     apache-rebind.ts
- *   systemd_sockets(SystemdUnit): SsOutput, systemd_listen_unknown(SystemdUnit)     systemd-listen.ts
+ *   systemd_sockets(SystemdUnit): SsOutput, systemd_listen_unknown(SystemdUnit)     systemd-listen.ts (one unit, or each of systemd-units)
  *   service_listens(SystemdServices), service_sockets(ServiceListens): SsOutput      systemd-service.ts
  *   nginx_request/nginx_facts/nginx_closest/nginx_prefix/closest/item/shell_quote nginx-request.ts
  */

@@ -18,7 +18,7 @@ import { psParser } from './ps.js';
 import { psOwnersParser } from './ps-owners.js';
 import { ssParser } from './ss.js';
 import { systemctlParser } from './systemctl.js';
-import { systemctlShowParser, systemdSocketsParser, systemdUnitFilesParser, systemdUnitParser } from './systemd-units.js';
+import { systemctlShowParser, systemdSocketsParser, systemdUnitFilesParser, systemdUnitParser, systemdUnitsParser } from './systemd-units.js';
 
 export type { Parser, ValueType } from './types.js';
 
@@ -29,6 +29,7 @@ const ALL: readonly Parser[] = [
   systemctlParser,
   systemdSocketsParser,
   systemdUnitParser,
+  systemdUnitsParser,
   systemdUnitFilesParser,
   systemctlShowParser,
   connectErrorParser,

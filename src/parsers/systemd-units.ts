@@ -6,7 +6,10 @@
  *     not loaded (disabled and unreferenced) are not listed: systemd knows no more of them.
  *   - `systemctl cat -- UNIT`: the unit file and its drop-ins, each after a `# /path` line; read for
  *     the `[Socket]` settings that place its sockets (`ListenStream=`, `BindIPv6Only=`,
- *     `BindToDevice=`), with the file:line of each.
+ *     `BindToDevice=`), with the file:line of each. `systemctl cat -- A B …` prints each unit so, one
+ *     after the other (`systemd-units`: a unit starts at its own file's line, a name seen before is
+ *     skipped); units that are not loaded are read from disk too, which a pattern would not match.
+ *   - `systemctl list-unit-files --type=socket --no-pager`: the installed socket units, loaded or not.
  *   - `systemctl list-unit-files --type=service --state=enabled --no-pager`: the enabled services.
  *   - `systemctl show -p Id,ExecStart,… -- '*.service'`: each loaded service's properties, one block
  *     per unit, blocks apart by an empty line (the format of src/systemctl/systemctl-show.c:
@@ -48,6 +51,8 @@ export interface SystemdSetting {
 }
 
 export interface SystemdUnit {
+  /** Its name, from its first file (`foo.socket`, or `foo.socket` of `foo.socket.d/x.conf`). */
+  unit: string;
   /** The unit file and its drop-ins, in the order systemd applies them. */
   files: string[];
   /** Every `key=value`, in order (a continued line joined to its first). */
@@ -60,6 +65,11 @@ export interface SystemdUnit {
   bind_to_device: string;
   /** A unit was printed. */
   found: boolean;
+  no_systemd: boolean;
+}
+
+export interface SystemdUnitList {
+  units: SystemdUnit[];
   no_systemd: boolean;
 }
 
@@ -114,23 +124,34 @@ export const systemdSocketsParser: Parser<SystemdSockets> = {
   parse: (text) => total(text, () => ({ sockets: [], no_systemd: false }), parseSockets),
 };
 
+const UNIT_TYPE = {
+  struct: 'SystemdUnit',
+  fields: {
+    unit: 'string',
+    files: { list: 'string' },
+    settings: { list: SETTING_TYPE },
+    listen_streams: { list: SETTING_TYPE },
+    bind_ipv6_only: 'string',
+    bind_to_device: 'string',
+    found: 'bool',
+    no_systemd: 'bool',
+  },
+} as const;
+
 export const systemdUnitParser: Parser<SystemdUnit> = {
   name: 'systemd-unit',
   description: 'A unit file and its drop-ins from `systemctl cat -- UNIT`, with its [Socket] listen settings.',
-  type: {
-    struct: 'SystemdUnit',
-    fields: {
-      files: { list: 'string' },
-      settings: { list: SETTING_TYPE },
-      listen_streams: { list: SETTING_TYPE },
-      bind_ipv6_only: 'string',
-      bind_to_device: 'string',
-      found: 'bool',
-      no_systemd: 'bool',
-    },
-  },
+  type: UNIT_TYPE,
   parse: (text) => total(text, emptyUnit, parseUnit),
 };
+
+export const systemdUnitsParser: Parser<SystemdUnitList> = {
+  name: 'systemd-units',
+  description: 'Each unit of `systemctl cat -- UNIT…` (several units, one after the other), with its [Socket] listen settings.',
+  type: { struct: 'SystemdUnitList', fields: { units: { list: UNIT_TYPE }, no_systemd: 'bool' } },
+  parse: (text) => total(text, () => ({ units: [], no_systemd: false }), parseUnits),
+};
+
 
 export const systemdUnitFilesParser: Parser<SystemdUnitFiles> = {
   name: 'systemctl-unit-files',
@@ -177,6 +198,9 @@ const isNoSystemd = (trimmed: string) => NO_SYSTEMD.some((p) => trimmed.startsWi
 // socket_port_type_to_string (src/core/socket.c): the TYPE column of --show-types.
 const SOCKET_TYPES = new Set(['Stream', 'Datagram', 'SequentialPacket', 'FIFO', 'Special', 'MessageQueue', 'Netlink', 'USBFunction']);
 const UNIT_NAME = /^[A-Za-z0-9:_.\\@-]+\.(?:service|socket|target|device|mount|automount|swap|path|timer|slice|scope)$/;
+// systemctl cat's line before each file: `# ` and the path alone (a comment of the file itself may
+// start with `# /` too, as syslog.socket's `# /etc/systemd/system/syslog.service -> …` does).
+const FILE_LINE = /^# \/\S*\.(?:service|socket|target|device|mount|automount|swap|path|timer|slice|scope|conf)$/;
 // socket_address_print: `a.b.c.d:PORT` or `[v6]:PORT`.
 const IP_PORT = /^(?:\d{1,3}(?:\.\d{1,3}){3}|\[[0-9A-Fa-f:.%a-z]+\]):(\d{1,5})$/;
 
@@ -199,7 +223,7 @@ function parseSockets(text: string): SystemdSockets {
 }
 
 function emptyUnit(): SystemdUnit {
-  return { files: [], settings: [], listen_streams: [], bind_ipv6_only: 'default', bind_to_device: '', found: false, no_systemd: false };
+  return { unit: '', files: [], settings: [], listen_streams: [], bind_ipv6_only: 'default', bind_to_device: '', found: false, no_systemd: false };
 }
 
 function parseUnit(text: string): SystemdUnit {
@@ -221,8 +245,9 @@ function parseUnit(text: string): SystemdUnit {
     const trimmed = line.trim();
     if (isNoSystemd(trimmed)) out.no_systemd = true;
     // systemctl cat: `# /lib/systemd/system/foo.socket` before each file.
-    if (pending === undefined && /^# \/\S/.test(line)) {
+    if (pending === undefined && FILE_LINE.test(line)) {
       file = line.slice(2).trim();
+      if (out.unit === '') out.unit = unitOf(file);
       if (out.files.length < MAX_ITEMS) out.files.push(file);
       out.found = true;
       n = 0;
@@ -333,4 +358,38 @@ function execCommand(value: string): string {
   const argv = (end < 0 ? rest : rest.slice(0, end)).trim();
   const sp = argv.indexOf(' ');
   return sp < 0 ? path : `${path} ${argv.slice(sp + 1).trim()}`;
+}
+
+/** `/lib/systemd/system/foo.socket` → foo.socket; `/etc/systemd/system/foo.socket.d/x.conf` → foo.socket. */
+function unitOf(file: string): string {
+  const parts = file.split('/');
+  const last = parts.at(-1) ?? '';
+  const dir = parts.at(-2) ?? '';
+  return last.endsWith('.conf') && dir.endsWith('.d') ? dir.slice(0, -2) : last;
+}
+
+function parseUnits(text: string): SystemdUnitList {
+  const out: SystemdUnitList = { units: [], no_systemd: false };
+  const seen = new Set<string>();
+  let chunk: string[] = [];
+  const flush = () => {
+    const u = parseUnit(chunk.join('\n'));
+    chunk = [];
+    if (u.no_systemd) out.no_systemd = true;
+    if (!u.found || seen.has(u.unit) || out.units.length >= MAX_ITEMS) return;
+    seen.add(u.unit);
+    out.units.push(u);
+  };
+  let continued = false;
+  for (const line of splitLines(text)) {
+    // A unit starts at its own file's line (a drop-in's line belongs to the unit before it).
+    if (!continued && FILE_LINE.test(line)) {
+      const file = line.slice(2).trim();
+      if (unitOf(file) === file.split('/').at(-1) && chunk.length > 0) flush();
+    }
+    continued = line.trimEnd().endsWith('\\');
+    chunk.push(line);
+  }
+  flush();
+  return out;
 }

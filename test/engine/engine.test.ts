@@ -6,22 +6,13 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { EngineError, step } from '../../src/engine/engine.js';
 import { INITIAL_STATE, type Effect, type EngineEvent, type SessionState } from '../../src/engine/types.js';
-import type { CommandResult } from '../../src/exec/types.js';
 import { builtinFlowsDir, loadCatalog } from '../../src/flow/catalog.js';
 import { isError } from '../../src/flow/problem.js';
+import { res } from '../helpers/result.js';
 
 const cat = loadCatalog([builtinFlowsDir()]);
 const seed = (name: string) => readFileSync(new URL(`../fixtures/seed/${name}`, import.meta.url), 'utf8');
 
-const res = (stdout: string, exit = 0, stderr = ''): CommandResult => ({
-  exit,
-  stdout,
-  stderr,
-  durationMs: 5,
-  timedOut: false,
-  truncated: { stdout: false, stderr: false },
-  transport: null,
-});
 
 const start = (url: string, hosts = { client: 'ec2-1', server: 'ec2-2', bastion: '' }): EngineEvent => {
   const u = new URL(url);
@@ -108,6 +99,17 @@ const LIST_SOCKETS = [
 /** `systemctl show -p … -- '*.service'` and a failed unit's journal (test/fixtures/systemd/README.md says whence). */
 const SHOW = readFileSync(new URL('../fixtures/systemd/show-services.txt', import.meta.url), 'utf8');
 const JOURNAL = readFileSync(new URL('../fixtures/systemd/journal-webapp.txt', import.meta.url), 'utf8');
+/** This machine's installed socket units (`list-unit-files --type=socket`) and `systemctl cat` of those LIST_SOCKETS does not list. */
+const UNIT_FILES_SOCKETS = readFileSync(new URL('../fixtures/systemd/list-unit-files-sockets.txt', import.meta.url), 'utf8');
+const CAT_SOCKETS = readFileSync(new URL('../fixtures/systemd/cat-sockets.txt', import.meta.url), 'utf8');
+/** From `list-sockets` (no socket unit for the port), through the installed ones (none for a web port either), to `systemctl show`. */
+function toServicesExec(): Row[] {
+  return [
+    [{ kind: 'result', id: 'unit_sockets', result: res(LIST_SOCKETS) }, ['result unit_sockets', 'goto socket_unit_files', 'exec socket_unit_files server systemctl']],
+    [{ kind: 'result', id: 'socket_unit_files', result: res(UNIT_FILES_SOCKETS) }, ['result socket_unit_files', 'goto socket_files', 'exec socket_files server systemctl']],
+    [{ kind: 'result', id: 'socket_files', result: res(CAT_SOCKETS) }, ['result socket_files', 'goto services', 'exec services server systemctl']],
+  ];
+}
 const SYSTEMD_SS = 'State  Recv-Q Send-Q Local Address:Port Peer Address:Port Process\nLISTEN 0      128          0.0.0.0:22        0.0.0.0:*     users:(("sshd",pid=611,fd=3))\n';
 
 /** Refused on :PORT of a host with only sshd listening, no nginx, no Apache: from the probe to `decide`, then `after`. */
@@ -157,7 +159,7 @@ describe('engine: refused flow on the seed outputs', () => {
       [{ kind: 'result', id: 'nginx_conf', result: res(conf) }, ['result nginx_conf', 'goto apache_conf', 'exec apache_conf server root apache2ctl']],
       // Its listen does not take the address, so systemd's socket units are read: none for :80.
       ...noApache(['goto decide', 'goto unit_sockets', 'exec unit_sockets server systemctl']),
-      [{ kind: 'result', id: 'unit_sockets', result: res(LIST_SOCKETS) }, ['result unit_sockets', 'goto services', 'exec services server systemctl']],
+      ...toServicesExec(),
       // No enabled service's command line names the port either (ssh's options are in /etc/default/ssh).
       [{ kind: 'result', id: 'services', result: res(SHOW.slice(SHOW.indexOf('Id=ssh.service'))) }, ['result services', 'goto running', 'goto status', 'exec status server systemctl']],
       [{ kind: 'result', id: 'status', result: res(seed('systemctl-status-nginx-inactive.txt'), 3) }, ['result status', 'goto config_test', 'goto nginx_test', 'exec nginx_test server root nginx']],
@@ -317,7 +319,7 @@ describe('engine: refused flow with Apache instead of nginx (real apache2 dumps,
       [{ kind: 'result', id: 'apache_conf', result: res(apache('dump-named.txt')) }, ['result apache_conf', 'goto apache_files', 'exec apache_files server root grep']],
       // No Listen takes :8080, so a socket unit might: none does.
       [{ kind: 'result', id: 'apache_files', result: res(apache('grep-named.txt')) }, ['result apache_files', 'goto decide', 'goto unit_sockets', 'exec unit_sockets server systemctl']],
-      [{ kind: 'result', id: 'unit_sockets', result: res(LIST_SOCKETS) }, ['result unit_sockets', 'goto services', 'exec services server systemctl']],
+      ...toServicesExec(),
       // No enabled service's command line names the port either (ssh's options are in /etc/default/ssh).
       [{ kind: 'result', id: 'services', result: res(SHOW.slice(SHOW.indexOf('Id=ssh.service'))) }, ['result services', 'goto running', 'goto status', 'exec status server systemctl']],
       [{ kind: 'result', id: 'status', result: res(seed('systemctl-status-nginx-inactive.txt').replaceAll('nginx', 'apache2'), 3) }, ['result status', 'goto config_test', 'goto start_service', 'goto start_blocked', 'goto not_started', 'outcome unresolved not_started']],
@@ -388,10 +390,36 @@ describe('engine: refused flow with systemd socket units', () => {
     expect(o.end.nextSteps[0]).toContain('Set ListenStream=8080 (all addresses) in place of /etc/systemd/system/webapp.socket.d/override.conf:3');
   });
 
+  it('a socket unit installed but not loaded (ssh.socket, ListenStream=22, disabled) → start-service for it, read from disk', () => {
+    const STATUS_SSH = ['○ ssh.socket - OpenBSD Secure Shell server socket', '     Loaded: loaded (/lib/systemd/system/ssh.socket; disabled; preset: enabled)', '     Active: inactive (dead)', '   Triggers: ● ssh.service', '     Listen: [::]:22 (Stream)', ''].join('\n');
+    const ev = start('http://example:22/');
+    const state = walk([
+      [ev.kind === 'start' ? { ...ev, target: { ...ev.target, scheme: 'tcp', url: 'tcp://example:22' } } : ev, ['goto probe_tcp', 'exec probe_tcp client nc']],
+      [{ kind: 'result', id: 'probe_tcp', result: res('', 1, 'nc: connect to example port 22 (tcp) failed: Connection refused\n') }, ['result probe_tcp', 'goto classify', 'goto listeners', 'exec listeners server root ss']],
+      ...gather('State Recv-Q Send-Q Local Address:Port Peer Address:Port Process\n', ['goto which_conf', 'goto nginx_conf', 'exec nginx_conf server root nginx']),
+      [{ kind: 'result', id: 'nginx_conf', result: res('', 127, 'nginx: command not found\n') }, ['result nginx_conf', 'goto apache_conf', 'exec apache_conf server root apache2ctl']],
+      ...noApache(['goto decide', 'goto unit_sockets', 'exec unit_sockets server systemctl']),
+      [{ kind: 'result', id: 'unit_sockets', result: res(LIST_SOCKETS) }, ['result unit_sockets', 'goto socket_unit_files', 'exec socket_unit_files server systemctl']],
+      [{ kind: 'result', id: 'socket_unit_files', result: res(UNIT_FILES_SOCKETS) }, ['result socket_unit_files', 'goto socket_files', 'exec socket_files server systemctl']],
+      [{ kind: 'result', id: 'socket_files', result: res(CAT_SOCKETS) }, ['result socket_files', 'goto socket_file', 'exec socket_file server systemctl']],
+      [{ kind: 'result', id: 'socket_file', result: res(CAT_SOCKETS.slice(0, CAT_SOCKETS.indexOf('# /lib/systemd/system/syslog.socket'))) }, ['result socket_file', 'goto status', 'exec status server systemctl']],
+      [{ kind: 'result', id: 'status', result: res(STATUS_SSH, 3) }, ['result status', 'goto config_test', 'goto start_service', 'outcome fix start-service']],
+    ]);
+    // The installed units the list did not show, eight slots (the first repeated): templates and loaded ones left out.
+    expect(state.checks.find((c) => c.id === 'socket_files')?.argv).toEqual(['systemctl', 'cat', '--', 'ssh.socket', 'syslog.socket', 'systemd-fsckd.socket', 'systemd-journald-audit.socket', 'systemd-networkd.socket', 'systemd-rfkill.socket', 'ssh.socket', 'ssh.socket']);
+    const o = state.outcome;
+    if (o?.kind !== 'fix') throw new Error(`expected a fix, got ${JSON.stringify(o)}`);
+    expect(state.questions).toBe(0);
+    expect(o.fix.fix[0]).toContain('The socket unit ssh.socket is configured for *:22 (/lib/systemd/system/ssh.socket:7) but is not listening');
+    // Accept=no and no Service=: it starts ssh.service.
+    expect(o.fix.fix[0]).toContain('starts ssh.service on the first connection');
+    expect(o.fix.fix[1]).toBe('Start it: sudo systemctl start ssh.socket; and start it at boot: sudo systemctl enable ssh.socket');
+  });
+
   it('systemd, no socket unit, no service for the port, no nginx or Apache → an honest end listing what the host serves, no question', () => {
     const state = walk([
       ...toDecideAt([], 9000),
-      [{ kind: 'result', id: 'unit_sockets', result: res(LIST_SOCKETS) }, ['result unit_sockets', 'goto services', 'exec services server systemctl']],
+      ...toServicesExec(),
       [{ kind: 'result', id: 'services', result: res(SHOW) }, ['result services', 'goto nothing_configured', 'outcome unresolved nothing_configured']],
     ]);
     const o = state.outcome;
@@ -419,7 +447,7 @@ describe('engine: refused flow with an enabled service configured for the port',
   const STATUS_DEAD = ['○ metrics.service - Metrics page', '     Loaded: loaded (/etc/systemd/system/metrics.service; enabled; preset: enabled)', '     Active: inactive (dead)', ''].join('\n');
   const toServices = (port: number, show = SHOW): Row[] => [
     ...toDecideAt([], port),
-    [{ kind: 'result', id: 'unit_sockets', result: res(LIST_SOCKETS) }, ['result unit_sockets', 'goto services', 'exec services server systemctl']],
+    ...toServicesExec(),
     [{ kind: 'result', id: 'services', result: res(show) }, ['result services', 'goto status', 'exec status server systemctl']],
   ];
 

@@ -3,7 +3,7 @@ import { PARSERS, listParsers } from '../../src/parsers/index.js';
 import { MAX_ITEMS, parserFaults } from '../../src/parsers/text.js';
 import { HOSTILE, shapeProblems, structsOf } from './helpers.js';
 
-const NAMES = ['apache-config', 'aws-ec2', 'connect-error', 'http-response', 'ip-route', 'iptables', 'iptables-save', 'ls', 'nft', 'nft-json', 'nginx-access-log', 'nginx-config', 'ps', 'ps-owners', 'ss', 'systemctl', 'systemctl-show', 'systemctl-sockets', 'systemctl-unit-files', 'systemd-unit'];
+const NAMES = ['apache-config', 'aws-ec2', 'connect-error', 'http-response', 'ip-route', 'iptables', 'iptables-save', 'ls', 'nft', 'nft-json', 'nginx-access-log', 'nginx-config', 'ps', 'ps-owners', 'ss', 'systemctl', 'systemctl-show', 'systemctl-sockets', 'systemctl-unit-files', 'systemd-unit', 'systemd-units'];
 
 describe('parser registry', () => {
   it('has every built-in parser under its own name', () => {

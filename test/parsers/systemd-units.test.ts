@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { systemctlShowParser, systemdSocketsParser, systemdUnitFilesParser, systemdUnitParser } from '../../src/parsers/systemd-units.js';
+import { systemctlShowParser, systemdSocketsParser, systemdUnitFilesParser, systemdUnitParser, systemdUnitsParser } from '../../src/parsers/systemd-units.js';
 
 const NO_SYSTEMD = "System has not been booted with systemd as init system (PID 1). Can't operate.\nFailed to connect to bus: Host is down\n";
 
@@ -141,5 +141,31 @@ describe('systemctl-show', () => {
 
   it('says when systemd is not PID 1', () => {
     expect(systemctlShowParser.parse(NO_SYSTEMD)).toEqual({ units: [], no_systemd: true });
+  });
+});
+
+describe('systemd-units', () => {
+  const CAT = readFileSync(new URL('../fixtures/systemd/cat-sockets.txt', import.meta.url), 'utf8');
+
+  it('splits `systemctl cat -- A B …` into its units, each with its ListenStream= file:line', () => {
+    const out = systemdUnitsParser.parse(CAT);
+    expect(out.units.map((u) => u.unit)).toEqual(['ssh.socket', 'syslog.socket', 'systemd-fsckd.socket', 'systemd-journald-audit.socket', 'systemd-networkd.socket', 'systemd-rfkill.socket']);
+    expect(out.units[0]?.listen_streams).toEqual([{ file: '/lib/systemd/system/ssh.socket', line: 7, section: 'Socket', key: 'ListenStream', value: '22' }]);
+    expect(out.units[2]?.listen_streams.map((l) => l.value)).toEqual(['/run/systemd/fsck.progress']);
+    expect(out.units[1]?.listen_streams).toEqual([]);
+  });
+
+  it('keeps a drop-in with its unit, and a unit named twice (the flow fills its slots so) once', () => {
+    const one = '# /lib/systemd/system/w.socket\n[Socket]\nListenStream=80\n\n# /etc/systemd/system/w.socket.d/override.conf\n[Socket]\nListenStream=\nListenStream=127.0.0.1:8080\n';
+    const out = systemdUnitsParser.parse(`${one}\n${one}\n# /lib/systemd/system/x.socket\n[Socket]\nListenStream=9000\n`);
+    expect(out.units.map((u) => [u.unit, u.files.length, u.listen_streams.map((l) => l.value)])).toEqual([
+      ['w.socket', 2, ['127.0.0.1:8080']],
+      ['x.socket', 1, ['9000']],
+    ]);
+  });
+
+  it('says when systemd is not PID 1, and reads nothing from a unit that was not found', () => {
+    expect(systemdUnitsParser.parse(NO_SYSTEMD)).toEqual({ units: [], no_systemd: true });
+    expect(systemdUnitsParser.parse('No files found for nosuch.socket.\n').units).toEqual([]);
   });
 });
