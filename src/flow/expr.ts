@@ -55,6 +55,8 @@ export function buildEnvironment(vars: Readonly<Record<string, ValueType>>, uses
   register(nginxConfigParser.type);
   registerModels(env, { register, toCel, fromCel }, uses);
   env.registerFunction('first(list<string>): string', (l: string[]) => l[0] ?? '');
+  // The newest lines of a log (evidence folds after its first lines: the oldest).
+  env.registerFunction('last(list<string>, int): list<string>', (l: string[], n: bigint) => l.slice(Math.max(0, l.length - Number(n))));
   // For sed addresses and patterns in a fix's apply: the text matched literally (POSIX BRE).
   env.registerFunction('sed_escape(string): string', (s: string) => s.replace(/[\\/.*[\]^$&]/g, (c) => `\\${c}`));
   // Non-empty lines: what a flow quotes as evidence or scans for a message.

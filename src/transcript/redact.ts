@@ -429,10 +429,14 @@ export function createRedactor(opts: { salt: string; hosts?: readonly string[] }
     return secret.split('\n').map(() => p).join('\n');
   };
   const hostRe = hostPattern(opts.hosts ?? []);
+  // With --redact-hosts, every other address too: the client's (in the server's access log, its
+  // routes, `ss`) is known to no option, yet names a machine as much as the server's does.
+  const others = opts.hosts ? otherAddresses(hostRe?.map ?? new Map(), hostRe?.n ?? { name: 0, v4: 0, v6: 0 }) : null;
   const text = (s: string): string => {
     let out = s;
     for (const rule of rulesFor(s)) out = applyRule(rule, out, hide);
     if (hostRe) out = out.replace(hostRe.re, (m) => hostRe.map.get(m.toLowerCase()) ?? m);
+    if (others) out = others(out);
     return out;
   };
   const value = <T>(v: T): T => {
@@ -467,7 +471,7 @@ export function hostOf(dest: string): string {
  * conditions read a redacted transcript as they read the original: names → `host-N`, IPv4 →
  * 192.0.2.N (RFC 5737), IPv6 → 2001:db8::N (RFC 3849). Loopback stays: it names no one.
  */
-function hostPattern(hosts: readonly string[]): { re: RegExp; map: Map<string, string> } | null {
+function hostPattern(hosts: readonly string[]): { re: RegExp; map: Map<string, string>; n: Counts } | null {
   const map = new Map<string, string>();
   const n = { name: 0, v4: 0, v6: 0 };
   for (const raw of hosts) {
@@ -486,5 +490,46 @@ function hostPattern(hosts: readonly string[]): { re: RegExp; map: Map<string, s
   if (map.size === 0) return null;
   // Longest first so that `web1.example.com` wins over `web1`; whole names only.
   const alts = [...map.keys()].sort((a, b) => b.length - a.length).map((h) => h.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
-  return { re: new RegExp(`(?<![A-Za-z0-9_.-])(?:${alts.join('|')})(?![A-Za-z0-9_-]|\\.[A-Za-z0-9]|:[0-9a-fA-F]*:)`, 'gi'), map };
+  return { re: new RegExp(`(?<![A-Za-z0-9_.-])(?:${alts.join('|')})(?![A-Za-z0-9_-]|\\.[A-Za-z0-9]|:[0-9a-fA-F]*:)`, 'gi'), map, n };
+}
+
+interface Counts {
+  name: number;
+  v4: number;
+  v6: number;
+}
+
+// An IPv4 address not inside a longer dotted number; an IPv6 candidate (checked with isIP).
+const OTHER_V4 = /(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?!\d|\.\d)/g;
+const OTHER_V6 = /(?<![0-9A-Za-z:.])[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?:(?<=:)(?:\d{1,3}\.){3}\d{1,3})?(?![0-9A-Za-z:.])/g;
+
+/**
+ * The addresses no option named, numbered on from the hosts' placeholders as they first appear
+ * (the same address, the same placeholder, for the file). Kept: what names no one — loopback,
+ * unspecified, broadcast and netmasks (255.…), and the documentation ranges the placeholders are
+ * drawn from (so that redacting twice changes nothing).
+ */
+function otherAddresses(map: Map<string, string>, n: Counts): (s: string) => string {
+  const v4 = (m: string): string => {
+    const known = map.get(m);
+    if (known) return known;
+    if (nodeNet().isIP(m) !== 4 || /^(?:127\.|0\.|255\.|192\.0\.2\.)/.test(m)) return m;
+    const p = `192.0.2.${++n.v4}`;
+    map.set(m, p);
+    return p;
+  };
+  const v6 = (m: string): string => {
+    const key = m.toLowerCase();
+    const known = map.get(key);
+    if (known) return known;
+    if (nodeNet().isIP(m) !== 6 || key === '::' || key === '::1' || key.startsWith('2001:db8:')) return m;
+    const p = `2001:db8::${(++n.v6).toString(16)}`;
+    map.set(key, p);
+    return p;
+  };
+  return (s) => {
+    let out = /\d\.\d/.test(s) ? s.replace(OTHER_V4, v4) : s;
+    if (out.includes(':')) out = out.replace(OTHER_V6, v6);
+    return out;
+  };
 }

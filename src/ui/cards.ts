@@ -69,7 +69,10 @@ export function renderOutcome(outcome: Outcome, checks: readonly CheckRecord[], 
       t.checked,
       checks.map((c) => {
         const head = `${oneLine(c.title, 50)} (${c.role})`;
-        return `  ${c.ok ? s.green('✓') : s.red('✗')} ${oneLine(c.title, 50)} ${s.dim(`(${c.role})`)} — ${oneLine(c.summary, Math.max(16, inner - displayWidth(head) - 7))}`;
+        // Too little room after the title (a narrow terminal, a Japanese title): the summary
+        // takes a row of its own under it (wrapped below) rather than being cut to a few words.
+        const room = inner - displayWidth(head) - 7;
+        return `  ${c.ok ? s.green('✓') : s.red('✗')} ${oneLine(c.title, 50)} ${s.dim(`(${c.role})`)} — ${oneLine(c.summary, room >= 20 ? room : Math.max(16, room + inner - 6))}`;
       }),
     );
     // An end's `checked` is what the flow established, the failure itself included: "found", not "ruled out".

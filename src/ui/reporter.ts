@@ -164,7 +164,7 @@ export function resultLine(item: Extract<ShowItem, { kind: 'result' }>, dest: st
   const mark = ok ? s.green('✔') : s.red('✖');
   const avail = width - 1;
   const took = duration(r.durationMs);
-  const who = dest && dest !== c.role ? `${c.role} (${oneLine(dest, Math.max(4, Math.min(30, Math.floor(avail / 3) - took.length - c.role.length - 8)))})` : c.role;
+  const who = dest && dest !== c.role ? `${c.role} (${oneLine(dest, Math.max(8, Math.min(30, Math.floor(avail / 3) - took.length - c.role.length - 8)))})` : c.role;
   const meta = `[${who} · ${took}]`;
   // Narrow terminal: the title gives way before the summary does.
   const title = oneLine(c.title, Math.max(8, Math.min(60, avail - displayWidth(meta) - 20)));

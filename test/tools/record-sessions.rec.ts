@@ -61,7 +61,11 @@ const SESSIONS: readonly Session[] = [
   { flow: 'refused', scenario: 'nginx-stopped', name: 'tcp-target', target: '198.18.2.10:80', fix: 'start-service' },
   { flow: 'timeout', scenario: 'cloud-drop', name: 'tcp-target', target: '198.18.2.10:80', fix: 'open-security-group' },
   { flow: 'timeout', scenario: 'nginx-stopped', name: 'refused-instead', target: 'http://198.18.2.10/', fix: 'start-service' },
-  { flow: 'not-found', scenario: 'healthy', name: 'not-404', target: 'http://198.18.2.10/', fix: 'end:not_404' },
+  // Started for the wrong symptom, the flow goes on with the one for what it finds (issue 16).
+  { flow: 'not-found', scenario: 'healthy', name: 'not-404', target: 'http://198.18.2.10/', fix: 'end:ok' },
+  { flow: 'not-found', scenario: 'nginx-stopped', name: 'refused-instead', target: 'http://198.18.2.10/hogehoge', fix: 'start-service' },
+  // Port 22 answers this machine, the security group does not let the console in (the answer).
+  { flow: 'console-connect', scenario: 'healthy', name: 'sg-lets-this-machine-only', target: CONSOLE_TARGET, answers: { sg_ssh: 'no' }, fix: 'open-ssh-in-security-group' },
 ];
 
 describe('record flow sessions in the lab', () => {

@@ -148,7 +148,8 @@ describe('the terminal reporter (plain lines)', () => {
       "
       ╭ Unresolved: Something listens and no firewall rejects, yet it i… ────╮
       │ Checked                                                              │
-      │   ✗ Repeat the request from the client (client) — refused: * connec… │
+      │   ✗ Repeat the request from the client (client) — refused: * connect │
+      │     to 198.18.2.10 port 80 failed: Connection refused                │
       │   ✓ What listens on the server (server) — nothing listens on :80     │
       │   ✗ Is the service running (server) — nginx: inactive (dead)         │
       │                                                                      │

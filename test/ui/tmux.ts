@@ -10,19 +10,19 @@ export const hasTmux = spawnSync('tmux', ['-V']).status === 0;
 export class Tmux {
   readonly socket = `tshoot-ui-${process.pid}`;
 
-  /** Runs argv in a new 120×50 session; the pane stays (a shell sleeps) after it ends, printing `EXIT=<code>` on a line of its own. */
-  start(name: string, argv: readonly string[], o: { env?: Record<string, string>; before?: string; cwd?: string } = {}): void {
+  /** Runs argv in a new session (120×50 unless `columns` says); the pane stays (a shell sleeps) after it ends, printing `EXIT=<code>` on a line of its own. */
+  start(name: string, argv: readonly string[], o: { env?: Record<string, string>; before?: string; cwd?: string; columns?: number } = {}): void {
     // The tmux server inherits this process's environment: clear what would change the UI.
     const env = ['env', '-u', 'CI', '-u', 'NO_COLOR', '-u', 'FORCE_COLOR', '-u', 'TSHOOT_DEBUG', ...Object.entries(o.env ?? {}).map(([k, v]) => `${k}=${v}`)];
     // The shell traps SIGINT (a handler, not an ignore: the command gets the default back on
     // exec) so that Ctrl-C reaches the command and the shell lives on to print its exit code.
     const script = `trap true INT; ${o.before ? `${o.before}; ` : ''}${quoteArgv([...env, ...argv])}; code=$?; printf '\\nEXIT=%s\\n' "$code"; sleep 600`;
-    this.tmux('new-session', '-d', '-s', name, '-x', '120', '-y', '50', ...(o.cwd ? ['-c', o.cwd] : []), 'sh', '-c', script);
+    this.tmux('new-session', '-d', '-s', name, '-x', String(o.columns ?? 120), '-y', '50', ...(o.cwd ? ['-c', o.cwd] : []), 'sh', '-c', script);
   }
 
-  /** What the pane shows; with `history`, from the first line that scrolled off. */
-  screen(name: string, o: { escapes?: boolean; history?: boolean } = {}): string {
-    return this.tmux('capture-pane', '-p', ...(o.escapes ? ['-e'] : []), ...(o.history ? ['-S', '-'] : []), '-t', name).replace(/\s+$/, '\n');
+  /** What the pane shows; with `history`, from the first line that scrolled off; with `joined`, lines the terminal wrapped joined again. */
+  screen(name: string, o: { escapes?: boolean; history?: boolean; joined?: boolean } = {}): string {
+    return this.tmux('capture-pane', '-p', ...(o.escapes ? ['-e'] : []), ...(o.joined ? ['-J'] : []), ...(o.history ? ['-S', '-'] : []), '-t', name).replace(/\s+$/, '\n');
   }
 
   /** Waits until the screen satisfies `pred`; returns the screen. */
