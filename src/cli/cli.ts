@@ -222,8 +222,10 @@ async function dispatch(argv: readonly string[], io: CliIO): Promise<number> {
   if (first === 'help' && second !== undefined && !second.startsWith('-') && !program.commands.some((c) => c.name() === second)) {
     return usage(unknownCommand(second, program.commands.map((c) => c.name())));
   }
+  // `help flows lint` is `flows lint --help` (commander's own help command stops at the first word).
+  const words = first === 'help' && second !== undefined && !second.startsWith('-') ? [...argv.slice(1), '--help'] : argv;
   try {
-    await program.parseAsync([...argv], { from: 'user' });
+    await program.parseAsync([...words], { from: 'user' });
     return code;
   } catch (e) {
     if (e instanceof CommanderError) {

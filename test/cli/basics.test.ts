@@ -39,6 +39,13 @@ describe('help', () => {
     expect(help.stdout).toMatch(/^ {2}help \[command\] /m);
   });
 
+  it('`tshoot help flows lint` is `tshoot flows lint --help`', async () => {
+    const [a, b] = await Promise.all([runCli(['help', 'flows', 'lint']), runCli(['flows', 'lint', '--help'])]);
+    expect(a).toMatchObject({ code: 0, stderr: '' });
+    expect(a.stdout).toMatch(/^Usage: tshoot flows lint /);
+    expect(a.stdout).toBe(b.stdout);
+  });
+
   it("every command's --help ends with Examples, each a command line of that command", async () => {
     for (const cmd of [[], ...COMMANDS.map((c) => [c])]) {
       const r = await runCli([...cmd, '--help']);
