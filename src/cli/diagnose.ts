@@ -7,8 +7,13 @@
  * names it, the target. `--error -` reads the text from stdin. Text that names no symptom is a
  * usage error, unless a target is given too: then the target is probed (triage).
  */
+import { Interrupted } from '../engine/ports.js';
 import { readPastedError, type PastedKind } from '../parsers/pasted-error.js';
-import type { CliIO } from './io.js';
+import { askPaste, type PasteIO } from '../ui/paste.js';
+import { colorEnabled, makeStyle } from '../ui/style.js';
+import { detectLang } from '../flow/template.js';
+import { interruptedNote } from '../ui/cards.js';
+import { EXIT, type CliIO } from './io.js';
 import { runCommand, type RunOptions } from './run.js';
 import { INSTANCE_ID, parseTarget, UsageError } from './target.js';
 
@@ -70,6 +75,10 @@ export async function diagnoseCommand(io: CliIO, positional: string | undefined,
     return runCommand(io, INSTANCE_ID.test(target.trim().replace(/:\d+$/, '')) ? 'console-connect' : 'triage', { ...opts, target });
   }
   const text = opts.error === '-' ? await readStdin(io) : opts.error;
+  if (text === null) {
+    io.stderr.write(interruptedNote(detectLang(opts.lang, io.env), null));
+    return EXIT.interrupted;
+  }
   return pastedError(io, text, target, opts, false);
 }
 
@@ -105,9 +114,22 @@ export async function pastedError(io: CliIO, text: string, target: string | unde
 /** Enough of a pasted error to read it: bigger input is a mistake (a log file), refused whole. */
 const MAX_STDIN = 1024 * 1024;
 
-/** `--error -`: the text on stdin, to its end (Ctrl-D at a terminal). */
-async function readStdin(io: CliIO): Promise<string> {
-  if (io.stdin.isTTY === true) io.stderr.write('tshoot: paste the error, then press Ctrl-D on a line of its own\n');
+/**
+ * `--error -`: the text on stdin, to its end. At a terminal, the menu's paste prompt instead
+ * (ui/paste.ts, drawn on stderr): reading a terminal to its end (Ctrl-D) would leave no stdin for
+ * the flow's questions.
+ */
+async function readStdin(io: CliIO): Promise<string | null> {
+  const input = io.stdin as PasteIO['input'];
+  if (input.isTTY === true && typeof input.setRawMode === 'function') {
+    const style = makeStyle(colorEnabled(io.env, io.stderr.isTTY === true));
+    try {
+      return await askPaste({ input, output: io.stderr, style, ...(io.signal ? { signal: io.signal } : {}) }, 'Paste the error message:', 'paste it whole (several lines are fine), then Enter');
+    } catch (e) {
+      if (e instanceof Interrupted) return null;
+      throw e;
+    }
+  }
   const decoder = new TextDecoder();
   let text = '';
   let bytes = 0;

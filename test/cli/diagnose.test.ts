@@ -177,6 +177,29 @@ describe.runIf(hasTmux)('the symptom menu: "Paste the error message I saw" (tmux
     expect(exitCode(await tmux.waitFor('typed', (s) => exitCode(s) !== null, 'tshoot to end', 10_000))).toBe(130);
   }, 60_000);
 
+  it('diagnose --error - at a terminal: the paste prompt, and the terminal stays for the flow\'s questions', async () => {
+    tmux.start('dash', [process.execPath, BIN, 'diagnose', '--error', '-', '--no-transcript'], { cwd: ROOT, env: { NO_COLOR: '1' } });
+    await tmux.waitFor('dash', (s) => s.includes('? Paste the error message:'), 'the paste prompt');
+    tmux.type('dash', 'ERR_NAME_NOT_RESOLVED');
+    tmux.keys('dash', 'Enter');
+    await tmux.waitFor('dash', (s) => s.includes('? What did you try to reach?'), 'the target question', 30_000);
+    tmux.type('dash', 'http://nosuch.invalid/');
+    tmux.keys('dash', 'Enter');
+    const screen = await tmux.waitFor('dash', (s) => exitCode(s) !== null, 'tshoot to end', 60_000);
+    expect(exitCode(screen), screen).toBe(1);
+    expect(screen).toContain('tshoot: a dns failure: probing the target → flow "triage"');
+    expect(screen).toContain('The name does not resolve');
+  }, 90_000);
+
+  it('Ctrl-C at diagnose --error -\'s prompt: interrupted, exit 130', async () => {
+    tmux.start('dashc', [process.execPath, BIN, 'diagnose', '--error', '-', '--no-transcript'], { cwd: ROOT, env: { NO_COLOR: '1' } });
+    await tmux.waitFor('dashc', (s) => s.includes('? Paste the error message:'), 'the paste prompt');
+    tmux.keys('dashc', 'C-c');
+    const screen = await tmux.waitFor('dashc', (s) => exitCode(s) !== null, 'tshoot to end', 10_000);
+    expect(exitCode(screen), screen).toBe(130);
+    expect(screen).toContain('tshoot: interrupted');
+  }, 30_000);
+
   it('Ctrl-C at the paste question: interrupted, exit 130', async () => {
     await toPaste('cc');
     tmux.keys('cc', 'C-c');
