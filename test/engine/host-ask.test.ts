@@ -8,20 +8,11 @@ import { describe, expect, it } from 'vitest';
 import { step } from '../../src/engine/engine.js';
 import { MAX_HOST_ASKS } from '../../src/engine/host-question.js';
 import { INITIAL_STATE, type Effect, type EngineEvent, type Question, type SessionState } from '../../src/engine/types.js';
-import { transportFailure, type CommandResult } from '../../src/exec/types.js';
+import { transportFailure } from '../../src/exec/types.js';
 import { builtinFlowsDir, loadCatalog } from '../../src/flow/catalog.js';
+import { res } from '../helpers/result.js';
 
 const cat = loadCatalog([builtinFlowsDir()]);
-
-const res = (stdout: string, exit = 0, stderr = ''): CommandResult => ({
-  exit,
-  stdout,
-  stderr,
-  durationMs: 5,
-  timedOut: false,
-  truncated: { stdout: false, stderr: false },
-  transport: null,
-});
 
 const start = (flow: string, url: string, server: string): EngineEvent => {
   const u = new URL(url);
