@@ -177,4 +177,6 @@ export function main(argv, env = process.env) {
   return install(missing, env);
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) process.exitCode = main(process.argv.slice(2));
+// Run as a script, not when imported, nor when bundled into another script (the lab's and the bench's CLIs).
+const self = fileURLToPath(import.meta.url);
+if (self.endsWith('/lab-packages.mjs') && process.argv[1] === self) process.exitCode = main(process.argv.slice(2));

@@ -10,6 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { build } from 'esbuild';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../helpers/run-cli.js';
 import { LAB_PACKAGES, RUN_LAB_TESTS } from './lab-packages.mjs';
@@ -81,6 +82,14 @@ describe('the list', () => {
     const list = script(['--list'], { db: dpkgDb([]) });
     expect(list.code).toBe(0);
     expect(list.stdout.trim().split('\n')).toEqual([...LAB_PACKAGES]);
+  });
+
+  it('runs only as the script: imported into another bundled CLI (the lab\'s, the bench\'s) it leaves that CLI\'s arguments alone', async () => {
+    const entry = join(tmp, 'entry.mjs');
+    writeFileSync(entry, `import { LAB_PACKAGES } from ${JSON.stringify(join(ROOT, 'test/tools/lab-packages.mjs'))};\nconsole.log('own CLI', process.argv.slice(2).join(' '), LAB_PACKAGES.length);\n`);
+    await build({ entryPoints: [entry], bundle: true, platform: 'node', format: 'esm', outfile: join(tmp, 'own-cli.mjs'), logLevel: 'warning' });
+    const r = spawnSync(process.execPath, [join(tmp, 'own-cli.mjs'), 'list'], { encoding: 'utf8', timeout: 30_000 });
+    expect(r).toMatchObject({ status: 0, stdout: `own CLI list ${LAB_PACKAGES.length}\n`, stderr: '' });
   });
 
   it('refuses arguments it does not know, with its usage', () => {
