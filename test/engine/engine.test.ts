@@ -500,6 +500,31 @@ describe('engine: refused flow with an enabled service configured for the port',
     expect(state.questions).toBe(0);
   });
 
+  it('a service whose command line tells the port but not the address (node, PORT=3000) → not started, saying so, no fix', () => {
+    const node = [
+      'Id=api.service',
+      'ExecStart={ path=/usr/bin/node ; argv[]=/usr/bin/node /srv/api/server.js ; ignore_errors=no ; start_time=[n/a] ; stop_time=[n/a] ; pid=0 ; code=(null) ; status=0/0 }',
+      'Environment=NODE_ENV=production PORT=3000',
+      'ActiveState=inactive',
+      'SubState=dead',
+      'Result=success',
+      'UnitFileState=enabled',
+      'FragmentPath=/etc/systemd/system/api.service',
+      '',
+    ].join('\n');
+    const state = walk([
+      ...toServices(3000, `${node}\n${SHOW}`),
+      [{ kind: 'result', id: 'status', result: res(STATUS_DEAD.replaceAll('metrics', 'api'), 3) }, ['result status', 'goto config_test', 'goto start_service', 'goto start_blocked', 'goto not_started', 'outcome unresolved not_started']],
+    ]);
+    const o = state.outcome;
+    if (o?.kind !== 'unresolved') throw new Error('expected unresolved');
+    expect(o.end.title).toBe('api.service is not running, and starting it alone would not make 198.18.2.10:3000 answer');
+    expect(o.end.checked[1]).toBe(
+      'api.service, once started, would not take 198.18.2.10:3000 (its command line does not tell the address); it listens on: /etc/systemd/system/api.service: ExecStart=/usr/bin/node /srv/api/server.js → PORT=3000 (Environment=)',
+    );
+    expect(state.questions).toBe(0);
+  });
+
   it('Apache installed but not for :8080: the failed service for :8080 gets the card, Apache is not blamed', () => {
     const apache = (name: string) => readFileSync(new URL(`../fixtures/apache/${name}`, import.meta.url), 'utf8');
     const rows = toServices(8080);
