@@ -41,13 +41,7 @@ interface Model {
  * and the apply ends at the first that passes (`verified`); after a failed last check only the
  * rollback runs (restore, compare, the plan's rollback steps).
  */
-type ApplyState =
-  | { readonly kind: 'not-run' }
-  | { readonly kind: 'verified' }
-  | { readonly kind: 'rolled-back' }
-  | { readonly kind: 'rollback-failed' }
-  | { readonly kind: 'stopped' }
-  | { readonly kind: 'interrupted' };
+type ApplyState = 'not-run' | 'verified' | 'rolled-back' | 'rollback-failed' | 'stopped' | 'interrupted';
 
 /**
  * @example
@@ -89,12 +83,12 @@ const isStep = (c: Check) => /^apply\.\d+$/.test(c.command.id);
 const passed = (r: EventOf<'result'> | null) => r !== null && r.exit === 0 && !r.transport;
 
 function applyState(applied: readonly Check[]): ApplyState {
-  if (!applied.length) return { kind: 'not-run' };
-  if (applied.some((c) => c.result === null)) return { kind: 'interrupted' };
+  if (!applied.length) return 'not-run';
+  if (applied.some((c) => c.result === null)) return 'interrupted';
   const lastCheck = applied.findLastIndex((c) => !isStep(c));
-  if (lastCheck < 0) return { kind: 'stopped' };
-  if (passed(applied[lastCheck]!.result)) return { kind: 'verified' };
-  return applied.slice(lastCheck + 1).every((c) => passed(c.result)) ? { kind: 'rolled-back' } : { kind: 'rollback-failed' };
+  if (lastCheck < 0) return 'stopped';
+  if (passed(applied[lastCheck]!.result)) return 'verified';
+  return applied.slice(lastCheck + 1).every((c) => passed(c.result)) ? 'rolled-back' : 'rollback-failed';
 }
 
 function excerpt(r: EventOf<'result'> | null): { lines: string[]; more: number } {
@@ -116,7 +110,7 @@ function status(r: EventOf<'result'> | null): string {
   return `exit ${r.exit ?? '?'} · ${r.durationMs} ms${r.truncated.stdout || r.truncated.stderr ? ' · output truncated' : ''}`;
 }
 
-const APPLIED: Record<ApplyState['kind'], string> = {
+const APPLIED: Record<ApplyState, string> = {
   'not-run': 'Fix',
   verified: 'Fix applied and verified',
   'rolled-back': 'Fix applied, but the check still failed: rolled back',
@@ -127,7 +121,7 @@ const APPLIED: Record<ApplyState['kind'], string> = {
 
 function outcomeLine(o: EventOf<'outcome'> | null, apply: ApplyState): string {
   if (!o) return 'Not finished: the session was interrupted (tshoot resume FILE continues it)';
-  if (o.fix) return `${APPLIED[apply.kind]}: ${o.fix.title} [${o.fix.id}]`;
+  if (o.fix) return `${APPLIED[apply]}: ${o.fix.title} [${o.fix.id}]`;
   if (o.end) return `Unresolved: ${o.end.title}`;
   return `Stopped: ${o.error?.code ?? 'error'}: ${o.error?.message ?? ''}`;
 }
@@ -229,7 +223,7 @@ function html(m: Model, flow: Flow | undefined): string {
   const b: string[] = [];
   b.push(`<h1>${e(m.title)}</h1>`);
   // A fix that was applied and did not verify is not the green of a fix.
-  const failedApply = m.apply.kind !== 'not-run' && m.apply.kind !== 'verified';
+  const failedApply = m.apply !== 'not-run' && m.apply !== 'verified';
   b.push(`<div class="outcome ${o ? (failedApply ? 'unresolved' : o.outcome) : 'none'}" id="outcome">${e(outcomeLine(o, m.apply))}</div>`);
   b.push('<table class="meta">');
   b.push(`<tr><td>target</td><td><code>${h.target.given ? e(h.target.url) : '(none)'}</code></td></tr>`);
