@@ -7,6 +7,7 @@ import { resolve } from 'node:path';
 import type { Executors, Prompter } from '../engine/ports.js';
 import type { Question } from '../engine/types.js';
 import { defaultTranscriptPath, openRecorder, type Recorder } from '../transcript/recorder.js';
+import { SESSION_TEXT, type UiLang } from '../ui/messages.js';
 import type { CliIO } from './io.js';
 import { UsageError } from './target.js';
 
@@ -39,9 +40,9 @@ export function openTranscript(
 }
 
 /** Closes the transcript and says where it is (stderr: stdout may be `--json`). */
-export function closeTranscript(io: CliIO, rec: Recorder | null, quietPath: boolean): void {
+export function closeTranscript(io: CliIO, rec: Recorder | null, quietPath: boolean, lang: UiLang = 'en'): void {
   if (!rec) return;
   const problem = rec.close();
-  if (problem) io.stderr.write(`tshoot: transcript incomplete: ${problem}\n`);
-  else if (!quietPath && rec.written()) io.stderr.write(`transcript: ${rec.path}\n`);
+  if (problem) io.stderr.write(`tshoot: ${SESSION_TEXT[lang].transcriptIncomplete(problem)}\n`);
+  else if (!quietPath && rec.written()) io.stderr.write(`${SESSION_TEXT[lang].transcript(rec.path)}\n`);
 }

@@ -191,7 +191,7 @@ export async function runCommand(io: CliIO, flowId: string | null, opts: RunOpti
   const setup = recorder ? recorder.setup(counted) : counted;
 
   try {
-    const target = await resolveTarget(flow, opts.target, setup);
+    const target = await resolveTarget(flow, opts.target, setup, lang);
     if (roles.server === undefined && target.given && isThisMachine(target.host)) roles.server = 'local';
     // A role without a host is asked for by the engine, when its first command is about to run.
     const hosts: HostsInfo = { client: roles.client ?? 'local', server: roles.server ?? '', bastion: roles.bastion ?? '' };
@@ -231,7 +231,7 @@ export async function runCommand(io: CliIO, flowId: string | null, opts: RunOpti
     if (e instanceof AnswerError) throw new UsageError(e.message);
     throw e;
   } finally {
-    closeTranscript(io, recorder, io.signal?.aborted === true);
+    closeTranscript(io, recorder, io.signal?.aborted === true, lang);
     await executors.close();
     await (pool as import('../exec/ssh.js').SshPool | null)?.close();
   }
@@ -299,12 +299,12 @@ function flowRoles(flows: readonly Flow[]): Role[] {
   return [...out];
 }
 
-async function resolveTarget(flow: Flow, raw: string | undefined, prompter: Prompter): Promise<TargetInfo> {
+async function resolveTarget(flow: Flow, raw: string | undefined, prompter: Prompter, lang: Lang): Promise<TargetInfo> {
   if (raw !== undefined) return parseTarget(raw);
   if (flow.doc.needs_target === false) return NO_TARGET;
   // Every prompter checks the answer as --target is read (engine/answer.ts): a bad one is
   // explained at the prompt, or refused at its line in an answers file.
-  return parseTarget(String(await prompter.ask(targetQuestion(flow.id))), 'the target');
+  return parseTarget(String(await prompter.ask(targetQuestion(flow.id, lang))), 'the target');
 }
 
 /** The flow chosen in the menu, or null for "Paste the error message I saw". */

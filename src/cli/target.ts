@@ -5,6 +5,7 @@
 import { networkInterfaces, hostname } from 'node:os';
 import { isLoopbackHost, readTarget } from '../engine/target.js';
 import type { Question, TargetInfo } from '../engine/types.js';
+import { SESSION_TEXT, type UiLang } from '../ui/messages.js';
 
 export { INSTANCE_ID, isLoopbackHost, NO_TARGET } from '../engine/target.js';
 
@@ -21,14 +22,15 @@ export function parseTarget(raw: string, where = `--target ${JSON.stringify(raw)
 }
 
 /** The question when a flow needs a target and none was given; its answer is checked as `--target` is (`engine/answer.ts`). */
-export function targetQuestion(flow: string): Question {
+export function targetQuestion(flow: string, lang: UiLang = 'en'): Question {
+  const t = SESSION_TEXT[lang];
   return {
     id: 'target',
     flow,
     node: 'target',
     input: 'input',
-    text: 'What did you try to reach?',
-    help: 'A URL (http://web/path, https://[::1]:8443/) or HOST:PORT (db:5432), as in the error you saw',
+    text: t.targetQuestion,
+    help: t.targetHelp,
     pattern: '\\S+',
   };
 }

@@ -106,3 +106,19 @@ export const PROMPT_TEXT = {
   en: { other: 'other… (type an ssh destination)', local: 'local (this machine, no SSH)', dest: 'SSH destination ([user@]host[:port] or an alias)', answersFile: 'answers file' },
   ja: { other: 'その他… (ssh の接続先を入力)', local: 'local (このマシン、SSH なし)', dest: 'SSH の接続先 ([user@]host[:port] または別名)', answersFile: '回答ファイル' },
 } as const satisfies Table<Record<'other' | 'local' | 'dest' | 'answersFile', string>>;
+
+/** The session's own questions and lines around it (cli/target.ts, cli/record.ts). */
+export const SESSION_TEXT = {
+  en: {
+    targetQuestion: 'What did you try to reach?',
+    targetHelp: 'A URL (http://web/path, https://[::1]:8443/) or HOST:PORT (db:5432), as in the error you saw',
+    transcript: (path: string) => `transcript: ${path}`,
+    transcriptIncomplete: (problem: string) => `transcript incomplete: ${problem}`,
+  },
+  ja: {
+    targetQuestion: '何に接続しようとしましたか?',
+    targetHelp: 'URL (http://web/path, https://[::1]:8443/) か HOST:PORT (db:5432)。見たエラーにあるとおりに',
+    transcript: (path: string) => `記録: ${path}`,
+    transcriptIncomplete: (problem: string) => `記録が不完全: ${problem}`,
+  },
+} as const satisfies Table<Record<'targetQuestion' | 'targetHelp', string> & Record<'transcript' | 'transcriptIncomplete', (s: string) => string>>;

@@ -5,7 +5,10 @@
  * the terminal wraps none of them (tmux's joined capture has as many lines as its plain one),
  * and the card's borders are whole.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, ROOT } from '../helpers/run-cli.js';
@@ -49,5 +52,22 @@ describe.runIf(hasTmux)('Japanese in a real terminal', () => {
     const box = plain.filter((l) => /^[╭│╰]/.test(l));
     expect(new Set(box.map(displayWidth)).size, box.join('\n')).toBe(1);
     expect(box.every((l) => /[╮│╯]$/.test(l))).toBe(true);
+  });
+
+  it('the target question and the transcript line are Japanese too', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tshoot-ja-'));
+    try {
+      const file = join(dir, 's.ndjson');
+      tmux.start('jaq', [process.execPath, BIN, 'run', 'not-found', '--host', 'client=local', '--transcript', file], { env: { LANG: 'ja_JP.UTF-8' }, cwd: ROOT, columns: 100 });
+      await tmux.waitFor('jaq', (s) => s.includes('何に接続しようとしましたか?'), 'the target question');
+      expect(tmux.screen('jaq')).toContain('URL (http://web/path');
+      tmux.type('jaq', url);
+      tmux.keys('jaq', 'Enter');
+      const screen = await tmux.waitFor('jaq', (s) => exitCode(s) !== null, 'tshoot to end', 60_000);
+      expect(screen).toContain(`記録: ${file}`);
+      expect(screen).not.toMatch(/^transcript:/m);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
