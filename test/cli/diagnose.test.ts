@@ -108,39 +108,45 @@ describe.runIf(hasTmux)('the symptom menu: "Paste the error message I saw" (tmux
   /** Bare `tshoot` → the menu's last entry → the paste question. */
   async function toPaste(name: string): Promise<void> {
     tmux.start(name, tshoot, { cwd: ROOT, env: { NO_COLOR: '1' } });
-    let screen = await tmux.waitFor(name, (s) => s.includes('? What do you see?') && s.includes('Paste the error message I saw'), 'the menu');
+    let screen = await tmux.waitFor(name, (s) => s.includes('? What do you see?') && s.includes('Paste the error message I saw'), 'the menu', 60_000);
     for (let i = 0; i < 20 && !/^❯ Paste the error message I saw/m.test(screen); i++) {
       tmux.keys(name, 'Down');
       screen = await tmux.waitFor(name, (s) => s !== screen, 'the menu to move', 2000).catch(() => tmux.screen(name));
     }
     expect(screen).toMatch(/^❯ Paste the error message I saw/m);
     tmux.keys(name, 'Enter');
-    await tmux.waitFor(name, (s) => s.includes('? Paste the error message:'), 'the paste question');
+    await tmux.waitFor(name, (s) => s.includes('? Paste the error message:'), 'the paste question', 60_000);
+  }
+
+  /** `tshoot diagnose --error -` at a terminal → its paste prompt. */
+  async function toDash(name: string): Promise<void> {
+    tmux.start(name, [process.execPath, BIN, 'diagnose', '--error', '-', '--no-transcript'], { cwd: ROOT, env: { NO_COLOR: '1' } });
+    await tmux.waitFor(name, (s) => s.includes('? Paste the error message:'), 'the paste prompt', 60_000);
   }
 
   it('a pasted Go error: its flow and its URL, no other question, to the card', async () => {
     await toPaste('go');
     tmux.type('go', 'Get "http://nosuch.invalid/x": dial tcp: lookup nosuch.invalid on 127.0.0.53:53: no such host');
     tmux.keys('go', 'Enter');
-    const screen = await tmux.waitFor('go', (s) => exitCode(s) !== null, 'tshoot to end', 60_000);
+    const screen = await tmux.waitFor('go', (s) => exitCode(s) !== null, 'tshoot to end', 90_000);
     expect(exitCode(screen), screen).toBe(1);
     expect(screen).toContain('tshoot: a dns failure: probing the target → flow "triage" for http://nosuch.invalid/x');
     expect(screen).toContain('The name does not resolve');
     expect(screen).not.toContain('What did you try to reach?');
-  }, 90_000);
+  }, 240_000);
 
   it('text that names no symptom: triage asks for the target, then probes it', async () => {
     await toPaste('vague');
     tmux.type('vague', 'it does not work');
     tmux.keys('vague', 'Enter');
-    await tmux.waitFor('vague', (s) => s.includes('? What did you try to reach?'), 'the target question', 30_000);
+    await tmux.waitFor('vague', (s) => s.includes('? What did you try to reach?'), 'the target question', 90_000);
     expect(tmux.screen('vague')).toContain('tshoot: cannot tell the symptom from that text: probing the target → flow "triage"');
     tmux.type('vague', 'http://nosuch.invalid/');
     tmux.keys('vague', 'Enter');
-    const screen = await tmux.waitFor('vague', (s) => exitCode(s) !== null, 'tshoot to end', 60_000);
+    const screen = await tmux.waitFor('vague', (s) => exitCode(s) !== null, 'tshoot to end', 90_000);
     expect(exitCode(screen), screen).toBe(1);
     expect(screen).toContain('The name does not resolve');
-  }, 90_000);
+  }, 240_000);
 
   it('a multi-line paste (bracketed) is one answer: a Python trace, its blank line and its target', async () => {
     await toPaste('trace');
@@ -155,56 +161,50 @@ describe.runIf(hasTmux)('the symptom menu: "Paste the error message I saw" (tmux
     // As a terminal pastes: tmux wraps the text in the bracketed-paste marks the prompt asked for.
     execFileSync('tmux', ['-L', tmux.socket, 'load-buffer', file]);
     execFileSync('tmux', ['-L', tmux.socket, 'paste-buffer', '-p', '-t', 'trace']);
-    await tmux.waitFor('trace', (s) => s.includes('Failed to resolve'), 'the paste echoed');
+    await tmux.waitFor('trace', (s) => s.includes('Failed to resolve'), 'the paste echoed', 60_000);
     expect(tmux.screen('trace')).not.toContain('✔ Paste the error message'); // not submitted by the paste's line ends
     tmux.keys('trace', 'Enter');
-    const screen = await tmux.waitFor('trace', (s) => exitCode(s) !== null, 'tshoot to end', 60_000);
+    const screen = await tmux.waitFor('trace', (s) => exitCode(s) !== null, 'tshoot to end', 90_000);
     expect(exitCode(screen), screen).toBe(1);
     expect(screen).toContain('✔ Paste the error message: 3 lines');
     expect(screen).toContain('tshoot: a dns failure: probing the target → flow "triage" for nosuch.invalid:8080');
     expect(screen).toContain('The name does not resolve');
-  }, 90_000);
+  }, 240_000);
 
   it('typed text: Backspace edits it, Enter submits it', async () => {
     await toPaste('typed');
     tmux.type('typed', 'ERR_CONNECTION_REFUSEDX');
     tmux.keys('typed', 'BSpace');
     tmux.keys('typed', 'Enter');
-    const screen = await tmux.waitFor('typed', (s) => s.includes('? What did you try to reach?'), 'the target question', 30_000);
+    const screen = await tmux.waitFor('typed', (s) => s.includes('? What did you try to reach?'), 'the target question', 90_000);
     expect(screen).toMatch(/› ERR_CONNECTION_REFUSED\s*$/m);
     expect(screen).toContain('→ flow "refused"');
     tmux.keys('typed', 'C-c');
-    expect(exitCode(await tmux.waitFor('typed', (s) => exitCode(s) !== null, 'tshoot to end', 10_000))).toBe(130);
-  }, 60_000);
+    expect(exitCode(await tmux.waitFor('typed', (s) => exitCode(s) !== null, 'tshoot to end', 30_000))).toBe(130);
+  }, 240_000);
 
   it('diagnose --error - at a terminal: the paste prompt, and the terminal stays for the flow\'s questions', async () => {
-    tmux.start('dash', [process.execPath, BIN, 'diagnose', '--error', '-', '--no-transcript'], { cwd: ROOT, env: { NO_COLOR: '1' } });
-    await tmux.waitFor('dash', (s) => s.includes('? Paste the error message:'), 'the paste prompt');
+    await toDash('dash');
     tmux.type('dash', 'ERR_NAME_NOT_RESOLVED');
     tmux.keys('dash', 'Enter');
-    await tmux.waitFor('dash', (s) => s.includes('? What did you try to reach?'), 'the target question', 30_000);
+    await tmux.waitFor('dash', (s) => s.includes('? What did you try to reach?'), 'the target question', 90_000);
     tmux.type('dash', 'http://nosuch.invalid/');
     tmux.keys('dash', 'Enter');
-    const screen = await tmux.waitFor('dash', (s) => exitCode(s) !== null, 'tshoot to end', 60_000);
+    const screen = await tmux.waitFor('dash', (s) => exitCode(s) !== null, 'tshoot to end', 90_000);
     expect(exitCode(screen), screen).toBe(1);
     expect(screen).toContain('tshoot: a dns failure: probing the target → flow "triage"');
     expect(screen).toContain('The name does not resolve');
-  }, 90_000);
+  }, 240_000);
 
-  it('Ctrl-C at diagnose --error -\'s prompt: interrupted, exit 130', async () => {
-    tmux.start('dashc', [process.execPath, BIN, 'diagnose', '--error', '-', '--no-transcript'], { cwd: ROOT, env: { NO_COLOR: '1' } });
-    await tmux.waitFor('dashc', (s) => s.includes('? Paste the error message:'), 'the paste prompt');
-    tmux.keys('dashc', 'C-c');
-    const screen = await tmux.waitFor('dashc', (s) => exitCode(s) !== null, 'tshoot to end', 10_000);
+  it.each([
+    ['the menu\'s paste question', toPaste],
+    ['diagnose --error -\'s prompt', toDash],
+  ] as const)('Ctrl-C at %s: interrupted, exit 130', async (what, to) => {
+    const name = what.startsWith('the menu') ? 'cc' : 'dashc';
+    await to(name);
+    tmux.keys(name, 'C-c');
+    const screen = await tmux.waitFor(name, (s) => exitCode(s) !== null, 'tshoot to end', 30_000);
     expect(exitCode(screen), screen).toBe(130);
     expect(screen).toContain('tshoot: interrupted');
-  }, 30_000);
-
-  it('Ctrl-C at the paste question: interrupted, exit 130', async () => {
-    await toPaste('cc');
-    tmux.keys('cc', 'C-c');
-    const screen = await tmux.waitFor('cc', (s) => exitCode(s) !== null, 'tshoot to end', 10_000);
-    expect(exitCode(screen), screen).toBe(130);
-    expect(screen).toContain('tshoot: interrupted');
-  }, 30_000);
+  }, 120_000);
 });
