@@ -69,7 +69,10 @@ describe("the report's drawing of the flow", () => {
   });
 });
 
-/** A flow whose fix can be applied locally: `probe` passes once `made` exists; `make` makes it when MAKE=yes. */
+/**
+ * A flow whose fix can be applied locally: `probe` passes once `made` exists; `make` makes it
+ * when MAKE=yes, fails when MAKE=fail; the rollback's `unmake` fails when UNMAKE=fail.
+ */
 function fixable(): { dir: string; flows: string; env: Record<string, string> } {
   const dir = mkdtempSync(join(tmp, 'fixable-'));
   const flows = join(dir, 'flows');
@@ -82,8 +85,8 @@ function fixable(): { dir: string; flows: string; env: Record<string, string> } 
     return p;
   };
   const probe = script('probe', `test -e ${made}`);
-  const make = script('make', `[ "$MAKE" = yes ] && touch ${made}; exit 0`);
-  const unmake = script('unmake', `rm -f ${made}`);
+  const make = script('make', `[ "$MAKE" = fail ] && exit 1; [ "$MAKE" = yes ] && touch ${made}; exit 0`);
+  const unmake = script('unmake', `[ "$UNMAKE" = fail ] && exit 1; rm -f ${made}`);
   writeFileSync(
     join(flows, 'fixable.yaml'),
     `# yaml-language-server: $schema=./flow.schema.json
@@ -156,6 +159,20 @@ describe('the headline after --apply', () => {
     expect(md.stdout).toContain('- Remove the file: local');
     const html = await runCli(['report', file, '--flows', f.flows], { env: f.env });
     expect(parseHtml(html.stdout).querySelectorAll('#outcome')[0]!.getAttribute('class')).toBe('outcome unresolved');
+  });
+
+  it('says when the rollback did not finish, and when a step failed before the check', async () => {
+    for (const [env, headline] of [
+      [{ MAKE: 'no', UNMAKE: 'fail' }, 'Fix applied, but the check still failed, and the rollback did not finish (see Applied): It is not made \\[make-it\\]'],
+      [{ MAKE: 'fail' }, 'Fix not applied: it stopped before the check (see Applied): It is not made \\[make-it\\]'],
+    ] as const) {
+      const f = fixable();
+      const file = join(f.dir, 'session.ndjson');
+      await runCli(['run', 'fixable', '--flows', f.flows, '--non-interactive', '--apply', '--transcript', file], { env: { ...f.env, ...env } });
+      const md = await runCli(['report', file, '--flows', f.flows, '--format', 'md'], { env: f.env });
+      expect(md.code, md.stderr).toBe(0);
+      expect(md.stdout).toContain(`**${headline}**`);
+    }
   });
 
   it('without --apply the headline names the fix only', async () => {
