@@ -89,7 +89,8 @@ describe('a transcript in the sessions folder', () => {
     symlinkSync(theirs, s.sessions);
     const r = await run(s);
     expect(r.code).toBe(2);
-    expect(r.stdout).toBe('');
+    // --json: the one object is the usage error (README), nothing of the session.
+    expect(JSON.parse(r.stdout)).toMatchObject({ outcome: 'error', error: { code: 'usage', message: expect.stringMatching(/^cannot write the transcript/) } });
     expect(r.stderr).toMatch(/^tshoot: cannot write the transcript .*\/sessions\/\d{8}T\d{6}Z-ask-demo\.ndjson: unsafe folder: .*\/tshoot\/sessions is a symbolic link \(choose another with --transcript FILE, or --no-transcript\)\n$/);
     expect(readdirSync(theirs)).toEqual([]);
     // The way out it names works.
@@ -110,7 +111,7 @@ describe('a transcript in the sessions folder', () => {
       plant(s.state);
       const r = await run(s);
       expect(r.code, what).toBe(2);
-      expect(r.stdout, what).toBe('');
+      expect(JSON.parse(r.stdout), what).toMatchObject({ outcome: 'error', error: { code: 'usage' } });
       expect(r.stderr, what).toMatch(why);
       expect(existsSync(join(s.state, 'tshoot')), what).toBe(false);
     }
