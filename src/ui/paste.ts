@@ -59,8 +59,9 @@ export function askPaste(io: PasteIO, message: string, help: string): Promise<st
       }
     };
     const onAbort = () => finish(new Interrupted());
-    const add = (s: string) => {
-      if (text.length + s.length > MAX_PASTE) return;
+    const add = (t: string) => {
+      const s = t.slice(0, Math.max(0, MAX_PASTE - text.length));
+      if (s === '') return;
       text += s;
       // Echoed as text (whatever it holds), continuation lines under the first.
       output.write(s.split('\n').map((l) => oneLine(l, 10_000)).join(`\n    `));
@@ -93,12 +94,19 @@ export function askPaste(io: PasteIO, message: string, help: string): Promise<st
           i += m ? m[0].length : 1;
           continue;
         }
-        i++;
         if (pasting) {
-          if (!(c === '\n' && afterCR)) add(c === '\r' ? '\n' : c === '\t' ? '  ' : c);
-          afterCR = c === '\r';
+          // The run up to the next escape, at once: line ends as `\n` (a CRLF cut by the chunk
+          // included), tabs as spaces, other controls dropped.
+          const end = s.indexOf('\x1b', i);
+          let run = s.slice(i, end < 0 ? s.length : end);
+          i += run.length;
+          if (afterCR && run.startsWith('\n')) run = run.slice(1);
+          afterCR = run.endsWith('\r');
+          // eslint-disable-next-line no-control-regex
+          add(run.replace(/\r\n?/g, '\n').replace(/\t/g, '  ').replace(/[\x00-\x08\x0b-\x1f\x7f]/g, ''));
           continue;
         }
+        i++;
         if (c === '\x03') return finish(new Interrupted());
         if (c === '\r' || c === '\n' || c === '\x04') {
           if (text.trim() !== '') return finish(null);
