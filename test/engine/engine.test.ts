@@ -525,18 +525,25 @@ describe('engine: refused flow with an enabled service configured for the port',
     expect(state.questions).toBe(0);
   });
 
-  it('nginx running on :80 and a failed service for :8080: the service gets the card, nginx is not blamed (no port-mismatch)', () => {
+  /** nginx running on :80 (its listen 80), refused on :PORT: from the probe through the socket units to `systemctl show`. */
+  const nginxOn80 = (port: number): Row[] => {
     const ss = 'State  Recv-Q Send-Q Local Address:Port Peer Address:Port Process\nLISTEN 0      511          0.0.0.0:80        0.0.0.0:*     users:(("nginx",pid=2266,fd=6),("nginx",pid=2265,fd=6))\n';
     const ps = '   2265     0     0 nginx: master process /usr/sbin/nginx -g daemon on; master_process on;\n   2266    33    33 nginx: worker process\n';
     const conf = `# configuration file /etc/nginx/conf.d/server.conf:\n${seed('nginx-server-conf.txt').replace(/^\$.*\n/m, '').replace('listen 127.0.0.1:80', 'listen 80')}`;
-    const state = walk([
-      [start('http://example:8080/'), ['goto probe_http', 'exec probe_http client curl']],
-      [{ kind: 'result', id: 'probe_http', result: res('000\n', 7, 'curl: (7) Failed to connect to example port 8080 after 2 ms: Connection refused\n') }, ['result probe_http', 'goto classify', 'goto listeners', 'exec listeners server root ss']],
+    return [
+      [start(`http://example:${port}/`), ['goto probe_http', 'exec probe_http client curl']],
+      [{ kind: 'result', id: 'probe_http', result: res('000\n', 7, `curl: (7) Failed to connect to example port ${port} after 2 ms: Connection refused\n`) }, ['result probe_http', 'goto classify', 'goto listeners', 'exec listeners server root ss']],
       ...gather(ss, ['goto which_conf', 'goto processes', 'exec processes server ps']),
       [{ kind: 'result', id: 'processes', result: res(ps) }, ['result processes', 'goto nginx_conf', 'exec nginx_conf server root nginx']],
       [{ kind: 'result', id: 'nginx_conf', result: res(conf) }, ['result nginx_conf', 'goto apache_conf', 'exec apache_conf server root apache2ctl']],
       ...noApache(['goto decide', 'goto unit_sockets', 'exec unit_sockets server systemctl']),
       ...toServicesExec(),
+    ];
+  };
+
+  it('nginx running on :80 and a failed service for :8080: the service gets the card, nginx is not blamed (no port-mismatch)', () => {
+    const state = walk([
+      ...nginxOn80(8080),
       [{ kind: 'result', id: 'services', result: res(SHOW) }, ['result services', 'goto status', 'exec status server systemctl']],
       [{ kind: 'result', id: 'status', result: res(STATUS_FAILED, 3) }, ['result status', 'goto config_test', 'goto unit_journal', 'exec unit_journal server root journalctl']],
       [{ kind: 'result', id: 'unit_journal', result: res(JOURNAL) }, ['result unit_journal', 'goto start_service', 'outcome fix start-service']],
@@ -547,20 +554,8 @@ describe('engine: refused flow with an enabled service configured for the port',
     expect(state.questions).toBe(0);
   });
 
-  it('nginx running on :80, no service for :8081 either → port-mismatch for nginx, as before', () => {
-    const ss = 'State  Recv-Q Send-Q Local Address:Port Peer Address:Port Process\nLISTEN 0      511          0.0.0.0:80        0.0.0.0:*     users:(("nginx",pid=2266,fd=6),("nginx",pid=2265,fd=6))\n';
-    const ps = '   2265     0     0 nginx: master process /usr/sbin/nginx -g daemon on; master_process on;\n   2266    33    33 nginx: worker process\n';
-    const conf = `# configuration file /etc/nginx/conf.d/server.conf:\n${seed('nginx-server-conf.txt').replace(/^\$.*\n/m, '').replace('listen 127.0.0.1:80', 'listen 80')}`;
-    const state = walk([
-      [start('http://example:9000/'), ['goto probe_http', 'exec probe_http client curl']],
-      [{ kind: 'result', id: 'probe_http', result: res('000\n', 7, 'curl: (7) Failed to connect to example port 9000 after 2 ms: Connection refused\n') }, ['result probe_http', 'goto classify', 'goto listeners', 'exec listeners server root ss']],
-      ...gather(ss, ['goto which_conf', 'goto processes', 'exec processes server ps']),
-      [{ kind: 'result', id: 'processes', result: res(ps) }, ['result processes', 'goto nginx_conf', 'exec nginx_conf server root nginx']],
-      [{ kind: 'result', id: 'nginx_conf', result: res(conf) }, ['result nginx_conf', 'goto apache_conf', 'exec apache_conf server root apache2ctl']],
-      ...noApache(['goto decide', 'goto unit_sockets', 'exec unit_sockets server systemctl']),
-      ...toServicesExec(),
-      [{ kind: 'result', id: 'services', result: res(SHOW) }, ['result services', 'goto running', 'goto port_mismatch', 'outcome fix port-mismatch']],
-    ]);
+  it('nginx running on :80, no service for :9000 either → port-mismatch for nginx, as before', () => {
+    const state = walk([...nginxOn80(9000), [{ kind: 'result', id: 'services', result: res(SHOW) }, ['result services', 'goto running', 'goto port_mismatch', 'outcome fix port-mismatch']]]);
     const o = state.outcome;
     if (o?.kind !== 'fix') throw new Error('expected a fix');
     expect(o.fix.cause).toContain('nginx runs and listens on 0.0.0.0:80');
