@@ -473,6 +473,21 @@ describe('engine: refused flow with an enabled service configured for the port',
     expect(o.fix.apply?.steps.map((st) => st.argv.join(' '))).toEqual(['systemctl start -- webapp.service']);
   });
 
+  it('the same card in Japanese', () => {
+    const rows = toServices(8080);
+    const [first] = rows[0]!;
+    const state = walk([
+      [first.kind === 'start' ? { ...first, lang: 'ja' } : first, rows[0]![1]],
+      ...rows.slice(1),
+      [{ kind: 'result', id: 'status', result: res(STATUS_FAILED, 3) }, ['result status', 'goto config_test', 'goto unit_journal', 'exec unit_journal server root journalctl']],
+      [{ kind: 'result', id: 'unit_journal', result: res(JOURNAL) }, ['result unit_journal', 'goto start_service', 'outcome fix start-service']],
+    ]);
+    const o = state.outcome;
+    if (o?.kind !== 'fix') throw new Error('expected a fix');
+    expect(o.fix.fix[0]).toContain('webapp.service は enabled で、コマンドラインにより 0.0.0.0:8080 で待ち受ける設定');
+    expect(o.fix.fix[1]).toBe('その後再起動: sudo systemctl restart webapp.service');
+  });
+
   it('an inactive enabled service for :8081 → start-service without a journal; the failed one for :8080 is not blamed', () => {
     const state = walk([
       ...toServices(8081),
