@@ -134,14 +134,32 @@ export function toCel(value: unknown, t: ValueType): unknown {
   return new (structClass(t.struct))(out);
 }
 
-/** A CEL value back to plain JS (ints as numbers), for functions written in TypeScript. */
+/**
+ * A CEL value back to plain JS (ints as numbers), for functions written in TypeScript. CEL values
+ * never change, so each object is converted once: a flow hands the same parsed configuration to
+ * several model calls (frozen: the models only read their inputs).
+ */
 export function fromCel(v: unknown): unknown {
   if (typeof v === 'bigint') return Number(v);
-  if (Array.isArray(v)) return v.map(fromCel);
-  if (v instanceof Map) return Object.fromEntries([...v].map(([k, x]) => [String(k), fromCel(x)]));
-  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, fromCel(x)]));
-  return v;
+  if (v === null || typeof v !== 'object') return v;
+  const done = plainOf.get(v);
+  if (done !== undefined) return done;
+  let out: unknown;
+  if (Array.isArray(v)) {
+    const a = new Array<unknown>(v.length);
+    for (let i = 0; i < v.length; i++) a[i] = fromCel(v[i]);
+    out = a;
+  } else {
+    const o: Record<string, unknown> = {};
+    if (v instanceof Map) for (const [k, x] of v) o[String(k)] = fromCel(x);
+    else for (const k of Object.keys(v)) o[k] = fromCel((v as Record<string, unknown>)[k]);
+    out = o;
+  }
+  // Shared between calls, so frozen: a model that wrote to its input would throw, not leak.
+  plainOf.set(v, Object.freeze(out));
+  return out;
 }
+const plainOf = new WeakMap<object, unknown>();
 
 /** The value of type `t` when nothing was recorded: a node that has not run yet. */
 export function zeroValue(t: ValueType): unknown {

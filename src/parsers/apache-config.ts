@@ -222,7 +222,8 @@ export function mergeApacheConfigs(parts: readonly ApacheConfig[]): ApacheConfig
       out.modules_known = true;
       out.modules.push(...p.modules);
     }
-    out.vhost_map.push(...p.vhost_map);
+    // Copies: build() marks each address's first vhost, and the parts are the caller's (frozen CEL values).
+    out.vhost_map.push(...p.vhost_map.map((v) => ({ ...v })));
     if (out.includes.length === 0) out.includes.push(...p.includes);
     for (const s of p.sources) {
       const key = `${s.file}\n${s.line}`;
