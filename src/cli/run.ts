@@ -17,7 +17,7 @@ import { fileRef } from '../transcript/format.js';
 import type { SessionInfo } from '../transcript/recorder.js';
 import { formatProblem, isError } from '../flow/problem.js';
 import { detectLang, type Lang } from '../flow/template.js';
-import { AnswerError, createAnswersPrompter, createInquirerPrompter } from '../ui/prompter.js';
+import { AnswerError, closestAlias, createAnswersPrompter, createInquirerPrompter } from '../ui/prompter.js';
 import { createTerminalReporter } from '../ui/reporter.js';
 import { interruptedNote } from '../ui/cards.js';
 import { colorEnabled, makeStyle, progressMode } from '../ui/style.js';
@@ -179,10 +179,13 @@ export async function runCommand(io: CliIO, flowId: string | null, opts: RunOpti
         : {}),
     });
   };
-  // A host given by flag is not asked again when its name does not resolve: the flag is named.
-  const hostsPort = createExecutors(roles, remote, (role) => {
+  // A host given by flag is not asked again when its name does not resolve: the flag is named,
+  // with the closest ssh alias.
+  const hostsPort = createExecutors(roles, remote, async (role) => {
     const flag = opts.host?.find((h) => h.startsWith(`${role}=`));
-    return flag && `--host ${flag}`;
+    if (!flag) return undefined;
+    const guess = closestAlias(flag.slice(role.length + 1), await hostAliases().catch(() => []));
+    return `--host ${flag}${guess ? ` (did you mean --host ${role}=${guess}?)` : ''}`;
   });
   // Commands that ran, for --json when the session stops before its outcome (needs-input).
   let ran = 0;

@@ -21,7 +21,7 @@ export type RemoteFactory = (dest: string, opts: { jump?: string }) => Promise<E
 export function createExecutors(
   roles: RoleMap,
   remote: RemoteFactory,
-  origin: (role: Role) => string | undefined = () => undefined,
+  origin: (role: Role) => string | undefined | Promise<string | undefined> = () => undefined,
 ): Executors & { readonly opened: ReadonlyMap<string, Executor>; prepare(role: Role): void } {
   const opened = new Map<string, Promise<Executor>>();
   const ready = new Map<string, Executor>();
@@ -61,7 +61,7 @@ export function createExecutors(
         return transportFailure('disconnected', `${dest}: ${(e as Error).message}`);
       }
       const r = await ex.run({ argv: cmd.argv, timeoutMs: cmd.timeoutMs, root: cmd.root }, signal);
-      const from = r.transport?.code === 'dns' ? origin(role) : undefined;
+      const from = r.transport?.code === 'dns' ? await origin(role) : undefined;
       return from ? { ...r, transport: { ...r.transport!, message: `${from}: ${r.transport!.message}` } } : r;
     },
     async close() {

@@ -109,10 +109,10 @@ describe('hosts not asked again: --host and the answers file', () => {
     expect(JSON.parse(r.stdout)).toMatchObject({ flow: 'triage', outcome: 'unresolved', questions: 0, commands: 1 });
   });
 
-  it('--host server=TYPO: the session stops at its card, the flag named in the error', async () => {
+  it('--host server=TYPO: the session stops at its card, the flag named in the error with the closest alias', async () => {
     const r = await runCli(['run', 'onserver', '--flows', flows, '--ssh-config', sshConfig, '--host', 'server=web-srvr.invalid', '--non-interactive', '--no-transcript'], { env });
     expect(r.code).toBe(3);
-    expect(r.stdout).toContain('--host server=web-srvr.invalid: ssh web-srvr.invalid:22: host name not found');
+    expect(r.stdout).toContain('--host server=web-srvr.invalid (did you mean --host server=web-server.invalid?): ssh web-srvr.invalid:22: host name not found');
     expect(r.stdout + r.stderr).not.toContain('Which host');
   });
 
