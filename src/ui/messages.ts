@@ -107,6 +107,12 @@ export const PROMPT_TEXT = {
   ja: { other: 'その他… (ssh の接続先を入力)', local: 'local (このマシン、SSH なし)', dest: 'SSH の接続先 ([user@]host[:port] または別名)', answersFile: '回答ファイル' },
 } as const satisfies Table<Record<'other' | 'local' | 'dest' | 'answersFile', string>>;
 
+/** A host question asked again after the answer's name did not resolve (prompter.ts): what failed, the closest ssh alias. */
+export const HOST_RETRY_TEXT: Table<{ readonly failed: (answer: string) => string; readonly mean: (alias: string) => string }> = {
+  en: { failed: (a) => `${a} did not work:`, mean: (g) => `did you mean ${g}?` },
+  ja: { failed: (a) => `${a} に接続できません:`, mean: (g) => `${g} のことですか?` },
+};
+
 /** The session's own questions and lines around it (cli/target.ts, cli/record.ts). */
 export const SESSION_TEXT = {
   en: {

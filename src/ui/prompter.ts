@@ -14,7 +14,7 @@ import { checkAnswer } from '../engine/answer.js';
 import { didYouMean } from '../flow/problem.js';
 import { Interrupted, NeedsInput, type Prompter } from '../engine/ports.js';
 import type { Answer, Question } from '../engine/types.js';
-import { PROMPT_TEXT } from './messages.js';
+import { HOST_RETRY_TEXT, PROMPT_TEXT } from './messages.js';
 import { oneLine, sanitize } from './sanitize.js';
 import type { Style } from './style.js';
 
@@ -91,11 +91,6 @@ export type PromptCall =
 export const OTHER = '\u0000other';
 
 const T = PROMPT_TEXT;
-
-const RETRY = {
-  en: { failed: (a: string) => `${a} did not work:`, mean: (g: string) => `did you mean ${g}?` },
-  ja: { failed: (a: string) => `${a} に接続できません:`, mean: (g: string) => `${g} のことですか?` },
-} as const;
 
 export function createInquirerPrompter(io: TerminalIO): TerminalPrompter {
   const ctx = { input: io.input, output: io.output, ...(io.signal ? { signal: io.signal } : {}) } as Parameters<Prompts['input']>[1];
@@ -228,7 +223,7 @@ export function closestAlias(dest: string, aliases: readonly string[]): string |
 function asked(q: Question, o: Pick<TerminalIO, 'style'> & { readonly lang?: 'en' | 'ja' }, guess: string | undefined): string {
   const text = sanitize(q.text);
   if (!q.retry) return text;
-  const t = RETRY[o.lang ?? 'en'];
+  const t = HOST_RETRY_TEXT[o.lang ?? 'en'];
   const why = `  ${o.style.red(`✖ ${t.failed(sanitize(q.retry.answer))} ${oneLine(q.retry.error, 160)}`)}`;
   return `${text}\n${why}${guess ? `\n  ${o.style.bold(t.mean(sanitize(guess)))}` : ''}`;
 }
