@@ -533,7 +533,7 @@ describe('engine: refused flow with an enabled service configured for the port',
     ]);
     const o = state.outcome;
     if (o?.kind !== 'unresolved') throw new Error('expected unresolved');
-    expect(o.end.title).toBe('api.service is not running, and starting it alone would not make 198.18.2.10:3000 answer');
+    expect(o.end.title).toBe('api.service is not running, and whether starting it would make 198.18.2.10:3000 answer is not known');
     expect(o.end.checked[1]).toBe(
       'api.service, once started, would not take 198.18.2.10:3000 (its command line does not tell the address); it listens on: /etc/systemd/system/api.service: ExecStart=/usr/bin/node /srv/api/server.js → PORT=3000 (Environment=)',
     );
