@@ -7,7 +7,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { BENCH_BUNDLE, ROOT, runBench, TSHOOT } from './bench.js';
+import { BENCH_BUNDLE, CARD_CASES, cardRows, ROOT, runBench, TSHOOT } from './bench.js';
+import { cardMarkdown } from './time-to-card.js';
 import { LAB_ENABLED } from '../lab/enabled.js';
 
 const lab = LAB_ENABLED;
@@ -31,4 +32,17 @@ describe('npm run bench, smoke', () => {
       expect(row.baseline).toBeGreaterThan(0);
     }
   }, 60_000);
+
+  // Issue 17's table, one quick row (refused: no connect timeout to wait for), one run: the
+  // diagnosis reaches the expected card with no question (cardRows throws otherwise), timed.
+  it.runIf(lab)('time to card: the refused row', async () => {
+    const refused = CARD_CASES.filter((c) => c.scenario === 'nginx-stopped');
+    const rows = await cardRows({ reps: 1, dropReps: 1, cases: refused });
+    expect(rows.map((r) => [r.c.symptom, r.median.fix, r.median.questions])).toEqual([['refused', 'start-service', 0]]);
+    const [row] = rows;
+    expect(row!.tshootMs).toBeGreaterThan(0);
+    expect(row!.median.cardMs).toBeLessThanOrEqual(row!.median.exitMs);
+    expect(row!.median.commands.map((c) => c.id).slice(0, 2)).toEqual(['probe_http', 'refused.probe_http']);
+    expect(cardMarkdown(rows, 'machine', { reps: 1, dropReps: 1 })).toMatch(/\| refused \(nginx-stopped\) \| start-service \| [\d.]+ s \| [\d.]+ s \| [+-]\d+ ms \| ≤ \+500 ms \| (yes|\*\*no\*\*) \|/);
+  }, 120_000);
 });

@@ -23,6 +23,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateFlow } from './gen-flow.js';
+import { CARD_CASES, cardMarkdown, timeToCard, type CardCase, type CardRow } from './time-to-card.js';
 
 /** The package root, from test/bench/ (vitest) or dist/ (the bundle). */
 export const ROOT = ((): string => {
@@ -199,6 +200,34 @@ const NO_CACHE = { TSHOOT_NO_CACHE: '1' };
 
 const ratio = (r: { tshoot: number | null; baseline: number | null }) => (r.tshoot !== null && r.baseline ? `${(r.tshoot / r.baseline).toFixed(2)}×` : '–');
 
+// ───────────────────────────── time to card (issue 17) ─────────────────────────────
+
+export { CARD_CASES, CARD_SECTION } from './time-to-card.js';
+
+export interface CardRunOptions {
+  readonly reps: number;
+  readonly dropReps: number;
+  /** Default: every symptom class (test/bench/time-to-card.ts). */
+  readonly cases?: readonly CardCase[];
+  readonly log?: (line: string) => void;
+}
+
+/** The time-to-card rows in the lab (root only), with this Node and the built tshoot. */
+export async function cardRows(opts: CardRunOptions): Promise<CardRow[]> {
+  const tmp = mkdtempSync(join(tmpdir(), 'tshoot-bench-card-'));
+  try {
+    return await timeToCard({ ...opts, cases: opts.cases ?? CARD_CASES, root: ROOT, tshoot: TSHOOT, node: process.execPath, tmp, env: benchEnv() });
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+/** The time-to-card section of BENCHMARKS.md (starts with CARD_SECTION). */
+export async function cardSection(opts: CardRunOptions): Promise<string> {
+  const machine = describeMachine();
+  return cardMarkdown(await cardRows(opts), machine, opts);
+}
+
 // ───────────────────────────── in the client namespace ─────────────────────────────
 
 export interface ProbeResult {
@@ -287,7 +316,7 @@ async function pair(reps: number, baseline: string[], tshoot: string[], tshootEn
 }
 
 /** Wall time of a fresh process, spawn to exit; `okCodes` null accepts any exit code. */
-function timed(argv: readonly string[], okCodes: readonly number[] | null = [0], env: Record<string, string> = {}): Promise<number> {
+export function timed(argv: readonly string[], okCodes: readonly number[] | null = [0], env: Record<string, string> = {}): Promise<number> {
   return new Promise((resolve, reject) => {
     const t0 = process.hrtime.bigint();
     const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'], env: { ...benchEnv(), ...env } });

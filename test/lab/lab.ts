@@ -44,6 +44,7 @@ export const SCENARIOS = [
   'server-firewall-drop',
   'server-firewall-reject',
   'cloud-drop',
+  'server-down',
   'no-return-route',
   'missing-file',
   'apache-missing-file',
@@ -1041,6 +1042,11 @@ class LabImpl implements Lab {
         return;
       case 'cloud-drop':
         await this.rule('router', 'FORWARD', ['-d', `${srv}/32`, '-p', 'tcp', '--dport', '80', '-j', 'DROP'], on);
+        return;
+      case 'server-down':
+        // The server as the network sees a stopped instance: nothing of it answers (web, SSH,
+        // ping); the router drops every packet to it, silently.
+        await this.rule('router', 'FORWARD', ['-d', `${srv}/32`, '-j', 'DROP'], on);
         return;
       case 'no-return-route': {
         const ns = this.hosts.server.ns;
