@@ -128,3 +128,9 @@ export const SESSION_TEXT = {
     transcriptIncomplete: (problem: string) => `記録が不完全: ${problem}`,
   },
 } as const satisfies Table<Record<'targetQuestion' | 'targetHelp', string> & Record<'transcript' | 'transcriptIncomplete', (s: string) => string>>;
+
+/** Progress lines (reporter.ts). */
+export const REPORTER_TEXT = {
+  en: { handover: (to: string) => `→ going on with the flow for what the client gets: ${to}` },
+  ja: { handover: (to: string) => `→ クライアントが受けた応答に合うフローで続ける: ${to}` },
+} as const satisfies Table<{ handover: (to: string) => string }>;

@@ -14,7 +14,7 @@ import type { Reporter } from '../engine/ports.js';
 import type { Answer, Command, Question, ShowItem } from '../engine/types.js';
 import { displayArgv } from '../exec/shell-quote.js';
 import { renderOutcome, type CardOptions } from './cards.js';
-import { PROMPT_TEXT } from './messages.js';
+import { PROMPT_TEXT, REPORTER_TEXT } from './messages.js';
 import { cut, displayWidth, fold, oneLine } from './sanitize.js';
 import { termWidth, type ProgressMode, type Style } from './style.js';
 
@@ -56,6 +56,7 @@ export function createTerminalReporter(o: ReporterOptions): TerminalReporter {
   const running = new Map<string, string>();
   let spinner: Ora | null = null;
   let paused = false;
+  let lastFlow: string | null = null;
   const width = () => termWidth(o.out);
   const useSpinners = o.mode === 'spinners' && o.ora !== null;
   const write = (s: string) => {
@@ -85,6 +86,10 @@ export function createTerminalReporter(o: ReporterOptions): TerminalReporter {
     commandsStart(cmds, dests) {
       cmds.forEach((c, i) => running.set(c.id, runningLine(c, dests[i] ?? '', o.style, width() - ECHO_ROOM)));
       stopSpinner();
+      // A flow handed over to the one for the symptom it found: said where it happens.
+      const flow = cmds[0]?.flow;
+      if (flow && lastFlow && flow !== lastFlow) write(o.style.dim(`${oneLine(REPORTER_TEXT[o.lang].handover(flow), width() - 1)}\n`));
+      if (flow) lastFlow = flow;
       startSpinner();
     },
     show(item: ShowItem) {

@@ -269,6 +269,21 @@ describe('the terminal reporter (plain lines)', () => {
     }
   });
 
+  it('a flow handing over to another (the wrong symptom) says so where it happens, in the session\'s language', () => {
+    for (const [lang, want] of [['en', '→ going on with the flow for what the client gets: refused'], ['ja', '→ クライアントが受けた応答に合うフローで続ける: refused']] as const) {
+      const out = new FakeTTY({ isTTY: false });
+      const r = reporter(out, { style: makeStyle(false), lang });
+      const nf = { ...probe, id: 'probe', flow: 'not-found' };
+      r.commandsStart([nf], ['local']);
+      r.show(result(nf, res(7, '', 12), 'refused'));
+      r.commandsStart([{ ...probe, id: 'refused.probe_http', flow: 'refused' }], ['local']);
+      r.commandsStart([{ ...listeners, id: 'refused.listeners', flow: 'refused' }], ['server']);
+      const lines = out.text.split('\n');
+      expect(lines[1]).toBe(want);
+      expect(lines.filter((l) => l.startsWith('→'))).toHaveLength(1);
+    }
+  });
+
   it('progress lines are cut by display width, not by characters', () => {
     const c = cmd('t', '設定ファイルの待ち受けアドレスとポートを読む', 'server', ['nginx', '-T']);
     const line = resultLineOf(c, '待ち受け: 0.0.0.0:80, [::]:80, 127.0.0.1:8080 (すべて nginx のマスタープロセス)', 60);
