@@ -7,7 +7,8 @@
  * `--offline`: from the npm cache `npm ci` filled, no traffic.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -41,6 +42,40 @@ function npm(args: string[], cwd: string): string {
     env: { ...process.env, npm_config_update_notifier: 'false' },
     timeout: 240_000,
   });
+}
+
+type LockEntry = { dependencies?: Record<string, string>; optionalDependencies?: Record<string, string> } & Record<string, unknown>;
+
+/**
+ * A user's project that depends on the tarball, with its lockfile: tshoot's entry, and ssh2's
+ * with its dependencies as this project's lockfile pins them. `npm ci --offline` then installs
+ * from the tarballs `npm ci` cached (without a lockfile npm would ask the registry which ssh2
+ * versions exist: that answer is not in a fresh machine's cache).
+ */
+function userProject(dir: string, tgz: string, tarball: Buffer): void {
+  const entries = lock.packages as Record<string, LockEntry>;
+  const packages: Record<string, LockEntry> = {
+    '': { name: 'user', version: '1.0.0', dependencies: { tshoot: `file:${tgz}` } },
+    'node_modules/tshoot': {
+      version: pkg.version,
+      resolved: `file:${tgz}`,
+      integrity: `sha512-${createHash('sha512').update(tarball).digest('base64')}`,
+      license: 'MIT',
+      dependencies: pkg.dependencies,
+      bin: pkg.bin,
+    },
+  };
+  const add = (name: string) => {
+    const key = `node_modules/${name}`;
+    if (packages[key]) return;
+    const e = entries[key];
+    if (!e) throw new Error(`package-lock.json has no ${key}`);
+    packages[key] = e;
+    for (const d of Object.keys({ ...e.dependencies, ...e.optionalDependencies })) add(d);
+  };
+  for (const d of Object.keys(pkg.dependencies)) add(d);
+  writeFileSync(join(dir, 'package.json'), JSON.stringify(packages['']));
+  writeFileSync(join(dir, 'package-lock.json'), JSON.stringify({ name: 'user', version: '1.0.0', lockfileVersion: 3, requires: true, packages }));
 }
 
 describe('package.json: what ships, what it depends on, which install scripts run', () => {
@@ -105,7 +140,9 @@ describe('installed from its tarball with every install script blocked', () => {
     tmp = mkdtempSync(join(tmpdir(), 'tshoot-pkg-'));
     const tgz = npm(['pack', '--ignore-scripts', '--pack-destination', tmp], ROOT).trim().split('\n').pop()!;
     const prefix = join(tmp, 'user');
-    npm(['install', '--ignore-scripts', '--prefix', prefix, join(tmp, tgz)], tmp);
+    mkdirSync(prefix);
+    userProject(prefix, `../${tgz}`, readFileSync(join(tmp, tgz)));
+    npm(['ci', '--ignore-scripts'], prefix);
     tshoot = join(prefix, 'node_modules', '.bin', 'tshoot');
   }, 300_000);
   afterAll(async () => {
