@@ -42,6 +42,22 @@ export function readTranscript(io: CliIO, file: string): Transcript {
   }
 }
 
+/**
+ * Paths a transcript's header names (`--flows`, `--ssh-config`), or undefined when it names none;
+ * one that is not there now is an error naming the option that replaces it.
+ */
+export function recordedFile(file: string, option: string, paths: readonly string[] | undefined): string[] | undefined {
+  if (!paths?.length) return undefined;
+  const gone = paths.find((p) => !existsSync(p));
+  if (gone) throw new UsageError(`${file}:1: the session was recorded with ${option} ${gone}, which is not there now: give ${option} in its place`);
+  return [...paths];
+}
+
+/** The flow folders to read a transcript with: the ones given, else those it was recorded with. */
+export function flowsFor(t: Transcript, given: readonly string[] | undefined): string[] | undefined {
+  return given ? [...given] : recordedFile(t.file, '--flows', t.header.flows);
+}
+
 /** The flow a transcript names, refused with its location if today's copy has errors. */
 export function transcriptFlow(cat: Catalog, t: Transcript): Flow {
   const flow = cat.flows.get(t.header.flow);
@@ -54,7 +70,7 @@ export function transcriptFlow(cat: Catalog, t: Transcript): Flow {
 export async function replayCommand(io: CliIO, file: string, opts: ReplayOptions): Promise<number> {
   if (opts.check && opts.update) throw new UsageError('--check and --update: choose one');
   const t = readTranscript(io, file);
-  const cat = openCatalog(io, opts.flows);
+  const cat = openCatalog(io, flowsFor(t, opts.flows));
   transcriptFlow(cat, t);
   // --check and --update print the verdict only; -v shows the session too. -q shows no session,
   // and prints the one-line verdict (a quiet mode still says the result; README).
@@ -118,7 +134,8 @@ function update(io: CliIO, file: string, t: Transcript, r: ReplayResult, report:
 function describe(r: ReplayResult): string {
   const o = r.outcome;
   const what = !o ? 'no outcome' : o.kind === 'fix' ? `fix ${o.fix.id}` : o.kind === 'unresolved' ? `unresolved at ${o.node}` : `error ${o.code} at ${o.node}`;
-  return `${r.state?.questions ?? 0} answers, ${r.state?.commands ?? 0} commands, ${what}`;
+  const n = (k: number, one: string) => `${k} ${one}${k === 1 ? '' : 's'}`;
+  return `${n(r.state?.questions ?? 0, 'answer')}, ${n(r.state?.commands ?? 0, 'command')}, ${what}`;
 }
 
 async function replayReporter(io: CliIO, t: Transcript, o: { json: boolean; show: boolean; verbose: boolean }): Promise<Reporter> {

@@ -12,7 +12,7 @@ import { sessionsDir } from '../transcript/recorder.js';
 import { renderReport, type ReportFormat } from '../transcript/report.js';
 import { openCatalog } from './catalog.js';
 import type { CliIO } from './io.js';
-import { readTranscript } from './replay.js';
+import { flowsFor, readTranscript } from './replay.js';
 import { UsageError } from './target.js';
 
 export interface ReportOptions {
@@ -33,7 +33,7 @@ export function reportCommand(io: CliIO, file: string | undefined, opts: ReportO
     throw new UsageError('the HTML report is a file to open in a browser, not to print on a terminal: add -o report.html (or --format md to read it here; -o - to print the HTML anyway)');
   }
   const t = file === undefined ? latestTranscript(io) : readTranscript(io, file);
-  const cat = openCatalog(io, opts.flows);
+  const cat = openCatalog(io, flowsFor(t, opts.flows));
   const text = renderReport(t, cat.flows.get(t.header.flow), format);
   if (!toStdout) {
     const out = resolve(io.cwd, opts.output!);

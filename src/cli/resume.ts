@@ -11,7 +11,7 @@
  * answered with VALUE, and every step after it is taken anew (live). The corrected session is
  * a new transcript beside FILE (`NAME-corrected.ndjson`); FILE is kept as it was.
  */
-import { closeSync, existsSync, lstatSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, lstatSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { resolve } from 'node:path';
 import { checkAnswer } from '../engine/answer.js';
@@ -22,7 +22,7 @@ import { ResumeError, resumePorts } from '../transcript/resume.js';
 import { SETUP_IDS } from './answers.js';
 import { openCatalog } from './catalog.js';
 import { EXIT, type CliIO } from './io.js';
-import { readTranscript, transcriptFlow } from './replay.js';
+import { flowsFor, readTranscript, recordedFile, transcriptFlow } from './replay.js';
 import { runCommand, type RunOptions } from './run.js';
 import { UsageError } from './target.js';
 
@@ -49,7 +49,7 @@ export async function resumeCommand(io: CliIO, file: string, opts: ResumeOptions
     throw new UsageError(`${file}:${end.line}: the session already ended (${o?.fix ? `fix ${o.fix.id}` : o?.outcome}); nothing to resume (show it: tshoot replay ${file}; correct an answer: --answer ID=VALUE)`);
   }
 
-  const flows = opts.flows ?? recordedFile(file, '--flows', h.flows);
+  const flows = flowsFor(t, opts.flows);
   const sshConfig = opts.sshConfig ?? recordedFile(file, '--ssh-config', h.sshConfig ? [h.sshConfig.path] : undefined)?.[0];
   // An ssh config can run commands (ProxyCommand, Match exec): one named by a transcript, not by
   // you, is used only when no one but you or root can have written it.
@@ -136,13 +136,6 @@ function parseCorrections(t: Transcript, raw: readonly string[]): Map<string, st
 }
 
 /** Paths the header recorded for an option, refused when one is gone (the session would not be the same). */
-function recordedFile(file: string, option: string, paths: readonly string[] | undefined): string[] | undefined {
-  if (!paths?.length) return undefined;
-  const gone = paths.find((p) => !existsSync(p));
-  if (gone) throw new UsageError(`${file}:1: the session was recorded with ${option} ${gone}, which is not there now: give ${option} to resume it`);
-  return [...paths];
-}
-
 /** Why a file named by a transcript could be someone else's writing, or null: a regular file, yours or root's, not writable by group or others. */
 function notOnlyYours(path: string): string | null {
   const st = lstatSync(path);

@@ -108,7 +108,7 @@ describe('resume: the files of the session', () => {
     rmSync(sshConfig);
     const g = await runCli(['resume', file, '--non-interactive', '--answers', answers], { env: s.env });
     expect(g.code).toBe(2);
-    expect(g.stderr).toBe(`tshoot: ${file}:1: the session was recorded with --ssh-config ${sshConfig}, which is not there now: give --ssh-config to resume it\n`);
+    expect(g.stderr).toBe(`tshoot: ${file}:1: the session was recorded with --ssh-config ${sshConfig}, which is not there now: give --ssh-config in its place\n`);
     expect(readFileSync(s.count, 'utf8')).toBe('one\ntwo\n');
   });
 
@@ -133,5 +133,23 @@ describe('resume: the files of the session', () => {
     const r = await runCli(['resume', file, '--flows', s.flows, '--ssh-config', sshConfig, '--non-interactive', '--answers', answers], { env: s.env });
     expect(r.code, r.stderr).toBe(3);
     expect(transports(file)).toEqual(['refused']);
+  });
+
+  it('replay and report read the recorded --flows too (from any folder); a recorded folder that is gone is named', async () => {
+    const { file, answers } = await recorded();
+    // Ended (the server's step meets SSH refused), so the whole session can be checked.
+    expect((await runCli(['resume', file, '--non-interactive', '--answers', answers], { env: s.env, cwd: '/' })).code).toBe(3);
+    const r = await runCli(['replay', file, '--check'], { env: s.env, cwd: '/' });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/: matches today's flows \(1 answer, 3 commands, /);
+    // The path through the flow is drawn only from the flow itself: found through the header.
+    const html = await runCli(['report', file, '--format', 'html', '-o', '-'], { env: s.env, cwd: '/' });
+    expect(html.code, html.stderr).toBe(0);
+    expect(html.stdout).toContain('<h2>Path through the flow</h2>');
+    // The command line still wins; a recorded folder that is gone is an error, not a silent "no such flow".
+    rmSync(s.flows, { recursive: true });
+    const g = await runCli(['replay', file, '--check'], { env: s.env });
+    expect(g.code).toBe(2);
+    expect(g.stderr).toBe(`tshoot: ${file}:1: the session was recorded with --flows ${s.flows}, which is not there now: give --flows in its place\n`);
   });
 });
