@@ -435,7 +435,9 @@ export function createRedactor(opts: { salt: string; hosts?: readonly string[] }
   const text = (s: string): string => {
     let out = s;
     for (const rule of rulesFor(s)) out = applyRule(rule, out, hide);
-    if (hostRe) out = out.replace(hostRe.re, (m) => hostRe.map.get(m.toLowerCase()) ?? m);
+    // A name that could be part of an IPv6 address (`dead`, `fe80::1`) followed by more of one is
+    // left alone; any other name before `:22:` (ssh's `web7:22: host name not found`) is a host.
+    if (hostRe) out = out.replace(hostRe.re, (m: string, at: number, all: string) => (IPV6_PIECE.test(m) && /^:[0-9a-fA-F]*:/.test(all.slice(at + m.length)) ? m : (hostRe.map.get(m.toLowerCase()) ?? m)));
     if (others) out = others(out);
     return out;
   };
@@ -490,8 +492,11 @@ function hostPattern(hosts: readonly string[]): { re: RegExp; map: Map<string, s
   if (map.size === 0) return null;
   // Longest first so that `web1.example.com` wins over `web1`; whole names only.
   const alts = [...map.keys()].sort((a, b) => b.length - a.length).map((h) => h.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
-  return { re: new RegExp(`(?<![A-Za-z0-9_.-])(?:${alts.join('|')})(?![A-Za-z0-9_-]|\\.[A-Za-z0-9]|:[0-9a-fA-F]*:)`, 'gi'), map, n };
+  return { re: new RegExp(`(?<![A-Za-z0-9_.-])(?:${alts.join('|')})(?![A-Za-z0-9_-]|\\.[A-Za-z0-9])`, 'gi'), map, n };
 }
+
+/** A host that can be a piece of a longer IPv6 address: one group of hex digits, or an IPv6 address. */
+const IPV6_PIECE = /^(?:[0-9a-f]{1,4}|[0-9a-f:.]*:[0-9a-f:.]*)$/i;
 
 interface Counts {
   name: number;
