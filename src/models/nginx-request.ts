@@ -1406,6 +1406,118 @@ function shape(s: string): string {
     .join('.');
 }
 
+// ---------------------------------------------------------------------------------------------
+// The same URL under another server block (the Host header picked the wrong one)
+
+export interface NginxOtherHost {
+  /** Another server block on the same socket serves the URL as a static file with `name` as Host. */
+  found: boolean;
+  /** Every other server block was evaluated; else `reason` says which was not (no concrete name, a path not known). */
+  known: boolean;
+  reason: string;
+  /** The Host header that selects that block (a concrete name, checked by server selection). */
+  name: string;
+  server_file: string;
+  server_line: number;
+  /** The block that answered the user's request. */
+  here_file: string;
+  here_line: number;
+  /** `ADDR:PORT` to ask it from the server itself. */
+  listen: string;
+  /** The file it serves, and the root/alias that maps it. */
+  fs_path: string;
+  root: string;
+  via: string;
+  root_file: string;
+  root_line: number;
+  /** Paths whose existence decides any other block's answer (stat them and ask again). */
+  probe: string[];
+}
+
+export const NGINX_OTHER_HOST_TYPE = {
+  struct: 'NginxOtherHost',
+  fields: {
+    found: 'bool',
+    known: 'bool',
+    reason: S,
+    name: S,
+    server_file: S,
+    server_line: I,
+    here_file: S,
+    here_line: I,
+    listen: S,
+    fs_path: S,
+    root: S,
+    via: S,
+    root_file: S,
+    root_line: I,
+    probe: { list: S },
+  },
+} as const satisfies ValueType;
+
+const HOSTNAME = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/;
+
+/**
+ * A Host header a `server_name` entry honestly stands for: an exact name as written, `.x` → `x`
+ * (it matches `x` itself); a regex only when it is an anchored literal (`~^www\.example\.com$`).
+ * `*.x`, `x.*` and other regexes match names nobody wrote down: none (`''`).
+ */
+export function concreteName(serverName: string): string {
+  let n = serverName.toLowerCase();
+  if (n.startsWith('~')) {
+    const m = /^~\^((?:[a-z0-9-]|\\\.)+)\$$/.exec(n);
+    if (!m) return '';
+    n = m[1]!.replace(/\\\./g, '.');
+  } else if (n.startsWith('.')) n = n.slice(1);
+  return HOSTNAME.test(n) ? n : '';
+}
+
+/**
+ * When the user's request misses, whether another server block on the socket it arrived at
+ * serves the same URL as a static file (200): each other block's names made concrete
+ * (`concreteName`), each asked through `nginxRequest` with that name as Host — the name must
+ * select that very block, and the answer must be a file that exists by the facts. The first such
+ * block, in configuration order.
+ */
+export function nginxOtherHost(conf: NginxConfig, ask: NginxAsk): NginxOtherHost {
+  const out: NginxOtherHost = { found: false, known: false, reason: '', name: '', server_file: '', server_line: 0, here_file: '', here_line: 0, listen: '', fs_path: '', root: '', via: '', root_file: '', root_line: 0, probe: [] };
+  const here = nginxRequest(conf, ask);
+  if (!here.found || here.server_file === '' || here.listen === '') {
+    out.reason = here.reason || 'the server block that answered is not known';
+    return out;
+  }
+  out.here_file = here.server_file;
+  out.here_line = here.server_line;
+  const probe = new Set<string>();
+  const unknowns: string[] = [];
+  const others = servers(buildTree(conf)).filter((s) => (s.block.file !== here.server_file || s.block.line !== here.server_line) && s.listens.some((l) => l.port === ask.port));
+  for (const s of others.slice(0, 64)) {
+    const names = [...new Set(s.names.map(concreteName).filter((n) => n !== ''))];
+    if (names.length === 0) {
+      if (s.names.length > 0) unknowns.push(`no concrete name for server_name ${s.names.join(' ')} at ${at(s.block)}`);
+      continue;
+    }
+    for (const name of names.slice(0, 8)) {
+      const r = nginxRequest(conf, { ...ask, host: name });
+      // The name must reach this block on the same socket (not another block's, nor the default).
+      if (r.server_file !== s.block.file || r.server_line !== s.block.line || r.listen !== here.listen) continue;
+      for (const p of r.probe) probe.add(p);
+      if (!r.known) {
+        unknowns.push(`Host ${name}: ${r.reason}`);
+        continue;
+      }
+      if (r.answer !== 'file' || r.status !== 200) continue;
+      Object.assign(out, { found: true, known: true, name, server_file: s.block.file, server_line: s.block.line, listen: r.listen, fs_path: r.request_filename, root: r.root, via: r.via, root_file: r.root_file, root_line: r.root_line });
+      out.probe = [...probe];
+      return out;
+    }
+  }
+  out.known = unknowns.length === 0;
+  out.reason = unknowns.join('; ');
+  out.probe = [...probe];
+  return out;
+}
+
 /** nginx's prefix (-p): from the master's command line, else `--prefix=` in `nginx -V`. */
 export function nginxPrefix(psLine: string, versionText: string): string {
   const p = /(?:^|\s)-p\s*(\/\S*)/.exec(psLine)?.[1] ?? /--prefix=(\/\S+)/.exec(versionText)?.[1] ?? '';
@@ -1424,6 +1536,10 @@ export function registerNginxRequest(env: Environment, cel: CelHelpers): void {
   );
   env.registerFunction('nginx_facts(list<string>, string): list<string>', (paths: string[], out: string) => nginxFacts(paths, out));
   env.registerFunction('nginx_closest(NginxRequest, string): NginxMatch', (req: unknown, listing: string) => cel.toCel(nginxClosest(cel.fromCel(req) as NginxRequest, listing), NGINX_MATCH_TYPE));
+  cel.register(NGINX_OTHER_HOST_TYPE);
+  env.registerFunction('nginx_other_host(NginxConfig, string, int, string, string, list<string>): NginxOtherHost', (conf: unknown, addr: string, port: bigint, host: string, path: string, facts: string[]) =>
+    cel.toCel(nginxOtherHost(cel.fromCel(conf) as NginxConfig, { addr, port: Number(port), host, path, facts }), NGINX_OTHER_HOST_TYPE),
+  );
   env.registerFunction('nginx_prefix(string, string): string', (ps: string, v: string) => nginxPrefix(ps, v));
   env.registerFunction('item(list<string>, int): string', (l: string[], i: bigint) => item(l, Number(i)));
   env.registerFunction('closest(string, list<string>): string', (w: string, names: string[]) => closestName(w, names));
