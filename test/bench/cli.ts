@@ -35,12 +35,17 @@ if (cmd === 'ssh-probe') {
   if (!isRoot) throw new Error('--time-to-card needs the lab: run it as root');
   const section = await cardSection(cardOpts);
   process.stdout.write(section + '\n');
-  // Only this table's section is replaced; the rest of the file stays as the last full run wrote it.
-  const doc = existsSync(out) ? readFileSync(out, 'utf8') : '# Benchmarks\n';
-  const at = doc.indexOf(CARD_SECTION);
-  const end = at < 0 ? -1 : doc.indexOf('\n## ', at + CARD_SECTION.length);
-  writeFileSync(out, at < 0 ? `${doc.trimEnd()}\n\n${section}` : `${doc.slice(0, at)}${section}${end < 0 ? '' : doc.slice(end + 1)}`);
-  process.stderr.write(`bench: written to ${out}\n`);
+  if (only && !opt('--out')) {
+    // A part of the table does not replace the whole one in BENCHMARKS.md.
+    process.stderr.write('bench: --rows: BENCHMARKS.md not written (give --out FILE to write this part)\n');
+  } else {
+    // Only this table's section is replaced; the rest of the file stays as the last full run wrote it.
+    const doc = existsSync(out) ? readFileSync(out, 'utf8') : '# Benchmarks\n';
+    const at = doc.indexOf(CARD_SECTION);
+    const end = at < 0 ? -1 : doc.indexOf('\n## ', at + CARD_SECTION.length);
+    writeFileSync(out, at < 0 ? `${doc.trimEnd()}\n\n${section}` : `${doc.slice(0, at)}${section}${end < 0 ? '' : doc.slice(end + 1)}`);
+    process.stderr.write(`bench: written to ${out}\n`);
+  }
 } else {
   const lab = !args.includes('--no-lab') && (isRoot || Boolean(process.env.CI));
   // This Node first, then each `--node PATH`: one table each.
