@@ -11,7 +11,7 @@
  *   GlobalLog: its id, `%>s`, `%f` (the file it mapped), `%U`, `%R` (the handler), `%{Location}o`.
  * - A CGI stand-in answers 200 for its routes (PATH_INFO, `/` when empty; `*`: any), else 404.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
@@ -220,7 +220,7 @@ export class ApacheOracleCase {
       this.unsupported = `${test.stderr}${test.stdout}`.trim().split('\n').slice(0, 2).join(' ');
       return false;
     }
-    this.proc = spawn('apache2', [...this.args(), '-D', 'FOREGROUND'], { stdio: 'ignore' });
+    this.proc = this.o.apps.daemon('apache2', [...this.args(), '-D', 'FOREGROUND']);
     const ports = [...new Set(this.requests.map((r) => `${r.addr}:${r.port}`))];
     for (let i = 0; i < 100; i++) {
       const up = await Promise.all(ports.map((hp) => connects(hp)));
@@ -228,16 +228,13 @@ export class ApacheOracleCase {
       if (this.proc.exitCode !== null) break;
       await new Promise((r) => setTimeout(r, 50));
     }
+    await this.stop();
     throw new Error(`${this.id}: apache2 did not start listening on ${ports.join(', ')}: ${readFileSync(join(this.root, 'logs', 'error.log'), 'utf8').slice(-2000)}`);
   }
 
+  /** apache2 and its children (workers, cgid, CGI scripts): its process group. */
   async stop(): Promise<void> {
-    const p = this.proc;
-    if (!p || p.exitCode !== null) return;
-    const done = new Promise((r) => p.once('exit', r));
-    p.kill('SIGTERM');
-    await Promise.race([done, new Promise((r) => setTimeout(r, 5000))]);
-    if (p.exitCode === null) p.kill('SIGKILL');
+    await this.o.apps.stopDaemon(this.proc, 5000);
   }
 
   async ask(req: ApacheOracleRequest): Promise<ApacheAnswer> {

@@ -15,9 +15,10 @@
  * /etc/apache2, so `apache2ctl` and `grep -R /etc/apache2` read the case as they read a Debian
  * host (Debian's mods-available copied in: the case's apache2.conf includes them by that path).
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, statSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../helpers/run-cli.js';
@@ -105,6 +106,25 @@ function namesTheMiss(text: string, a: ApacheAnswer): boolean {
   return doc !== undefined && a.filename.endsWith(doc);
 }
 
+/** A free port P for which `ss -ltn` lists 127.0.0.2:P before 127.0.0.1:P (tried on both, at most 64 ports). */
+async function portListedSecondAddressFirst(): Promise<number> {
+  const listen = (port: number, host: string) =>
+    new Promise<net.Server | undefined>((resolve) => {
+      const s = net.createServer();
+      s.once('error', () => resolve(undefined));
+      s.listen(port, host, () => resolve(s));
+    });
+  for (let i = 0; i < 64; i++) {
+    const a = (await listen(0, '127.0.0.1'))!;
+    const port = (a.address() as net.AddressInfo).port;
+    const b = await listen(port, '127.0.0.2');
+    const ss = b ? spawnSync('ss', ['-ltnH', `sport = :${port}`], { encoding: 'utf8' }).stdout : '';
+    await Promise.all([a, b].map((s) => new Promise((r) => (s ? s.close(r) : r(null)))));
+    if (/^\S+\s+\S+\s+\S+\s+127\.0\.0\.2:/.test(ss)) return port;
+  }
+  throw new Error('no port among 64 that ss lists 127.0.0.2 first');
+}
+
 describe.runIf(canRun)('not-found flow on the Apache oracle cases (real CLI, local executor)', () => {
   const oracle = new ApacheOracle();
   const figures = { notFound: 0, run: 0, right: 0, unknown: 0, skipped: [] as string[], unsupported: [] as string[], wrong: [] as string[], unknowns: [] as string[], cards: new Map<string, number>() };
@@ -182,6 +202,28 @@ describe.runIf(canRun)('not-found flow on the Apache oracle cases (real CLI, loc
       }
     }, 300_000);
   }
+
+  // The main server of 07-vhosts-ip-based listens on 127.0.0.1:P and 127.0.0.2:P (its name-based
+  // vhosts on the second). ss lists the two in the kernel's hash order of address and port, so
+  // for some ports 127.0.0.2 comes first: the request from the server must still reach the main server.
+  it('07-vhosts-ip-based: the main server on a port ss lists 127.0.0.2 first', async () => {
+    const port = await portListedSecondAddressFirst();
+    const o = new ApacheOracle();
+    await o.start();
+    try {
+      o.ports.set(18208, port);
+      const c = await o.load('07-vhosts-ip-based');
+      expect(await c.start()).toBe(true);
+      cpSync('/etc/apache2/mods-available', join(c.root, 'mods-available'), { recursive: true, dereference: true });
+      const req = c.requests.find((r) => r.line === '/one.html')!;
+      expect((await c.ask(req)).status).toBe(404);
+      const r = await runFlow(c, `http://127.0.0.1:${port}/one.html`, req, '');
+      expect(r.out && cardOf(r.out)).toBe('wrong-path');
+      expect(JSON.stringify(r.out)).toContain(`for http://127.0.0.1:${port}/index.html`);
+    } finally {
+      await o.stop();
+    }
+  }, 120_000);
 
   it('gives the right card for every 404', () => {
     console.log(`[apache-flow-oracle] 404s ${figures.notFound}, run ${figures.run}, right ${figures.right}, unknown ${figures.unknown}, wrong ${figures.wrong.length}, not run ${figures.skipped.length}, cases apache2 refused ${figures.unsupported.length}`);

@@ -12,6 +12,10 @@
  *   other script answers 200.
  * - nginx runs with `user root`, a log_format that writes the request's id, `$status`,
  *   `$request_filename`, `$uri`, `$upstream_addr` and `$host`, and the case's prefix (`-p`).
+ * - Every server the oracle starts (nginx, apache2) is a process group of its own, killed whole
+ *   when its case stops, and at `stop()` whatever is still running; `stop()` then removes the temp
+ *   folder and throws if anything is left behind: a process or mount naming the folder, or a
+ *   listener on a port the oracle handed out (a leak would make a later file's result depend on this one).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -70,15 +74,26 @@ async function freePort(): Promise<number> {
 const UPSTREAM_PORTS = [19080, 19001, 19000];
 
 export class Oracle {
-  readonly dir = mkdtempSync(join(tmpdir(), 'ngx-oracle-'));
-  readonly root = `${this.dir}/`;
+  /** The temp folder, made by `start()` (a skipped file makes none). */
+  get dir(): string {
+    if (this.made === undefined) throw new Error('Oracle.start() first: it makes the temp folder');
+    return this.made;
+  }
+  get root(): string {
+    return `${this.dir}/`;
+  }
+  private made: string | undefined;
   readonly ports = new Map<number, number>();
   private servers: Array<http.Server | net.Server> = [];
+  /** The servers started for the cases and not stopped yet; the process groups of all started. */
+  private readonly daemons = new Set<ChildProcess>();
+  private readonly groups = new Set<number>();
   private routes = new Set<string>();
   /** The paths the stand-in applications were asked, in order (for the cards' forwarded requests). */
   readonly appLog: string[] = [];
 
   async start(): Promise<void> {
+    this.made = mkdtempSync(join(tmpdir(), 'ngx-oracle-'));
     mkdirSync(join(this.dir, 'run'), { recursive: true });
     for (const p of UPSTREAM_PORTS) this.ports.set(p, await freePort());
     const h = http.createServer((req, res) => {
@@ -98,9 +113,50 @@ export class Oracle {
     await Promise.all(this.servers.map((s) => new Promise((r) => (s.listening ? r(null) : s.once('listening', r)))));
   }
 
+  /** A server for a case, in a process group of its own (its workers die with it). */
+  daemon(cmd: string, args: readonly string[]): ChildProcess {
+    const p = spawn(cmd, args, { stdio: 'ignore', detached: true });
+    this.daemons.add(p);
+    if (p.pid) this.groups.add(p.pid);
+    p.once('exit', () => this.daemons.delete(p));
+    return p;
+  }
+
+  /** SIGTERM to the server's group, SIGKILL to what is left after `graceMs`; resolves when the group is gone (bounded). */
+  async stopDaemon(p: ChildProcess | undefined, graceMs: number): Promise<void> {
+    if (!p?.pid) return;
+    const group = (sig: NodeJS.Signals | 0): boolean => {
+      try {
+        process.kill(-p.pid!, sig);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    const gone = async (ms: number): Promise<boolean> => {
+      for (let t = 0; t < ms; t += 50) {
+        if (!group(0)) return true;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      return !group(0);
+    };
+    group('SIGTERM');
+    if (!(await gone(graceMs))) {
+      group('SIGKILL');
+      await gone(5000);
+    }
+    this.daemons.delete(p);
+  }
+
   async stop(): Promise<void> {
+    if (this.made === undefined) return;
+    await Promise.all([...this.daemons].map((p) => this.stopDaemon(p, 3000)));
     await Promise.all(this.servers.map((s) => new Promise((r) => s.close(() => r(null)))));
     rmSync(this.dir, { recursive: true, force: true });
+    const left = leftovers(this.dir, this.groups);
+    for (const s of this.servers) if (s.listening) left.push(`stand-in still listening: ${JSON.stringify(s.address())}`);
+    if (left.length > 0) throw new Error(`the oracle left behind:\n${left.join('\n')}`);
+    this.made = undefined;
   }
 
   /** Text of the case with /tmp/ngx-oracle/ and every 127.0.0.x:port moved. */
@@ -313,23 +369,19 @@ export class OracleCase {
       this.unsupported = unknownDirective ? `nginx-light has no module for "${unknownDirective[1]}"` : test.stderr.trim().split('\n').pop() ?? 'nginx -t failed';
       return false;
     }
-    this.proc = spawn('nginx', ['-p', this.prefix, '-c', this.conf], { stdio: 'ignore' });
+    this.proc = this.o.daemon('nginx', ['-p', this.prefix, '-c', this.conf]);
     const ports = [...new Set(this.requests.map((r) => `${r.addr}:${r.port}`))];
     for (let i = 0; i < 100; i++) {
       const up = await Promise.all(ports.map((hp) => connects(hp)));
       if (up.every(Boolean)) return true;
       await new Promise((r) => setTimeout(r, 50));
     }
+    await this.stopNginx();
     throw new Error(`${this.id}: nginx did not start listening on ${ports.join(', ')}`);
   }
 
   async stopNginx(): Promise<void> {
-    const p = this.proc;
-    if (!p || p.exitCode !== null) return;
-    const done = new Promise((r) => p.once('exit', r));
-    p.kill('SIGTERM');
-    await Promise.race([done, new Promise((r) => setTimeout(r, 3000))]);
-    if (p.exitCode === null) p.kill('SIGKILL');
+    await this.o.stopDaemon(this.proc, 3000);
   }
 
   /** Sends the request as written (no normalization), returns nginx's own record of it. */
@@ -356,6 +408,29 @@ export class OracleCase {
     }
     return { status, request_filename: '', uri: '', upstream_addr: '', host: '' };
   }
+}
+
+/**
+ * What a finished oracle left on the machine: processes in a group it started (nginx's workers
+ * rename themselves) or whose command line names its temp folder, mounts of that folder (in this
+ * mount namespace), the folder itself.
+ */
+export function leftovers(dir: string, groups: ReadonlySet<number>): string[] {
+  const out: string[] = [];
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').trim();
+      // stat: PID (COMM) STATE PPID PGRP …; COMM may hold spaces and parentheses.
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const pgrp = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
+      if (cmd.includes(dir) || groups.has(pgrp)) out.push(`process ${pid} (group ${pgrp}): ${cmd}`);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  for (const line of readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) if (line.includes(dir)) out.push(`mount: ${line}`);
+  if (existsSync(dir)) out.push(`folder ${dir}`);
+  return out;
 }
 
 function connects(hostPort: string): Promise<boolean> {
