@@ -253,6 +253,18 @@ const shq = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
 
 // ───────────────────────────── the table ─────────────────────────────
 
+/**
+ * The median run's time to card split: tshoot's start until its first command began, the
+ * commands (one after the other), and tshoot's own time between and after them.
+ */
+function whereTimeGoes(m: CardRun): string {
+  const first = m.commands[0];
+  if (!first || first.doneAtMs === null) return '';
+  const start = first.doneAtMs - first.durationMs;
+  const inCommands = m.commands.reduce((t, x) => t + x.durationMs, 0);
+  return `in the median run: ${sec(start)} before the first command, ${sec(inCommands)} in commands (run one after another), ${sec(m.cardMs - start - inCommands)} between and after them`;
+}
+
 /** The heading of the section of BENCHMARKS.md (`--time-to-card` replaces it in place). */
 export const CARD_SECTION = '## Time to card (issue 17)';
 
@@ -274,7 +286,7 @@ export function cardMarkdown(rows: readonly CardRow[], machine: string, opts: Pi
     const server = m.commands.filter((x) => x.role === 'server');
     const floor = r.c.floor.kind === 'connect' ? r.c.floor.words : '`ssh -F cfg server true`';
     const longest = [...m.commands].sort((a, b) => b.durationMs - a.durationMs).slice(0, 3).map((x) => `${x.id} ${sec(x.durationMs)}`);
-    return `- ${r.c.symptom}: floor ${floor}; runs ${r.runs.map((x) => sec(x.cardMs)).join(', ')} (floors ${r.floorRuns.map(sec).join(', ')}); ${m.commands.length} commands (${server.length} on the server), longest ${longest.join(', ')}`;
+    return `- ${r.c.symptom}: floor ${floor}; runs ${r.runs.map((x) => sec(x.cardMs)).join(', ')} (floors ${r.floorRuns.map(sec).join(', ')}); ${m.commands.length} commands (${server.length} on the server), longest ${longest.join(', ')}; ${whereTimeGoes(m)}`;
   });
   return [
     CARD_SECTION,
