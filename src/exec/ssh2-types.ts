@@ -1,7 +1,8 @@
 /**
  * The few parts of `ssh2` (the library under node-ssh) that the SSH executor uses, typed by
- * hand: the project has no `@types/ssh2`. Loaded with `createRequire` because ssh2 is
- * CommonJS and untyped; a plain `import` would need a ts-ignore.
+ * hand: the project has no `@types/ssh2` (node-ssh's own types name ssh2's, so without them
+ * its `.connection` is untyped: ssh-connect.ts gives it `Ssh2Client`). ssh2 itself is loaded
+ * here only for `utils.parseKey`, with `createRequire` because it is CommonJS and untyped.
  */
 import { createRequire } from 'node:module';
 import type { Duplex, Readable } from 'node:stream';
@@ -56,7 +57,6 @@ export interface Ssh2Client {
 }
 
 interface Ssh2Module {
-  Client: new () => Ssh2Client;
   utils: { parseKey(data: Buffer | string, passphrase?: string): ParsedKey | Error };
 }
 

@@ -9,7 +9,7 @@ import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSshExecutor, SshPool } from '../../src/exec/ssh.js';
+import { createSshExecutor, SshPool } from '../../src/exec/ssh-executor.js';
 import { HAVE_SSHD, keygen, type Sshd, startSshd } from './sshd-harness.js';
 
 type Verdict = 'known' | 'unknown' | 'changed';

@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSshExecutor, SshPool } from '../../src/exec/ssh.js';
+import { createSshExecutor, SshPool } from '../../src/exec/ssh-executor.js';
 import type { CommandResult, CommandSpec, Executor } from '../../src/exec/types.js';
 import { HAVE_SSHD, type Sshd, startSshd } from './sshd-harness.js';
 import { CAN_MAKE_SUDO_USERS, createSudoUser, type SudoUser, sudoerSshConfig } from './sudo-user.js';

@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { classifySocketError, createSshExecutor, type HostKeyInfo, SshPool } from '../../src/exec/ssh.js';
+import { classifySocketError, createSshExecutor, type HostKeyInfo, SshPool } from '../../src/exec/ssh-executor.js';
 import type { CommandSpec } from '../../src/exec/types.js';
 import { freePort, HAVE_SSHD, keygen, type Sshd, startSshd } from './sshd-harness.js';
 

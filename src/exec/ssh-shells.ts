@@ -1,0 +1,106 @@
+/**
+ * A connection's persistent remote shells (remote-shell.ts): an idle one is reused, a new one
+ * is opened up to `maxShells` (lowered to the server's MaxSessions when it refuses a channel),
+ * and past that a command waits for one to be released.
+ */
+import { RemoteShell } from './remote-shell.js';
+import type { Ssh2Client } from './ssh2-types.js';
+import type { TransportError } from './types.js';
+
+/** What the shells need of their connection. */
+export interface ShellHost {
+  readonly label: string;
+  readonly closed: boolean;
+  /** The connected client (connecting or reconnecting first), or why there is none. */
+  ensureClient(): Promise<Ssh2Client | TransportError>;
+  /** The client now, without connecting: null while there is none. */
+  current(): Ssh2Client | null;
+  connectTimeoutMs(): number;
+}
+
+export class ShellPool {
+  private readonly shells = new Set<RemoteShell>();
+  private readonly idle: RemoteShell[] = [];
+  private opening = 0;
+  private maxShells: number;
+  private readonly waiters: Array<(s: RemoteShell | TransportError) => void> = [];
+
+  constructor(
+    private readonly host: ShellHost,
+    maxShells = 8,
+  ) {
+    this.maxShells = Math.max(1, maxShells);
+  }
+
+  /** An idle shell, a new one (up to maxShells), or wait for one. `urgent` may exceed the cap by 2. */
+  async acquire(urgent = false, retried = false): Promise<RemoteShell | TransportError> {
+    const label = this.host.label;
+    if (this.host.closed) return { code: 'disconnected', message: `${label}: the session was closed` };
+    const client = await this.host.ensureClient();
+    if (!('exec' in client)) return client;
+    for (;;) {
+      const s = this.idle.pop();
+      if (s === undefined) break;
+      if (!s.broken) {
+        s.busy = true;
+        return s;
+      }
+      this.shells.delete(s);
+    }
+    const limit = this.maxShells + (urgent ? 2 : 0);
+    if (this.shells.size + this.opening < limit) {
+      this.opening++;
+      const s = await RemoteShell.open(client, this.host.connectTimeoutMs());
+      this.opening--;
+      if (s instanceof RemoteShell) {
+        this.shells.add(s);
+        s.busy = true;
+        return s;
+      }
+      if (!retried && this.host.current() !== client) {
+        return this.acquire(urgent, true); // the connection died meanwhile: reconnect once
+      }
+      if (this.shells.size > 0 && /open failure|prohibited/i.test(s.message)) {
+        this.maxShells = this.shells.size; // the server's MaxSessions: queue from now on
+      } else {
+        return { code: 'disconnected', message: `${label}: ${s.message}` };
+      }
+    }
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  release(s: RemoteShell): void {
+    s.busy = false;
+    if (s.broken || this.host.closed) {
+      this.shells.delete(s);
+      const w = this.waiters.shift();
+      if (w !== undefined) void this.acquire().then(w);
+      return;
+    }
+    const w = this.waiters.shift();
+    if (w !== undefined) {
+      s.busy = true;
+      w(s);
+    } else {
+      this.idle.push(s);
+    }
+  }
+
+  /** Shells running a command now. */
+  busy(): RemoteShell[] {
+    return [...this.shells].filter((s) => s.busy && !s.broken);
+  }
+
+  /** The connection is gone: its shells with it (waiting commands keep waiting for a new one). */
+  dropAll(): void {
+    for (const s of this.shells) s.destroy();
+    this.shells.clear();
+    this.idle.length = 0;
+  }
+
+  /** The session ends: waiting commands are told, every shell closed. */
+  close(): void {
+    for (const w of this.waiters.splice(0)) w({ code: 'disconnected', message: `${this.host.label}: the session was closed` });
+    this.dropAll();
+  }
+}
