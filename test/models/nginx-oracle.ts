@@ -73,6 +73,18 @@ async function freePort(): Promise<number> {
 
 const UPSTREAM_PORTS = [19080, 19001, 19000];
 
+/** Process groups of servers not stopped yet, in this process: killed if it exits first. */
+const running = new Set<number>();
+process.once('exit', () => {
+  for (const g of running) {
+    try {
+      process.kill(-g, 'SIGKILL');
+    } catch {
+      // gone already
+    }
+  }
+});
+
 export class Oracle {
   /** The temp folder, made by `start()` (a skipped file makes none). */
   get dir(): string {
@@ -113,11 +125,15 @@ export class Oracle {
     await Promise.all(this.servers.map((s) => new Promise((r) => (s.listening ? r(null) : s.once('listening', r)))));
   }
 
-  /** A server for a case, in a process group of its own (its workers die with it). */
+  /**
+   * A server for a case, in a process group of its own (its workers die with it). Out of the
+   * test's group, it would not get a Ctrl-C: a worker that exits with servers still up kills them.
+   */
   daemon(cmd: string, args: readonly string[]): ChildProcess {
     const p = spawn(cmd, args, { stdio: 'ignore', detached: true });
     this.daemons.add(p);
     if (p.pid) this.groups.add(p.pid);
+    if (p.pid) running.add(p.pid);
     p.once('exit', () => this.daemons.delete(p));
     return p;
   }
@@ -146,6 +162,7 @@ export class Oracle {
       await gone(5000);
     }
     this.daemons.delete(p);
+    running.delete(p.pid);
   }
 
   async stop(): Promise<void> {
