@@ -4,7 +4,7 @@
 import { resolve } from 'node:path';
 import type { Catalog } from '../flow/catalog.js';
 import { drawFlow, type GraphFormat } from '../flow/graph.js';
-import { formatProblem, isError } from '../flow/problem.js';
+import { formatProblem, isError, sortProblems } from '../flow/problem.js';
 import { editorSchema } from '../flow/schema.js';
 import { pickText } from '../flow/template.js';
 import { typeName } from '../flow/expr.js';
@@ -19,7 +19,8 @@ export function lintCommand(io: CliIO, files: readonly string[], opts: { strict?
   const targets = files.map((f) => resolve(io.cwd, f));
   // Lint checks every file in full (it is what refreshes the cache, never what reads it).
   const cat = openCatalog(io, [...(opts.flows ?? []), ...targets], { fresh: true });
-  const shown = targets.length ? cat.problems.filter((p) => targets.some((t) => t.endsWith(p.file) || resolve(io.cwd, p.file) === t)) : cat.problems;
+  // In reading order (a file's load problems come before its compile problems otherwise).
+  const shown = sortProblems(targets.length ? cat.problems.filter((p) => targets.some((t) => t.endsWith(p.file) || resolve(io.cwd, p.file) === t)) : cat.problems);
   for (const p of shown) io.stdout.write(formatProblem(p) + '\n');
   const errors = shown.filter(isError).length;
   const warnings = shown.length - errors;

@@ -8,7 +8,7 @@
  * build, and it is compiled when first used. Every other file is checked in full.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { compileFlows, type Flow, type FlowSet } from './compile.js';
 import { builtinFlowsDir, flowFiles } from './files.js';
 import { checkedFlowSource, loadFlowSource, type FlowSource, type PositionTable } from './load.js';
@@ -69,7 +69,7 @@ export function loadCatalog(paths: readonly string[], opts: CatalogOptions = {})
       sources.push(checkedFlowSource(shown, text, JSON.parse(known.doc.doc) as FlowDocT, () => JSON.parse(known.doc.positions) as PositionTable, known.doc.lets));
       continue;
     }
-    const r = loadFlowSource(shown, text);
+    const r = loadFlowSource(shown, text, { schemaExists: (ref) => existsSync(resolve(dirname(file), ref)) });
     problems.push(...r.problems);
     if (r.flow) {
       sources.push(r.flow);
@@ -81,7 +81,8 @@ export function loadCatalog(paths: readonly string[], opts: CatalogOptions = {})
   if (cache) {
     for (const f of fresh) {
       const flow = compiled.flows.get(f.src.doc.id);
-      if (!flow || flow.file !== f.src.file || problems.some((p) => p.file === f.src.file)) continue;
+      // The modeline's schema is the editor's, not the check's: a missing one does not keep the record out.
+      if (!flow || flow.file !== f.src.file || problems.some((p) => p.file === f.src.file && p.code !== 'missing-schema')) continue;
       writeChecked(cache.dir, f.file, recordOf(f.text, f.src, flow.lets));
     }
   }

@@ -7,7 +7,7 @@
 import type { Environment } from '@marcbachmann/cel-js';
 import { buildEnvironment, checkExpression, GLOBALS, typeName, type StructType, type ValueType } from './expr.js';
 import type { FlowSource, Path } from './load.js';
-import { didYouMean, type Loc, type Problem } from './problem.js';
+import { didYouMean, guessHint, type Loc, type Problem } from './problem.js';
 import type { FlowDocT, FlowNodeT, NextT, RunNodeT, TextT } from './schema.js';
 import { LANGS, parseTemplate, TemplateError, textVariants } from './template.js';
 import { PARSERS } from '../parsers/index.js';
@@ -132,13 +132,17 @@ export function compileOne(src: FlowSource, problems: Problem[], opts: CompileOp
 
   // 1. The variables: one per node that produces a value.
   const types: Record<string, ValueType> = { ...GLOBALS };
+  // Lets and extract fields whose definition is an error (reported there): an expression that
+  // fails only for naming one is not reported again — one problem per mistake.
+  const poisoned = new Set<string>();
+  const dependant = (message: string) => poisoned.has(unknownName(message)?.name ?? '');
   const shapes = new Map<string, StructType>();
   for (const [id, node] of Object.entries(nodes)) {
     if (id in GLOBALS) {
       problems.push({ code: 'schema', ...src.keyLoc(['nodes', id]), node: id, message: `"${id}" is reserved`, hint: 'rename the node' });
     }
     if (node.kind === 'ask') types[id] = node.input === 'confirm' ? 'bool' : 'string';
-    if (node.kind === 'run') types[id] = runType(prefix, id, node, src, problems, shapes);
+    if (node.kind === 'run') types[id] = runType(prefix, id, node, src, problems, shapes, poisoned);
   }
   // The models the flow names anywhere (conditions, lets, texts): the others are not registered.
   const text = JSON.stringify(doc);
@@ -153,7 +157,8 @@ export function compileOne(src: FlowSource, problems: Problem[], opts: CompileOp
     const known = src.checked === true ? src.letTypes?.[name] : undefined;
     const r = known !== undefined ? ({ ok: true, type: known } as const) : checkExpression(env, expr);
     if (!r.ok) {
-      problems.push({ code: 'bad-expression', ...src.loc(['let', name]), message: `let ${name}: ${r.message}` });
+      if (!dependant(r.message)) problems.push({ code: 'bad-expression', ...src.loc(['let', name]), message: `let ${name}: ${r.message}`, hint: celHint(r.message, types, lets) });
+      poisoned.add(name); // its uses are not reported again: one problem per mistake
       continue;
     }
     env.registerVariable(name, r.type);
@@ -177,8 +182,9 @@ export function compileOne(src: FlowSource, problems: Problem[], opts: CompileOp
     if (!verify) return;
     checkMatches(id, path, expr);
     const r = checkExpression(env, expr);
-    if (!r.ok) problems.push({ code: 'bad-expression', ...at(id, ...path), node: id, message: r.message, hint: 'see `tshoot flows vars FLOW` for the names and types in scope' });
-    else if (r.type !== 'bool') problems.push({ code: 'not-boolean', ...at(id, ...path), node: id, message: `condition is ${r.type}, not bool`, hint: `compare it, e.g. \`${expr} == …\`` });
+    if (!r.ok) {
+      if (!dependant(r.message)) problems.push({ code: 'bad-expression', ...at(id, ...path), node: id, message: r.message, hint: celHint(r.message, types, lets) ?? 'see `tshoot flows vars FLOW` for the names and types in scope' });
+    } else if (r.type !== 'bool') problems.push({ code: 'not-boolean', ...at(id, ...path), node: id, message: `condition is ${r.type}, not bool`, hint: `compare it, e.g. \`${expr} == …\`` });
   };
   const checkTemplate = (id: string, path: Array<string | number>, s: string) => {
     if (!verify) return;
@@ -187,7 +193,7 @@ export function compileOne(src: FlowSource, problems: Problem[], opts: CompileOp
         if (!('expr' in part)) continue;
         checkMatches(id, path, part.expr);
         const r = checkExpression(env, part.expr);
-        if (!r.ok) problems.push({ code: 'bad-expression', ...at(id, ...path), node: id, message: `in {{ ${part.expr} }}: ${r.message}` });
+        if (!r.ok && !dependant(r.message)) problems.push({ code: 'bad-expression', ...at(id, ...path), node: id, message: `in {{ ${part.expr} }}: ${r.message}`, hint: celHint(r.message, types, lets) });
       }
     } catch (e) {
       if (!(e instanceof TemplateError)) throw e;
@@ -206,9 +212,16 @@ export function compileOne(src: FlowSource, problems: Problem[], opts: CompileOp
 
   // 2. Each node: its references, expressions, texts.
   const edges: Edge[] = [];
+  // A goto to a missing node is one mistake: the graph checks go on as if it named the node
+  // it most likely meant (or, with no guess, as if it were a way out), so that node is not
+  // also "unreachable" nor this one "in a cycle with no way out".
+  const meant: Edge[] = [];
+  const unresolved = new Set<string>();
   const exists = (id: string, target: string, path: Array<string | number>) => {
     if (target in nodes) return true;
     const guess = didYouMean(target, ids);
+    if (guess !== undefined) meant.push({ from: id, to: guess, label: 'meant', index: -1 });
+    else unresolved.add(id);
     problems.push({
       code: 'missing-node',
       ...at(id, ...path),
@@ -237,8 +250,9 @@ export function compileOne(src: FlowSource, problems: Problem[], opts: CompileOp
     }
   };
 
+  const startGuess = doc.start in nodes ? doc.start : didYouMean(doc.start, ids);
   if (!(doc.start in nodes)) {
-    const guess = didYouMean(doc.start, ids);
+    const guess = startGuess;
     problems.push({ code: 'missing-node', ...src.loc(['start']), message: `start node "${doc.start}" does not exist`, hint: guess ? `did you mean "${guess}"?` : 'name an existing node' });
   }
   for (const [id, node] of Object.entries(nodes)) {
@@ -312,7 +326,9 @@ export function compileOne(src: FlowSource, problems: Problem[], opts: CompileOp
           }
           if (ev.lines !== undefined) {
             const r = verify ? checkExpression(env, ev.lines) : ({ ok: true, type: 'list<string>' } as const);
-            if (!r.ok) problems.push({ code: 'bad-expression', ...at(id, 'evidence', i, 'lines'), node: id, message: r.message });
+            if (!r.ok) {
+              if (!dependant(r.message)) problems.push({ code: 'bad-expression', ...at(id, 'evidence', i, 'lines'), node: id, message: r.message, hint: celHint(r.message, types, lets) });
+            }
             else if (r.type !== 'list<string>') problems.push({ code: 'bad-evidence', ...at(id, 'evidence', i, 'lines'), node: id, message: `evidence lines are ${r.type}, not list<string>`, hint: 'e.g. `x.sockets.map(s, s.line)`' });
           }
         });
@@ -333,12 +349,12 @@ export function compileOne(src: FlowSource, problems: Problem[], opts: CompileOp
   // 3. The graph: every node reachable from the start, every reachable node with a way out.
   const out = new Map<string, string[]>();
   const into = new Map<string, string[]>();
-  for (const e of edges) {
+  for (const e of [...edges, ...meant]) {
     (out.get(e.from) ?? out.set(e.from, []).get(e.from)!).push(e.to);
     (into.get(e.to) ?? into.set(e.to, []).get(e.to)!).push(e.from);
   }
   const reach = new Set<string>();
-  const stack = doc.start in nodes ? [doc.start] : [];
+  const stack = startGuess !== undefined ? [startGuess] : [];
   while (stack.length) {
     const n = stack.pop()!;
     if (reach.has(n)) continue;
@@ -346,7 +362,7 @@ export function compileOne(src: FlowSource, problems: Problem[], opts: CompileOp
     stack.push(...(out.get(n) ?? []));
   }
   for (const id of ids) {
-    if (!reach.has(id) && doc.start in nodes) {
+    if (!reach.has(id) && startGuess !== undefined && unresolved.size === 0) {
       problems.push({ code: 'unreachable', ...src.keyLoc(['nodes', id]), node: id, message: 'no path from the start reaches this node', hint: 'link it with a goto, or remove it' });
     }
   }
@@ -356,7 +372,7 @@ export function compileOne(src: FlowSource, problems: Problem[], opts: CompileOp
   };
   // Walked backwards from the fixes and ends: linear in the edges (a fixpoint over all edges
   // is quadratic on a long chain).
-  const exits = new Set(ids.filter(terminal));
+  const exits = new Set(ids.filter((id) => terminal(id) || unresolved.has(id)));
   const back = [...exits];
   while (back.length) {
     for (const from of into.get(back.pop()!) ?? []) {
@@ -413,7 +429,7 @@ function lazyFlow(src: FlowSource): Flow {
   };
 }
 
-function runType(prefix: string, id: string, node: RunNodeT, src: FlowSource, problems: Problem[], shapes: Map<string, StructType>): ValueType {
+function runType(prefix: string, id: string, node: RunNodeT, src: FlowSource, problems: Problem[], shapes: Map<string, StructType>, poisoned: Set<string>): ValueType {
   const fields: Record<string, ValueType> = { ...RUN_FIELDS };
   for (const [name, ex] of Object.entries(node.extract ?? {})) {
     if (name in RUN_FIELDS) {
@@ -425,12 +441,16 @@ function runType(prefix: string, id: string, node: RunNodeT, src: FlowSource, pr
       if (!p) {
         const guess = didYouMean(ex.parser, PARSERS.keys());
         problems.push({ code: 'unknown-parser', ...src.loc(['nodes', id, 'extract', name, 'parser']), node: id, message: `unknown parser "${ex.parser}"`, hint: guess ? `did you mean "${guess}"?` : `known: ${[...PARSERS.keys()].join(', ')}` });
+        poisoned.add(name); // its uses are not reported again
         continue;
       }
       fields[name] = p.type;
     } else {
       // A flow the build checked has safe regexes: only their groups are needed here.
-      if (src.checked !== true && !compileRegex(ex.regex, () => src.loc(['nodes', id, 'extract', name, 'regex']), id, problems)) continue;
+      if (src.checked !== true && !compileRegex(ex.regex, () => src.loc(['nodes', id, 'extract', name, 'regex']), id, problems)) {
+        poisoned.add(name);
+        continue;
+      }
       const groups: Record<string, ValueType> = { matched: 'bool' };
       for (const m of ex.regex.matchAll(NAMED_GROUP)) groups[m[1]!] = 'string';
       fields[name] = shared(shapes, `Rx_${prefix}_${id}_${name}`, groups);
@@ -449,6 +469,27 @@ function shared(shapes: Map<string, StructType>, name: string, fields: Record<st
   let t = shapes.get(key);
   if (!t) shapes.set(key, (t = { struct: name, fields }));
   return t;
+}
+
+/** Did-you-mean for the name cel-js did not know: a variable (node, let, global) or a field of any struct in scope. */
+function celHint(message: string, types: Readonly<Record<string, ValueType>>, lets: ReadonlyArray<readonly [string, ...unknown[]]>): string | undefined {
+  const unknown = unknownName(message);
+  if (unknown?.kind === 'variable') return guessHint(unknown.name, [...Object.keys(types), ...lets.map(([n]) => n)]);
+  if (!unknown) return undefined;
+  const fields = new Set<string>();
+  const walk = (t: ValueType): void => {
+    if (typeof t === 'string') return;
+    if ('list' in t) return walk(t.list);
+    for (const [f, ft] of Object.entries(t.fields)) if (!fields.has(f)) fields.add(f), walk(ft);
+  };
+  Object.values(types).forEach(walk);
+  return guessHint(unknown.name, fields);
+}
+
+/** The name a cel-js type-check error says it does not know (a variable, or a field: "No such key"). */
+function unknownName(message: string): { kind: 'variable' | 'field'; name: string } | undefined {
+  const m = /^(?:Unknown variable|(No such key)): ([A-Za-z_]\w*)/.exec(message);
+  return m ? { kind: m[1] ? 'field' : 'variable', name: m[2]! } : undefined;
 }
 
 /** `x.matches(ARG)` / `matches(x, ARG)`: ARG up to the closing parenthesis. */

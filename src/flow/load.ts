@@ -7,7 +7,7 @@ import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, vi
 import type { FlowDocT, NodeKind } from './schema.js';
 import { flowValidators } from './validators.js';
 import type { Loc, Problem } from './problem.js';
-import { didYouMean } from './problem.js';
+import { didYouMean, guessHint } from './problem.js';
 import { ROLES } from '../exec/types.js';
 
 export const MODELINE = '# yaml-language-server: $schema=./flow.schema.json';
@@ -35,7 +35,12 @@ export interface LoadResult {
   readonly problems: Problem[];
 }
 
-export function loadFlowSource(file: string, text: string): LoadResult {
+export interface LoadOptions {
+  /** Whether the modeline's schema (a path relative to the flow's folder) exists; not checked without it. */
+  readonly schemaExists?: (ref: string) => boolean;
+}
+
+export function loadFlowSource(file: string, text: string, opts: LoadOptions = {}): LoadResult {
   const problems: Problem[] = [];
   const lineCounter = new LineCounter();
   const ydoc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
@@ -44,19 +49,19 @@ export function loadFlowSource(file: string, text: string): LoadResult {
     return { file, line: p.line, col: p.col };
   };
   for (const e of ydoc.errors) {
+    if (e.code === 'DUPLICATE_KEY') {
+      // A node (or field) defined twice: at the second, saying where the first is.
+      const dup = duplicateKey(ydoc, e.pos[0]);
+      if (dup) {
+        problems.push({ code: 'yaml-syntax', ...at(dup.second), message: `"${dup.name}" is defined twice`, hint: `the first is at line ${lineCounter.linePos(dup.first).line}; rename or remove one` });
+        continue;
+      }
+    }
     problems.push({ code: 'yaml-syntax', ...at(e.pos[0]), message: e.message.split('\n')[0] ?? e.message });
   }
   if (problems.length) return { flow: null, problems };
-  if (!text.startsWith(MODELINE)) {
-    problems.push({
-      code: 'missing-modeline',
-      file,
-      line: 1,
-      col: 1,
-      message: 'the flow does not start with the schema modeline',
-      hint: `make the first line "${MODELINE}"`,
-    });
-  }
+  const modeline = missingSchema(text, opts.schemaExists);
+  if (modeline) problems.push({ code: 'missing-schema', ...at(modeline.offset), severity: 'warning', message: `the modeline's schema "${modeline.ref}" is not there: an editor cannot check this flow`, hint: 'write it beside the flow: `tshoot flows schema > flow.schema.json`; or remove the line, which is optional' });
   let data: unknown;
   try {
     data = ydoc.toJS({ maxAliasCount: 100 });
@@ -69,8 +74,14 @@ export function loadFlowSource(file: string, text: string): LoadResult {
   const keyLoc = (path: Path): Loc => at(rangeOf(ydoc, path, true));
 
   const v = flowValidators();
+  const schemas = v.schemas;
+  const valueAt = (path: Path): unknown => path.reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), data);
+  // Node ids refused by their pattern: the gotos naming them are not reported again.
+  const badIds = new Set<string>();
   if (!v.top(data)) {
-    problems.push(...precise(v.top.errors ?? []).map((e) => schemaProblem(e, [], loc, keyLoc)));
+    const errors = v.top.errors ?? [];
+    for (const e of errors) if (e.keyword === 'propertyNames' && e.instancePath === '/nodes') badIds.add(String((e.params as { propertyName: unknown }).propertyName));
+    problems.push(...schemaProblems(errors, [], schemas.top, { loc, keyLoc, valueAt, badIds }));
     if (!data || typeof data !== 'object' || Array.isArray(data)) return { flow: null, problems };
   }
   const nodes = (data as { nodes?: unknown }).nodes;
@@ -81,34 +92,30 @@ export function loadFlowSource(file: string, text: string): LoadResult {
       const base: Path = ['nodes', id];
       if (typeof kind !== 'string' || !Object.hasOwn(v.nodes, kind)) {
         const kinds = Object.keys(v.nodes);
-        const guess = typeof kind === 'string' ? didYouMean(kind, kinds) : undefined;
         problems.push({
           code: 'unknown-kind',
           ...loc([...base, 'kind']),
           node: id,
           message: `unknown node kind ${JSON.stringify(kind)}`,
-          hint: guess ? `did you mean "${guess}"?` : `use one of ${kinds.join(', ')}`,
+          hint: guessHint(typeof kind === 'string' ? kind : '', kinds, `use one of ${kinds.join(', ')}`),
         });
         continue;
       }
       const role = (node as { role?: unknown }).role;
       const roleBad = kind === 'run' && typeof role === 'string' && !(ROLES as readonly string[]).includes(role);
       if (roleBad) {
-        const guess = didYouMean(role as string, ROLES);
         problems.push({
           code: 'unknown-role',
           ...loc([...base, 'role']),
           node: id,
           message: `unknown role "${role as string}"`,
-          hint: guess ? `did you mean "${guess}"?` : `use one of ${ROLES.join(', ')}`,
+          hint: guessHint(role as string, ROLES, `use one of ${ROLES.join(', ')}`),
         });
       }
       const validate = v.nodes[kind as NodeKind];
       if (!validate(node)) {
-        for (const e of precise(validate.errors ?? [])) {
-          if (roleBad && e.instancePath === '/role') continue;
-          problems.push({ ...schemaProblem(e, base, loc, keyLoc), node: id });
-        }
+        const errors = (validate.errors ?? []).filter((e) => !(roleBad && e.instancePath.startsWith('/role')));
+        problems.push(...schemaProblems(errors, base, schemas[kind as NodeKind], { loc, keyLoc, valueAt, badIds }).map((p) => ({ ...p, node: id })));
       }
     }
   }
@@ -180,35 +187,130 @@ function lookUp(table: PositionTable, path: Path, key: boolean): readonly number
   return [1, 1];
 }
 
-/** Drops the noise a union produces: `anyOf`/`type` errors beside a more precise one under the same path. */
-function precise(errors: readonly ErrorObject[]): ErrorObject[] {
-  return errors.filter((e) => {
-    if (e.keyword !== 'anyOf' && e.keyword !== 'type') return true;
-    return !errors.some((o) => o !== e && o.keyword !== 'anyOf' && o.keyword !== 'type' && (o.instancePath === e.instancePath || o.instancePath.startsWith(`${e.instancePath}/`)));
-  });
+interface Where {
+  loc(p: Path): Loc;
+  keyLoc(p: Path): Loc;
+  valueAt(p: Path): unknown;
+  /** Node ids already reported as invalid. */
+  badIds: ReadonlySet<string>;
 }
 
-function schemaProblem(
-  e: ErrorObject,
-  base: Path,
-  loc: (p: Path) => Loc,
-  keyLoc: (p: Path) => Loc,
-): Problem {
-  const path: Path = [...base, ...e.instancePath.split('/').slice(1).map(unescapePointer)];
-  const field = path.length ? String(path[path.length - 1]) : 'flow';
-  const params = e.params as Record<string, unknown>;
-  if (e.keyword === 'additionalProperties') {
-    const extra = String(params.additionalProperty);
-    return { code: 'schema', ...keyLoc([...path, extra]), message: `unknown field "${extra}"`, hint: 'remove it or check its spelling' };
+/**
+ * Ajv's errors → one problem per mistake, at the key or value that is wrong, in our words:
+ * a union's alternatives become one "must be …" (or are dropped beside a more precise error
+ * inside it), an unknown field next to the missing one it misspells becomes one did-you-mean,
+ * an invalid node id is reported at its key (and not again at the gotos naming it).
+ */
+function schemaProblems(all: readonly ErrorObject[], base: Path, schema: object, w: Where): Problem[] {
+  const errors = oneBranch(all);
+  const out: Problem[] = [];
+  const pathOf = (e: ErrorObject): Path => [...base, ...e.instancePath.split('/').slice(1).map(unescapePointer)];
+  const deeper = (e: ErrorObject) => errors.some((o) => o.instancePath.startsWith(`${e.instancePath}/`));
+  const fields = (path: Path) => fieldsAt(schema, path.slice(base.length));
+  // Missing fields by instance path: an unknown field beside the one it misspells is one mistake.
+  const missing = new Map<string, string[]>();
+  for (const e of errors) if (e.keyword === 'required') (missing.get(e.instancePath) ?? missing.set(e.instancePath, []).get(e.instancePath)!).push(String(e.params.missingProperty));
+  const misspelt = new Set<string>();
+  const unions = new Set<string>();
+  for (const e of errors) {
+    const path = pathOf(e);
+    const field = path.length ? String(path[path.length - 1]) : 'flow';
+    if (e.keyword === 'propertyNames') {
+      const id = String(e.params.propertyName);
+      const fixed = id.toLowerCase().replace(/[^a-z0-9_]+/g, '_').replace(/^[^a-z]+/, '');
+      out.push({ code: 'schema', ...w.keyLoc([...path, id]), node: id, message: `node id "${id}" is not a valid name`, hint: `node ids are CEL names: lowercase letters, digits and _, starting with a letter${fixed ? `, e.g. "${fixed}"` : ''}` });
+      continue;
+    }
+    if (e.propertyName !== undefined) continue; // the pattern behind a propertyNames error
+    if (e.keyword === 'additionalProperties') {
+      const extra = String(e.params.additionalProperty);
+      const meant = didYouMean(extra, missing.get(e.instancePath) ?? []);
+      if (meant !== undefined) misspelt.add(`${e.instancePath}\0${meant}`);
+      const known = fields(path);
+      out.push({ code: 'schema', ...w.keyLoc([...path, extra]), message: `unknown field "${extra}"`, hint: meant !== undefined ? `did you mean "${meant}"?` : guessHint(extra, known, `remove it; the fields here are ${known.join(', ')}`) });
+      continue;
+    }
+    if (e.keyword === 'required') continue; // below, once the misspellings are known
+    if (isAlternative(e)) {
+      // A union: reported once for its path, and only when nothing inside it is more precise.
+      if (deeper(e) || unions.has(e.instancePath)) continue;
+      unions.add(e.instancePath);
+      const here = errors.filter((o) => o.instancePath === e.instancePath && o.keyword !== 'anyOf');
+      const value = w.valueAt(path);
+      const consts = here.flatMap((o) => (o.keyword === 'const' ? [String(o.params.allowedValue)] : o.keyword === 'enum' ? (o.params.allowedValues as unknown[]).map(String) : []));
+      if (consts.length && typeof value === 'string') {
+        out.push({ code: 'schema', ...w.loc(path), message: `"${field}" is "${value}", not one of ${consts.map((c) => `"${c}"`).join(', ')}`, hint: guessHint(value, consts) });
+        continue;
+      }
+      const types = [...new Set(here.filter((o) => o.keyword === 'type').map((o) => String(o.params.type)))];
+      out.push({ code: 'schema', ...w.loc(path), message: `"${field}" must be ${types.length ? types.map(typeWord).join(' or ') : 'valid'}, not ${kindOf(value)}` });
+      continue;
+    }
+    if (e.keyword === 'pattern' && w.badIds.has(String(w.valueAt(path)))) continue;
+    out.push({ code: 'schema', ...w.loc(path), message: `"${field}" ${e.message ?? 'is invalid'}` });
   }
-  if (e.keyword === 'required') {
-    const missing = String(params.missingProperty);
-    return { code: 'schema', ...keyLoc(path), message: `missing field "${missing}"` };
+  for (const e of errors) {
+    if (e.keyword !== 'required' || misspelt.has(`${e.instancePath}\0${String(e.params.missingProperty)}`)) continue;
+    out.push({ code: 'schema', ...w.keyLoc(pathOf(e)), message: `missing field "${String(e.params.missingProperty)}"` });
   }
-  if (e.keyword === 'pattern') {
-    return { code: 'schema', ...loc(path), message: `"${field}" ${e.message ?? 'is invalid'}` };
+  return out;
+}
+
+/**
+ * A union (anyOf) whose value has the type (or is the value) of some alternatives: only the
+ * errors of the one of those that comes closest (fewest errors) are kept — `{regex: …, from:
+ * stdot}` is a regex extract with a bad `from`, not also a parser extract without `parser`.
+ * When it has the type of none, every alternative's error is kept (one "must be A or B").
+ */
+function oneBranch(errors: readonly ErrorObject[]): ErrorObject[] {
+  let kept = [...errors];
+  const unions = errors.filter((e) => e.keyword === 'anyOf').sort((a, b) => a.schemaPath.length - b.schemaPath.length);
+  for (const u of unions) {
+    if (!kept.includes(u)) continue;
+    const branches = new Map<string, ErrorObject[]>();
+    for (const e of kept) {
+      if (!e.schemaPath.startsWith(`${u.schemaPath}/`)) continue;
+      const b = e.schemaPath.slice(u.schemaPath.length + 1).split('/')[0]!;
+      (branches.get(b) ?? branches.set(b, []).get(b)!).push(e);
+    }
+    const typed = [...branches.values()].filter((es) => !es.some((e) => e.instancePath === u.instancePath && e.keyword !== 'anyOf' && isAlternative(e)));
+    if (!typed.length) continue;
+    const best = typed.reduce((a, b) => (b.length < a.length ? b : a));
+    kept = kept.filter((e) => e !== u && (!e.schemaPath.startsWith(`${u.schemaPath}/`) || best.includes(e)));
   }
-  return { code: 'schema', ...loc(path), message: `"${field}" ${e.message ?? 'is invalid'}` };
+  return kept;
+}
+
+/** The errors a union (or a type) produces, one per alternative. */
+function isAlternative(e: ErrorObject): boolean {
+  return e.keyword === 'anyOf' || e.keyword === 'type' || e.keyword === 'const' || e.keyword === 'enum';
+}
+
+function typeWord(t: string): string {
+  return t === 'object' ? 'a mapping' : t === 'array' ? 'a list' : t === 'integer' ? 'an integer' : `a ${t}`;
+}
+
+function kindOf(v: unknown): string {
+  if (v === null || v === undefined) return 'empty';
+  if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'object') return 'a mapping';
+  return `the ${typeof v} ${JSON.stringify(v)}`;
+}
+
+/** The field names a schema allows at `path` (every alternative's, for a union). */
+function fieldsAt(schema: object, path: Path): string[] {
+  type S = { anyOf?: S[]; properties?: Record<string, S>; items?: S; additionalProperties?: S | boolean; patternProperties?: Record<string, S> };
+  const alts = (s: S): S[] => s.anyOf?.flatMap(alts) ?? [s];
+  let here: S[] = [schema as S];
+  for (const seg of path) {
+    here = here.flatMap(alts).flatMap((o): S[] => {
+      if (/^\d+$/.test(String(seg)) && o.items) return [o.items];
+      if (o.properties && Object.hasOwn(o.properties, seg)) return [o.properties[seg]!];
+      if (o.patternProperties) return Object.values(o.patternProperties);
+      return typeof o.additionalProperties === 'object' ? [o.additionalProperties] : [];
+    });
+  }
+  return [...new Set(here.flatMap(alts).flatMap((s) => Object.keys(s.properties ?? {})))];
 }
 
 function unescapePointer(s: string): string {
@@ -237,6 +339,37 @@ function rangeOf(doc: Document, path: Path, key: boolean): number {
     } else break;
   }
   return offset;
+}
+
+/** The name and offsets of the key that `offset` (the error's position) points into, and of its first occurrence. */
+function duplicateKey(doc: Document, offset: number): { name: string; first: number; second: number } | undefined {
+  let hit: { name: string; first: number; second: number } | undefined;
+  visit(doc, {
+    Map(_k, map) {
+      const seen = new Map<string, number>();
+      for (const pair of map.items) {
+        if (!isScalar(pair.key) || !pair.key.range) continue;
+        const name = String(pair.key.value);
+        const first = seen.get(name);
+        const [start, , end] = pair.key.range;
+        if (first !== undefined && start <= offset && offset <= Math.max(end, start)) {
+          hit = { name, first, second: start };
+          return visit.BREAK;
+        }
+        if (first === undefined) seen.set(name, start);
+      }
+      return undefined;
+    },
+  });
+  return hit;
+}
+
+/** The modeline's schema when it names a local file that `exists` says is not there, with the offset of its reference. */
+function missingSchema(text: string, exists: ((ref: string) => boolean) | undefined): { ref: string; offset: number } | undefined {
+  if (!exists) return undefined;
+  const m = /^#\s*yaml-language-server:\s*\$schema=(\S+)/m.exec(text.slice(0, 4096));
+  if (!m || /^[a-z][a-z0-9+.-]*:/i.test(m[1]!)) return undefined; // none, or a URL
+  return exists(m[1]!) ? undefined : { ref: m[1]!, offset: m.index + m[0].length - m[1]!.length };
 }
 
 /** Where the first alias is (what `toJS` refuses has no position of its own). */

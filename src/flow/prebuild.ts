@@ -37,7 +37,7 @@ export function validatorsModule(): string {
   const kinds = names.filter((n) => n !== 'top');
   return [
     code,
-    `module.exports = { top: exports.v_top, nodes: { ${kinds.map((k) => `${JSON.stringify(k)}: exports.v_${k}`).join(', ')} } };`,
+    `module.exports = { top: exports.v_top, nodes: { ${kinds.map((k) => `${JSON.stringify(k)}: exports.v_${k}`).join(', ')} }, schemas: ${JSON.stringify(schemas)} };`,
   ].join('\n');
 }
 

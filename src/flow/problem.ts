@@ -9,7 +9,7 @@ import { editDistance } from '../util/edit-distance.js';
 export type ProblemCode =
   | 'yaml-syntax'
   | 'schema'
-  | 'missing-modeline'
+  | 'missing-schema'
   | 'duplicate-flow-id'
   | 'missing-node'
   | 'unreachable'
@@ -59,6 +59,17 @@ export function formatProblem(p: Problem): string {
   const hint = p.hint ? ` (${p.hint})` : '';
   const sev = p.severity === 'warning' ? ' warning:' : '';
   return `${where}${node}:${sev} ${p.message}${hint}`;
+}
+
+/** Problems in reading order: by file, then line, then column (stable for the same place). */
+export function sortProblems<P extends Loc>(problems: readonly P[]): P[] {
+  return [...problems].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || a.col - b.col));
+}
+
+/** The hint for a name that is none of `candidates`: the closest one, else `otherwise`. */
+export function guessHint(word: string, candidates: Iterable<string>, otherwise?: string): string | undefined {
+  const guess = didYouMean(word, candidates);
+  return guess !== undefined ? `did you mean "${guess}"?` : otherwise;
 }
 
 /** The closest candidate by edit distance, for "did you mean". */

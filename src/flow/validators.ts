@@ -18,6 +18,8 @@ export interface Validate {
 export interface FlowValidators {
   readonly top: Validate;
   readonly nodes: Readonly<Record<NodeKind, Validate>>;
+  /** The schemas they check (the field names for a did-you-mean). */
+  readonly schemas: Readonly<Record<'top' | NodeKind, object>>;
 }
 
 /** The schemas behind the validators, by name (`top` and each node kind). */
@@ -49,6 +51,7 @@ export function flowValidators(): FlowValidators {
   validators = {
     top: ajv.compile(s.top),
     nodes: Object.fromEntries(NODE_KINDS.map((k) => [k, ajv.compile(s[k]) as Validate])) as Record<NodeKind, Validate>,
+    schemas: s,
   };
   return validators;
 }

@@ -64,14 +64,12 @@ nodes:
   ['unknown-parser', ok.replace('    argv: [echo, hi]\n', '    argv: [echo, hi]\n    extract:\n      v: { parser: sss }\n'), 12, 20],
   ['bad-template', ok.replace('title: A', 'title: "A {{ a.exit"'), 8, 12],
   ['changes-host', ok.replace('argv: [echo, hi]', 'argv: [sed, -ni, "s/a/b/", f]'), 10, 11],
-  ['missing-modeline', '', 1, 1],
 ];
 
 describe('flows lint: one fixture per problem kind, with its position', () => {
   for (const [code, yaml, line, col] of cases) {
     it(`${code} at ${line}:${col}`, () => {
-      const problems =
-        code === 'missing-modeline' ? loadFlowSource('f0.yaml', ok).problems : lint(yaml);
+      const problems = lint(yaml);
       const p = problems.find((x) => x.code === code);
       expect(p, JSON.stringify(problems)).toBeDefined();
       expect({ line: p!.line, col: p!.col }).toEqual({ line, col });
@@ -118,6 +116,17 @@ nodes:
 
   it('a clean flow has no problems', () => {
     expect(lint(ok)).toEqual([]);
+  });
+
+  it('the schema modeline is optional; one naming a schema that is not there is a warning at its reference', () => {
+    expect(loadFlowSource('f.yaml', ok, { schemaExists: () => false }).problems).toEqual([]);
+    const asked: string[] = [];
+    const seen = (there: boolean) => loadFlowSource('f.yaml', `# yaml-language-server: $schema=../schema/flow.json\n${ok}`, { schemaExists: (ref) => (asked.push(ref), there) }).problems;
+    expect(seen(true)).toEqual([]);
+    expect(seen(false)).toEqual([expect.objectContaining({ code: 'missing-schema', line: 1, col: 33, severity: 'warning' })]);
+    expect(asked).toEqual(['../schema/flow.json', '../schema/flow.json']);
+    // A URL is the editor's to fetch: not checked.
+    expect(loadFlowSource('f.yaml', `# yaml-language-server: $schema=https://example.invalid/flow.schema.json\n${ok}`, { schemaExists: () => false }).problems).toEqual([]);
   });
 
   it('a missing translation is a warning, not an error', () => {
