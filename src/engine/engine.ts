@@ -25,6 +25,7 @@ import type {
   Frame,
   Outcome,
   Question,
+  RanCommand,
   SessionState,
   Step,
 } from './types.js';
@@ -70,77 +71,106 @@ export function step(flows: FlowSet, state: SessionState, event: EngineEvent): S
     case 'result': {
       const { frame, node, flow } = expectPending(flows, state, event.id, 'exec');
       if (node.kind !== 'run') throw new EngineError(`"${event.id}" is not a command`);
-      const ctx = context(flow, state, frame);
-      const argv = renderArgv(flow, node.argv, ctx);
-      const value = runValue(flow, frame.node, node, event.result);
-      const f: Frame = {
-        ...frame,
-        vars: { ...frame.vars, [frame.node]: value },
-        runs: { ...frame.runs, [frame.node]: { role: node.role, argv: argv.ok ? argv.argv : [], result: event.result } },
-      };
-      let s: SessionState = { ...replaceTop(state, f), pending: null, status: 'running', commands: state.commands + 1 };
-      const lang = langOf(s);
-      if (event.result.transport?.code === 'dns' && canAskHost(state, node.role)) {
-        // An answered host whose name does not resolve (a typo, not an alias): asked again,
-        // with why; the command runs again on the new answer. A host given by flag is not.
-        const shown: Effect = { kind: 'show', item: { kind: 'result', command: commandOf(flow, s, frame, node, argv.ok ? argv.argv : []), result: event.result, summary: event.result.transport.message } };
-        const retry = { answer: state.globals!.hosts[node.role as AskedRole], error: event.result.transport.message };
-        return askHost(flow, { ...state, pending: null, status: 'running', commands: state.commands + 1 }, node.role as AskedRole, [shown], retry);
-      }
-      // The summary and the check's title are rendered when first read (the progress line,
-      // a card, --json): replay and --quiet read none of them. Same state, same text.
-      const at = s;
-      let summaryText: string | undefined;
-      const summary = (): string =>
-        (summaryText ??= event.result.transport
-          ? event.result.transport.message
-          : node.summary
-            ? renderText(flow, node.summary, context(flow, at, f), lang)
-            : defaultSummary(event.result));
-      let titleText: string | undefined;
-      const title = (): string => (titleText ??= renderText(flow, node.title, context(flow, at, f), lang));
-      const check: CheckRecord = {
-        id: qualify(s, frame.node),
-        role: node.role,
-        get title() {
-          return title();
-        },
-        argv: argv.ok ? argv.argv : [],
-        ok: event.result.exit === 0 && !event.result.transport,
+      return received(flows, state, flow, frame, node, event, null, []);
+    }
+  }
+}
+
+/**
+ * A run node's result, come back from its host or (`reused`: the id of the command that got it)
+ * taken from the same command run earlier in the session: the node's value, run and check are
+ * filled the same way, and the walk goes on.
+ */
+function received(flows: FlowSet, state: SessionState, flow: Flow, frame: Frame, node: RunNodeT, event: Extract<EngineEvent, { kind: 'result' }>, reused: string | null, before: Effect[]): Step {
+  const ctx = context(flow, state, frame);
+  const argv = renderArgv(flow, node.argv, ctx);
+  const value = runValue(flow, frame.node, node, event.result);
+  const f: Frame = {
+    ...frame,
+    vars: { ...frame.vars, [frame.node]: value },
+    runs: { ...frame.runs, [frame.node]: { role: node.role, argv: argv.ok ? argv.argv : [], result: event.result } },
+  };
+  const ran = reused === null && argv.ok && !event.result.transport ? [...(state.ran ?? []), { id: event.id, role: node.role, host: hostOf(state, node.role), argv: argv.argv, root: node.root === true, result: event.result }] : state.ran;
+  let s: SessionState = { ...replaceTop(state, f), pending: null, status: 'running', commands: state.commands + (reused === null ? 1 : 0), ...(ran ? { ran } : {}) };
+  const lang = langOf(s);
+  if (event.result.transport?.code === 'dns' && canAskHost(state, node.role)) {
+    // An answered host whose name does not resolve (a typo, not an alias): asked again,
+    // with why; the command runs again on the new answer. A host given by flag is not.
+    const shown: Effect = { kind: 'show', item: { kind: 'result', command: commandOf(flow, s, frame, node, argv.ok ? argv.argv : []), result: event.result, summary: event.result.transport.message } };
+    const retry = { answer: state.globals!.hosts[node.role as AskedRole], error: event.result.transport.message };
+    return askHost(flow, { ...state, pending: null, status: 'running', commands: state.commands + 1 }, node.role as AskedRole, [...before, shown], retry);
+  }
+  // The summary and the check's title are rendered when first read (the progress line,
+  // a card, --json): replay and --quiet read none of them. Same state, same text.
+  const at = s;
+  let summaryText: string | undefined;
+  const summary = (): string =>
+    (summaryText ??= event.result.transport
+      ? event.result.transport.message
+      : node.summary
+        ? renderText(flow, node.summary, context(flow, at, f), lang)
+        : defaultSummary(event.result));
+  let titleText: string | undefined;
+  const title = (): string => (titleText ??= renderText(flow, node.title, context(flow, at, f), lang));
+  const check: CheckRecord = {
+    id: qualify(s, frame.node),
+    role: node.role,
+    get title() {
+      return title();
+    },
+    argv: argv.ok ? argv.argv : [],
+    ok: event.result.exit === 0 && !event.result.transport,
+    get summary() {
+      return summary();
+    },
+  };
+  s = { ...s, checks: [...s.checks, check] };
+  const command = commandOf(flow, s, f, node, argv.ok ? argv.argv : []);
+  const effects: Effect[] = [
+    ...before,
+    {
+      kind: 'show',
+      item: {
+        kind: 'result',
+        command,
+        result: event.result,
         get summary() {
           return summary();
         },
-      };
-      s = { ...s, checks: [...s.checks, check] };
-      const command = commandOf(flow, s, f, node, argv.ok ? argv.argv : []);
-      const effects: Effect[] = [
-        {
-          kind: 'show',
-          item: {
-            kind: 'result',
-            command,
-            result: event.result,
-            get summary() {
-              return summary();
-            },
-          },
-        },
-      ];
-      if (event.result.transport) {
-        if (node.on_unreachable) return go(flows, s, flow, node.on_unreachable, null, ['nodes', frame.node, 'on_unreachable'], effects);
-        return finish(s, effects, {
-          kind: 'error',
-          code: 'unreachable',
-          transport: event.result.transport.code,
-          message: event.result.transport.message,
-          flow: flow.id,
-          node: frame.node,
-          loc: flow.loc(['nodes', frame.node, 'role']),
-        });
-      }
-      return follow(flows, s, flow, node.next, effects);
-    }
+        ...(reused !== null ? { reused } : {}),
+      },
+    },
+  ];
+  if (event.result.transport) {
+    if (node.on_unreachable) return go(flows, s, flow, node.on_unreachable, null, ['nodes', frame.node, 'on_unreachable'], effects);
+    return finish(s, effects, {
+      kind: 'error',
+      code: 'unreachable',
+      transport: event.result.transport.code,
+      message: event.result.transport.message,
+      flow: flow.id,
+      node: frame.node,
+      loc: flow.loc(['nodes', frame.node, 'role']),
+    });
   }
+  return follow(flows, s, flow, node.next, effects);
+}
+
+/** The host a role's commands run on ('' when not known: a role with no host in the session). */
+function hostOf(s: SessionState, role: string): string {
+  return (s.globals?.hosts as Readonly<Record<string, string>> | undefined)?.[role] ?? '';
+}
+
+/**
+ * The same command run earlier in the session (any frame), whose result a run node takes instead
+ * of running it again: same role, host, argv and root, a result that came back from the host (a
+ * transport failure is no answer of the command's), and the node does not ask to `recheck`.
+ */
+function earlier(s: SessionState, node: RunNodeT, argv: readonly string[]): RanCommand | undefined {
+  if (node.recheck === true || !s.ran) return undefined;
+  const host = hostOf(s, node.role);
+  const root = node.root === true;
+  return s.ran.find((r) => r.role === node.role && r.host === host && r.root === root && r.argv.length === argv.length && r.argv.every((a, i) => a === argv[i]));
 }
 
 function expectPending(flows: FlowSet, state: SessionState, id: string, what: 'ask' | 'exec') {
@@ -183,6 +213,10 @@ function advance(flows: FlowSet, state: SessionState, effects: Effect[]): Step {
         const argv = renderArgv(flow, node.argv, ctx);
         if (!argv.ok) return finish(s, effects, { kind: 'error', code: 'expression', message: argv.message, flow: flow.id, node: frame.node, loc: flow.loc(['nodes', frame.node, 'argv']) });
         const cmd = commandOf(flow, s, frame, node, argv.argv);
+        const had = earlier(s, node, argv.argv);
+        // A result the session already has is not fetched again (issue 17): derived from the
+        // earlier result alone, so a replay walks the same way without anything recorded for it.
+        if (had) return received(flows, { ...s, status: 'running', pending: cmd.id }, flow, frame, node, { kind: 'result', id: cmd.id, result: had.result }, had.id, effects);
         effects.push({ kind: 'exec', commands: [cmd] });
         return { state: { ...s, status: 'running', pending: cmd.id }, effects };
       }

@@ -125,7 +125,14 @@ export type Outcome =
     };
 
 export type ShowItem =
-  | { readonly kind: 'result'; readonly command: Command; readonly result: CommandResult; readonly summary: string }
+  | {
+      readonly kind: 'result';
+      readonly command: Command;
+      readonly result: CommandResult;
+      readonly summary: string;
+      /** The id of the command run earlier in the session whose result this one took (nothing was run). */
+      readonly reused?: string;
+    }
   | {
       readonly kind: 'decision';
       readonly flow: string;
@@ -174,6 +181,21 @@ export interface SessionState {
   readonly checks: readonly CheckRecord[];
   /** How many times each role's host was asked (absent: given at the start, never asked). */
   readonly hostAsks?: Readonly<Partial<Record<AskedRole, number>>>;
+  /**
+   * The commands the session ran and what came back, every frame's: a run node whose command
+   * (role, host, argv, root) is one of these takes its result instead of running it again,
+   * unless it says `recheck: true`. Absent: nothing ran yet.
+   */
+  readonly ran?: readonly RanCommand[];
+}
+
+export interface RanCommand {
+  readonly id: string;
+  readonly role: Role;
+  readonly host: string;
+  readonly argv: readonly string[];
+  readonly root: boolean;
+  readonly result: CommandResult;
 }
 
 export const INITIAL_STATE: SessionState = {

@@ -95,6 +95,12 @@ export const RunNode = Type.Object(
     argv: Type.Array(Type.String(), { minItems: 1, description: 'The command as an argv list; never a shell string. Read-only: changes belong in a fix’s apply.' }),
     timeout: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 600, description: 'Seconds (default 10).' })),
     root: Type.Optional(Type.Boolean({ description: 'Needs root: runs under `sudo -n` when not root.' })),
+    recheck: Type.Optional(
+      Type.Boolean({
+        description:
+          'Run the command even when the session already ran the same one (role, host, argv, root): by default its earlier result is taken, not fetched again.',
+      }),
+    ),
     extract: Type.Optional(Type.Record(Type.String({ pattern: NODE_ID }), Extract)),
     summary: Type.Optional(Text),
     on_unreachable: Type.Optional(NodeRef),

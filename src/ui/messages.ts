@@ -131,6 +131,93 @@ export const SESSION_TEXT = {
 
 /** Progress lines (reporter.ts). */
 export const REPORTER_TEXT = {
-  en: { handover: (to: string) => `→ going on with the flow for what the client gets: ${to}` },
-  ja: { handover: (to: string) => `→ クライアントが受けた応答に合うフローで続ける: ${to}` },
-} as const satisfies Table<{ handover: (to: string) => string }>;
+  en: { handover: (to: string) => `→ going on with the flow for what the client gets: ${to}`, reused: (from: string) => `from ${from}, reused` },
+  ja: { handover: (to: string) => `→ クライアントが受けた応答に合うフローで続ける: ${to}`, reused: (from: string) => `${from} の結果を再利用` },
+} as const satisfies Table<{ handover: (to: string) => string; reused: (from: string) => string }>;
+
+/** The symptom menu and its "Paste the error message I saw" question (cli/menu.ts). */
+export const MENU_TEXT = {
+  en: {
+    question: 'What do you see?',
+    paste: 'Paste the error message I saw',
+    pasteQuestion: 'Paste the error message:',
+    pasteHelp: 'paste it whole (several lines are fine), then Enter; the line that says what failed is enough (curl: (7) Failed to connect to web port 80 … Connection refused)',
+  },
+  ja: {
+    question: '何が起きていますか?',
+    paste: '見たエラーメッセージを貼り付ける',
+    pasteQuestion: 'エラーメッセージを貼り付けてください:',
+    pasteHelp: '複数行のまま貼り付けて Enter (何が失敗したかを言う 1 行でも十分: curl: (7) Failed to connect to web port 80 … Connection refused)',
+  },
+} as const satisfies Table<Record<'question' | 'paste' | 'pasteQuestion' | 'pasteHelp', string>>;
+
+/** Applying a fix: the plan, the confirmation, the result, Ctrl-C during it (cli/apply.ts). */
+export interface ApplyText {
+  readonly runs: string;
+  readonly mkdir: string;
+  readonly checkParents: string;
+  readonly backup: string;
+  readonly checks: string;
+  readonly rollsBack: string;
+  readonly restore: string;
+  readonly undoByHand: (title: string, command: string) => string;
+  readonly verified: string;
+  readonly rolledBack: (reason: string) => string;
+  readonly rollbackFailed: (reason: string, manual: string) => string;
+  readonly notApplied: (reason: string) => string;
+  readonly backupsKept: string;
+  readonly dryRun: string;
+  readonly canApply: string;
+  readonly confirm: string;
+  readonly ctrlCStopping: string;
+  readonly ctrlCContinues: (manual: string) => string;
+  readonly ctrlCStill: string;
+  readonly rollingBack: string;
+}
+
+export const APPLY_TEXT: Table<ApplyText> = {
+  en: {
+    runs: 'Applying this fix runs:',
+    mkdir: '(first makes a private folder for backups)',
+    checkParents: '(after checking that its parents are root’s and no one else can write to them, and making the last if missing)',
+    backup: '(backs up, and edits a symlink’s target, not the link)',
+    checks: 'then checks',
+    rollsBack: 'and rolls back if a step or the check fails, or on Ctrl-C',
+    restore: 'restore and compare (cmp)',
+    undoByHand: (title, command) => `undo by hand what "${title}" did (it ran ${command})`,
+    verified: '✔ Applied and verified: the request that failed now succeeds',
+    rolledBack: (reason) => `✖ Rolled back: ${reason}\n  Every edited file is restored and compares equal to its copy; every rollback step succeeded`,
+    rollbackFailed: (reason, manual) => `✖ Rollback did not finish: ${reason}\n  Left to do by hand, in this order:\n${manual}`,
+    notApplied: (reason) => `✖ Not applied: ${reason}`,
+    backupsKept: 'Backups (kept)',
+    dryRun: '(--dry-run: nothing was changed)',
+    canApply: 'tshoot can apply this fix: --dry-run shows what it would run, --apply runs it',
+    confirm: 'Apply this fix now (run the commands above)?',
+    ctrlCStopping: 'Ctrl-C: stopping after the step that is running, then rolling back',
+    ctrlCContinues: (manual) => `Ctrl-C: the rollback continues to its end (Ctrl-C does not stop it). Should tshoot be killed anyway, finish by hand, in this order:\n${manual}`,
+    ctrlCStill: 'Ctrl-C: still rolling back…',
+    rollingBack: 'Rolling back (this runs to its end)…',
+  },
+  ja: {
+    runs: 'この修正で実行するコマンド:',
+    mkdir: '(先にバックアップ用の非公開フォルダを作る)',
+    checkParents: '(その前に親フォルダが root のもので他人が書けないことを確認し、なければ作る)',
+    backup: '(バックアップ: シンボリックリンクはリンク先を編集)',
+    checks: '確認',
+    rollsBack: '失敗・Ctrl-C のときは元に戻す',
+    restore: '復元して比較 (cmp)',
+    undoByHand: (title, command) => `「${title}」を手で元に戻す (実行したのは ${command})`,
+    verified: '✔ 適用し、確認できた: 元の失敗したリクエストが成功する',
+    rolledBack: (reason) => `✖ 元に戻した: ${reason}\n  編集したファイルはすべて復元し、コピーと一致することを確認した。戻す手順もすべて成功した`,
+    rollbackFailed: (reason, manual) => `✖ 元に戻しきれなかった: ${reason}\n  残りは手で、この順に実行する:\n${manual}`,
+    notApplied: (reason) => `✖ 適用しなかった: ${reason}`,
+    backupsKept: 'バックアップ (残してある)',
+    dryRun: '(--dry-run: 何も変更していない)',
+    canApply: 'この修正は tshoot で適用できる: --dry-run で内容を確認、--apply で実行',
+    confirm: 'この修正を今適用するか? (上のコマンドを実行する)',
+    ctrlCStopping: 'Ctrl-C: 実行中の手順が終わったら止めて元に戻す',
+    ctrlCContinues: (manual) => `Ctrl-C: 元に戻す処理は最後まで続ける (Ctrl-C では止まらない)。それでも tshoot を止めた場合は、手でこの順に実行する:\n${manual}`,
+    ctrlCStill: 'Ctrl-C: まだ元に戻している…',
+    rollingBack: '元に戻している (最後まで続ける)…',
+  },
+};

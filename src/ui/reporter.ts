@@ -82,14 +82,18 @@ export function createTerminalReporter(o: ReporterOptions): TerminalReporter {
     }).start();
   };
 
+  // A flow handed over to the one for the symptom it found: said where it happens (its first
+  // command, run or its result reused).
+  const handover = (flow: string | undefined) => {
+    if (flow && lastFlow && flow !== lastFlow) write(o.style.dim(`${oneLine(REPORTER_TEXT[o.lang].handover(flow), width() - 1)}\n`));
+    if (flow) lastFlow = flow;
+  };
+
   return {
     commandsStart(cmds, dests) {
       cmds.forEach((c, i) => running.set(c.id, runningLine(c, dests[i] ?? '', o.style, width() - ECHO_ROOM)));
       stopSpinner();
-      // A flow handed over to the one for the symptom it found: said where it happens.
-      const flow = cmds[0]?.flow;
-      if (flow && lastFlow && flow !== lastFlow) write(o.style.dim(`${oneLine(REPORTER_TEXT[o.lang].handover(flow), width() - 1)}\n`));
-      if (flow) lastFlow = flow;
+      handover(cmds[0]?.flow);
       startSpinner();
     },
     show(item: ShowItem) {
@@ -99,7 +103,8 @@ export function createTerminalReporter(o: ReporterOptions): TerminalReporter {
           const r = item.result;
           stopSpinner();
           running.delete(c.id);
-          write(resultLine(item, o.dest(c.role), o.style, width()) + '\n');
+          if (item.reused !== undefined) handover(c.flow);
+          write(resultLine(item, o.dest(c.role), o.style, width(), o.lang) + '\n');
           if (o.verbose) {
             write(o.style.dim(`    $ ${oneLine(displayArgv(c.argv), width() - 6)}\n`));
             const body = `${r.stdout}${r.stderr ? `${r.stdout && !r.stdout.endsWith('\n') ? '\n' : ''}${r.stderr}` : ''}`;
@@ -162,13 +167,14 @@ export function runningLine(c: Command, dest: string, s: Style, width: number): 
 }
 
 /** `✔ title [role (dest) · 12 ms] — summary`, one terminal line (cut as `runningLine` is). */
-export function resultLine(item: Extract<ShowItem, { kind: 'result' }>, dest: string, s: Style, width: number): string {
+export function resultLine(item: Extract<ShowItem, { kind: 'result' }>, dest: string, s: Style, width: number, lang: 'en' | 'ja' = 'en'): string {
   const c = item.command;
   const r = item.result;
   const ok = r.exit === 0 && !r.transport;
   const mark = ok ? s.green('✔') : s.red('✖');
   const avail = width - 1;
-  const took = duration(r.durationMs);
+  // A result taken from the same command run earlier (issue 17): which one, instead of a duration.
+  const took = item.reused !== undefined ? REPORTER_TEXT[lang].reused(item.reused) : duration(r.durationMs);
   const who = dest && dest !== c.role ? `${c.role} (${oneLine(dest, Math.max(8, Math.min(30, Math.floor(avail / 3) - took.length - c.role.length - 8)))})` : c.role;
   const meta = `[${who} · ${took}]`;
   // Narrow terminal: the title gives way before the summary does.
