@@ -135,7 +135,10 @@ export function compileOne(src: FlowSource, problems: Problem[], opts: CompileOp
   // Lets and extract fields whose definition is an error (reported there): an expression that
   // fails only for naming one is not reported again — one problem per mistake.
   const poisoned = new Set<string>();
-  const dependant = (message: string) => poisoned.has(unknownName(message)?.name ?? '');
+  const dependant = (message: string) => {
+    const u = unknownName(message);
+    return u !== undefined && u.kind !== 'function' && poisoned.has(u.name);
+  };
   const shapes = new Map<string, StructType>();
   for (const [id, node] of Object.entries(nodes)) {
     if (id in GLOBALS) {
@@ -157,7 +160,7 @@ export function compileOne(src: FlowSource, problems: Problem[], opts: CompileOp
     const known = src.checked === true ? src.letTypes?.[name] : undefined;
     const r = known !== undefined ? ({ ok: true, type: known } as const) : checkExpression(env, expr);
     if (!r.ok) {
-      if (!dependant(r.message)) problems.push({ code: 'bad-expression', ...src.loc(['let', name]), message: `let ${name}: ${r.message}`, hint: celHint(r.message, types, lets) });
+      if (!dependant(r.message)) problems.push({ code: 'bad-expression', ...src.loc(['let', name]), message: `let ${name}: ${r.message}`, hint: celHint(r.message, env, types, lets) });
       poisoned.add(name); // its uses are not reported again: one problem per mistake
       continue;
     }
@@ -183,7 +186,7 @@ export function compileOne(src: FlowSource, problems: Problem[], opts: CompileOp
     checkMatches(id, path, expr);
     const r = checkExpression(env, expr);
     if (!r.ok) {
-      if (!dependant(r.message)) problems.push({ code: 'bad-expression', ...at(id, ...path), node: id, message: r.message, hint: celHint(r.message, types, lets) ?? 'see `tshoot flows vars FLOW` for the names and types in scope' });
+      if (!dependant(r.message)) problems.push({ code: 'bad-expression', ...at(id, ...path), node: id, message: r.message, hint: celHint(r.message, env, types, lets) ?? 'see `tshoot flows vars FLOW` for the names and types in scope' });
     } else if (r.type !== 'bool') problems.push({ code: 'not-boolean', ...at(id, ...path), node: id, message: `condition is ${r.type}, not bool`, hint: `compare it, e.g. \`${expr} == …\`` });
   };
   const checkTemplate = (id: string, path: Array<string | number>, s: string) => {
@@ -193,7 +196,7 @@ export function compileOne(src: FlowSource, problems: Problem[], opts: CompileOp
         if (!('expr' in part)) continue;
         checkMatches(id, path, part.expr);
         const r = checkExpression(env, part.expr);
-        if (!r.ok && !dependant(r.message)) problems.push({ code: 'bad-expression', ...at(id, ...path), node: id, message: `in {{ ${part.expr} }}: ${r.message}`, hint: celHint(r.message, types, lets) });
+        if (!r.ok && !dependant(r.message)) problems.push({ code: 'bad-expression', ...at(id, ...path), node: id, message: `in {{ ${part.expr} }}: ${r.message}`, hint: celHint(r.message, env, types, lets) });
       }
     } catch (e) {
       if (!(e instanceof TemplateError)) throw e;
@@ -327,7 +330,7 @@ export function compileOne(src: FlowSource, problems: Problem[], opts: CompileOp
           if (ev.lines !== undefined) {
             const r = verify ? checkExpression(env, ev.lines) : ({ ok: true, type: 'list<string>' } as const);
             if (!r.ok) {
-              if (!dependant(r.message)) problems.push({ code: 'bad-expression', ...at(id, 'evidence', i, 'lines'), node: id, message: r.message, hint: celHint(r.message, types, lets) });
+              if (!dependant(r.message)) problems.push({ code: 'bad-expression', ...at(id, 'evidence', i, 'lines'), node: id, message: r.message, hint: celHint(r.message, env, types, lets) });
             }
             else if (r.type !== 'list<string>') problems.push({ code: 'bad-evidence', ...at(id, 'evidence', i, 'lines'), node: id, message: `evidence lines are ${r.type}, not list<string>`, hint: 'e.g. `x.sockets.map(s, s.line)`' });
           }
@@ -471,10 +474,18 @@ function shared(shapes: Map<string, StructType>, name: string, fields: Record<st
   return t;
 }
 
-/** Did-you-mean for the name cel-js did not know: a variable (node, let, global) or a field of any struct in scope. */
-function celHint(message: string, types: Readonly<Record<string, ValueType>>, lets: ReadonlyArray<readonly [string, ...unknown[]]>): string | undefined {
+/** CEL's macros: not functions in the environment's definitions. */
+const MACROS = ['has', 'all', 'exists', 'exists_one', 'map', 'filter'];
+
+/** Did-you-mean for the name cel-js did not know: a variable (node, let, global), a field of any struct in scope, a function. */
+function celHint(message: string, env: Environment, types: Readonly<Record<string, ValueType>>, lets: ReadonlyArray<readonly [string, ...unknown[]]>): string | undefined {
   const unknown = unknownName(message);
   if (unknown?.kind === 'variable') return guessHint(unknown.name, [...Object.keys(types), ...lets.map(([n]) => n)]);
+  if (unknown?.kind === 'function') {
+    const names = new Set([...env.getDefinitions().functions.map((f) => f.name), ...MACROS]);
+    // A known function with other argument types: a name to suggest would be itself.
+    return names.has(unknown.name) ? undefined : guessHint(unknown.name, names);
+  }
   if (!unknown) return undefined;
   const fields = new Set<string>();
   const walk = (t: ValueType): void => {
@@ -486,10 +497,12 @@ function celHint(message: string, types: Readonly<Record<string, ValueType>>, le
   return guessHint(unknown.name, fields);
 }
 
-/** The name a cel-js type-check error says it does not know (a variable, or a field: "No such key"). */
-function unknownName(message: string): { kind: 'variable' | 'field'; name: string } | undefined {
+/** The name a cel-js type-check error says it does not know: a variable, a field ("No such key"), a function (no overload). */
+function unknownName(message: string): { kind: 'variable' | 'field' | 'function'; name: string } | undefined {
   const m = /^(?:Unknown variable|(No such key)): ([A-Za-z_]\w*)/.exec(message);
-  return m ? { kind: m[1] ? 'field' : 'variable', name: m[2]! } : undefined;
+  if (m) return { kind: m[1] ? 'field' : 'variable', name: m[2]! };
+  const f = /^found no matching overload for '(?:[\w<>, ]+\.)?([A-Za-z_]\w*)\(/.exec(message);
+  return f ? { kind: 'function', name: f[1]! } : undefined;
 }
 
 /** `x.matches(ARG)` / `matches(x, ARG)`: ARG up to the closing parenthesis. */

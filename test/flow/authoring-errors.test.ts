@@ -12,6 +12,7 @@ import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lintCommand } from '../../src/cli/flows.js';
 import type { CliIO } from '../../src/cli/io.js';
+import { NODE_SCHEMAS } from '../../src/flow/schema.js';
 
 /** The clean flow every case starts from (line numbers below are this file's). */
 const BASE = `id: base
@@ -97,7 +98,8 @@ const cases: Array<[string, string, string[]]> = [
     '7:5 node "probe": unknown field "titel" (did you mean "title"?)',
   ]],
   ['unknown-field', edit(BASE, '    timeout: 5\n', '    timeout: 5\n    retries: 3\n'), [
-    '11:5 node "probe": unknown field "retries" (remove it; the fields here are kind, title, role, argv, timeout, root, extract, summary, on_unreachable, next)',
+    // The run node's fields, as the schema lists them (it grows).
+    `11:5 node "probe": unknown field "retries" (remove it; the fields here are ${Object.keys(NODE_SCHEMAS.run.properties).join(', ')})`,
   ]],
   ['branch-field-misspelt', edit(BASE, '        goto: done', '        gotto: done'), [
     '16:9 node "probe": unknown field "gotto" (did you mean "goto"?)',
@@ -107,6 +109,12 @@ const cases: Array<[string, string, string[]]> = [
   ]],
   ['regex-unclosed', edit(BASE, 'v(?<num>[0-9]+)', 'v(?<num>[0-9]+'), [
     '12:19 node "probe": regex does not compile: Invalid regular expression: /v(?<num>[0-9]+/m: Unterminated group',
+  ]],
+  ['cel-function-typo', edit(BASE, WHEN, 'sise(probe.stdout) > 0'), [
+    '15:15 node "probe": found no matching overload for \'sise(string)\' (did you mean "size"?)',
+  ]],
+  ['cel-method-typo', edit(BASE, WHEN, 'probe.stdout.startWith("HTTP/1.1 200")'), [
+    '15:15 node "probe": found no matching overload for \'string.startWith(string)\' (did you mean "startsWith"?)',
   ]],
   ['not-boolean', edit(BASE, WHEN, 'probe.exit'), [
     '15:15 node "probe": condition is int, not bool (compare it, e.g. `probe.exit == …`)',
