@@ -11,7 +11,7 @@
  *   apache_listen_all(ApacheConfig, file, line): ApacheConfig                     apache-rebind.ts
  *   systemd_sockets(SystemdUnit): SsOutput, systemd_listen_unknown(SystemdUnit)     systemd-listen.ts (one unit, or each of systemd-units)
  *   service_listens(SystemdServices), service_sockets(ServiceListens): SsOutput      systemd-service.ts
- *   nginx_request/nginx_facts/nginx_closest/nginx_prefix/closest/item/shell_quote nginx-request.ts
+ *   nginx_request/nginx_facts/nginx_closest/nginx_other_host/nginx_prefix/closest/item/shell_quote nginx-request.ts
  */
 import type { Environment } from '@marcbachmann/cel-js';
 import type { ValueType } from '../parsers/types.js';
@@ -60,7 +60,7 @@ export function registerModels(env: Environment, cel: CelHelpers, uses: (name: s
       cel.toCel(apacheListenAll(cel.fromCel(conf) as ApacheConfig, file, Number(line)), apacheConfigParser.type),
     );
   }
-  if (any('nginx_request', 'nginx_facts', 'nginx_closest', 'nginx_prefix', 'item(', 'closest(', 'shell_quote(')) registerNginxRequest(env, cel);
+  if (any('nginx_request', 'nginx_facts', 'nginx_closest', 'nginx_other_host', 'nginx_prefix', 'item(', 'closest(', 'shell_quote(')) registerNginxRequest(env, cel);
   if (any('systemd_sockets', 'systemd_listen_unknown')) {
     for (const t of [systemdUnitParser.type, ssParser.type]) cel.register(t);
     env.registerFunction('systemd_sockets(SystemdUnit): SsOutput', (u: unknown) => cel.toCel(systemdSockets(cel.fromCel(u) as SystemdUnit), ssParser.type));

@@ -1460,7 +1460,8 @@ const HOSTNAME = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9
 /**
  * A Host header a `server_name` entry honestly stands for: an exact name as written, `.x` → `x`
  * (it matches `x` itself); a regex only when it is an anchored literal (`~^www\.example\.com$`).
- * `*.x`, `x.*` and other regexes match names nobody wrote down: none (`''`).
+ * `*.x`, `x.*` and other regexes match names nobody wrote down: none (`''`), and the block is
+ * unknown; `_` and `""` (the catch-all convention) name no host: the block is not offered.
  */
 export function concreteName(serverName: string): string {
   let n = serverName.toLowerCase();
@@ -1494,7 +1495,8 @@ export function nginxOtherHost(conf: NginxConfig, ask: NginxAsk): NginxOtherHost
   for (const s of others.slice(0, 64)) {
     const names = [...new Set(s.names.map(concreteName).filter((n) => n !== ''))];
     if (names.length === 0) {
-      if (s.names.length > 0) unknowns.push(`no concrete name for server_name ${s.names.join(' ')} at ${at(s.block)}`);
+      // `_` or "" names no host (the catch-all convention): no Host header is offered for it.
+      if (s.names.some((n) => n !== '_' && n !== '')) unknowns.push(`no concrete name for server_name ${s.names.join(' ')} at ${at(s.block)}`);
       continue;
     }
     for (const name of names.slice(0, 8)) {

@@ -48,6 +48,7 @@ export const SCENARIOS = [
   'no-return-route',
   'missing-file',
   'apache-missing-file',
+  'wrong-host',
   'apache-loopback',
   'sshd-stopped',
   'ssh-dropped',
@@ -1077,6 +1078,25 @@ class LabImpl implements Lab {
           await this.startNginx();
         }
         return;
+      case 'wrong-host': {
+        // A second server block on *:80 (server_name docs.lab.invalid, its own root) holds
+        // /guide.html; the default one (what the client reaches by address) does not.
+        const conf = join(this.p.nginx.dir, 'conf.d', 'docs.conf');
+        const root = join(this.p.dir, 'server', 'www-docs');
+        if (on) {
+          await mkdir(root, { recursive: true });
+          await writeFile(join(root, 'guide.html'), '<h1>guide</h1>\n');
+          await writeFile(conf, ['server {', '    listen 80;', '    server_name docs.lab.invalid;', `    root ${root};`, '}', ''].join('\n'));
+        } else {
+          await rm(conf, { force: true });
+          await rm(root, { recursive: true, force: true });
+        }
+        if (this.nginxRunning()) {
+          await this.stopNginx();
+          await this.startNginx();
+        }
+        return;
+      }
       case 'apache-loopback':
         // nginx stopped, Apache httpd on 127.0.0.1:80 only (`Listen 127.0.0.1:80`): the client is refused.
         if (on) {

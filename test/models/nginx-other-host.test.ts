@@ -63,6 +63,11 @@ describe('nginx_other_host: the URL served by another server block on the same s
     expect(r.reason).toContain('no concrete name for server_name *.docs.lab.invalid at /etc/nginx/sites/b.conf:1');
   });
 
+  it('a block named only _ is reached by no name: not offered, and not unknown', () => {
+    const catchAll = conf.replace('server_name *.docs.lab.invalid docs.lab.invalid;', 'server_name _;');
+    expect(settled(catchAll, 'www.lab.invalid', '/guide.html', { '/srv/www/b/guide.html': 'f' })).toMatchObject({ found: false, known: true, reason: '' });
+  });
+
   it('a name must select that very block on the socket the user reached: else it is not offered', () => {
     // b listens on another address: its name, sent to 127.0.0.1:80, reaches a, whose root follows $host.
     const other = conf.replace('root /srv/www/a;', 'root /srv/www/$host;').replace('    listen 80;\n    server_name *.docs', '    listen 127.0.0.9:80;\n    server_name *.docs');

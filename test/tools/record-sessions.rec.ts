@@ -35,6 +35,7 @@ const SESSIONS: readonly Session[] = [
   { flow: 'refused', scenario: 'server-firewall-reject', target: 'http://198.18.2.10/', fix: 'host-firewall-reject' },
   { flow: 'not-found', scenario: 'missing-file', target: 'http://198.18.2.10/hogehoge', fix: 'wrong-path', example: 'not-found-hogehoge' },
   { flow: 'not-found', scenario: 'apache-missing-file', target: 'http://198.18.2.10/hogehoge', fix: 'wrong-path' },
+  { flow: 'not-found', scenario: 'wrong-host', target: 'http://198.18.2.10/guide.html', fix: 'wrong-host' },
   { flow: 'not-found', scenario: 'healthy', name: 'nothing-similar', target: 'http://198.18.2.10/quarterly-report.pdf', fix: 'missing-file' },
   { flow: 'timeout', scenario: 'cloud-drop', target: 'http://198.18.2.10/', fix: 'open-security-group' },
   { flow: 'timeout', scenario: 'server-firewall-drop', target: 'http://198.18.2.10/', fix: 'open-host-firewall' },
