@@ -48,8 +48,9 @@ describe.runIf(hasTmux)('issue 16 in a real terminal (tmux)', () => {
     const state = mkdtempSync(join(tmpdir(), 'tshoot-st-'));
     dirs.push(flows, state);
     const hint = async (name: string, argv: string[]): Promise<string> => {
-      // Transcripts in a folder of the test's (a short path: the hint fits on one line).
-      tmux.start(name, argv, { cwd: ROOT, env: { XDG_STATE_HOME: state } });
+      // Transcripts in a folder of the test's; a wide terminal, so the hint fits on one line
+      // whatever the run's TMPDIR (test/helpers/scratch.ts).
+      tmux.start(name, argv, { cwd: ROOT, env: { XDG_STATE_HOME: state }, columns: 250 });
       await tmux.waitFor(name, (s) => FRAMES.test(s) && s.includes('Run it · local $ sleep 30'), 'the spinner', 60_000);
       tmux.keys(name, 'C-c');
       const screen = await tmux.waitFor(name, (s) => exitCode(s) !== null, 'tshoot to end', 10_000);
