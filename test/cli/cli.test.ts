@@ -108,12 +108,14 @@ describe('the CLI contract', () => {
     const r = await runCli(['flows', 'lint', join(dir, 'bad1.yaml'), join(dir, 'bad2.yaml')]);
     expect(r.code).toBe(2);
     const lines = r.stdout.trim().split('\n');
-    // (`done` stays reachable: the fix's `requires.otherwise` leads there.)
-    expect(lines).toHaveLength(3);
-    expect(lines[0]).toMatch(/bad1\.yaml:21:11 node "echo": unknown role "lcoal" \(did you mean "local"\?\)$/);
+    // (`done` stays reachable: the fix's `requires.otherwise` leads there.) Sorted by file and
+    // line: each file's modeline names a flow.schema.json that is not beside it, a warning.
+    expect(lines).toHaveLength(5);
+    expect(lines[0]).toMatch(/bad1\.yaml:1:33: warning: the modeline's schema "\.\/flow\.schema\.json" is not there/);
+    expect(lines[1]).toMatch(/bad1\.yaml:21:11 node "echo": unknown role "lcoal" \(did you mean "local"\?\)$/);
     expect(lines).toContainEqual(expect.stringMatching(/bad2\.yaml:15:15 node "q": condition is string, not bool/));
     expect(lines).toContainEqual(expect.stringMatching(/bad2\.yaml:17:15 node "q": goto "dnoe" does not exist \(did you mean "done"\?\)$/));
-    expect(r.stderr).toContain('2 flow files: 3 errors, 0 warnings');
+    expect(r.stderr).toContain('2 flow files: 3 errors, 2 warnings');
     const ok = await runCli(['flows', 'lint', '--strict']);
     expect(ok.code).toBe(0);
   });
