@@ -174,11 +174,13 @@ describe('installed from its tarball with every install script blocked', () => {
     writeFileSync(join(tmp, 'mine.yaml'), oneCommandFlow('mine', ['uname', '-s']));
     const ok = run(['flows', 'lint', 'mine.yaml']);
     expect(ok.status, ok.stdout + ok.stderr).toBe(0);
-    expect(ok.stdout + ok.stderr).toContain('1 flow file: 0 errors, 1 warning');
+    // The warnings: no `requires`, and the modeline's flow.schema.json is not beside the file.
+    expect(ok.stdout + ok.stderr).toContain('1 flow file: 0 errors, 2 warnings');
+    expect(ok.stdout).toContain('mine.yaml:1:33: warning: the modeline\'s schema "./flow.schema.json" is not there');
     writeFileSync(join(tmp, 'bad.yaml'), oneCommandFlow('bad', ['uname', '-s']).replace('    timeout: 10\n', '    timeout: twenty\n'));
     const bad = run(['flows', 'lint', 'bad.yaml']);
     expect(bad.status).toBe(2);
-    expect(bad.stdout + bad.stderr).toContain('bad.yaml:12:14 node "run": "timeout" must be number');
+    expect(bad.stdout + bad.stderr).toContain('bad.yaml:12:14 node "run": "timeout" must be a number, not the string "twenty"');
     const r = run(['run', 'mine', '--flows', tmp, '--non-interactive', '--json']);
     expect(r.status, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ outcome: 'fix', fix: { id: 'mine-fix' } });
