@@ -8,6 +8,7 @@ import type { Executors, Prompter, Reporter, SessionObserver } from '../engine/p
 import type { ApplyPlan, Outcome } from '../engine/types.js';
 import { displayArgv } from '../exec/shell-quote.js';
 import type { Lang } from '../flow/template.js';
+import { APPLY_TEXT } from '../ui/messages.js';
 import { sanitize } from '../ui/sanitize.js';
 import type { OutStream } from './io.js';
 
@@ -53,30 +54,30 @@ function at(role: ApplyPlan['check']['role'], dest: Dest, root: boolean, argv: r
 
 /** Every command the apply may run, in order, for the user to agree to. */
 export function describePlan(plan: ApplyPlan, dest: Dest, lang: Lang, stamp = 'STAMP'): string {
-  const ja = lang === 'ja';
-  const lines = [ja ? 'この修正で実行するコマンド:' : 'Applying this fix runs:'];
+  const m = APPLY_TEXT[lang];
+  const lines = [m.runs];
   const layout = backupLayout(plan, stamp);
   for (const b of layout) {
     const c = folderCommands(b);
     lines.push(
-      `  ${ja ? '(先にバックアップ用の非公開フォルダを作る)' : '(first makes a private folder for backups)'} ${at(b.role, dest, b.root, c.mkdir)}` +
+      `  ${m.mkdir} ${at(b.role, dest, b.root, c.mkdir)}` +
         (c.stat && c.mkroot
-          ? `\n    ${ja ? '(その前に親フォルダが root のもので他人が書けないことを確認し、なければ作る)' : '(after checking that its parents are root’s and no one else can write to them, and making the last if missing)'} $ sudo ${sanitize(displayArgv(c.stat))}` +
+          ? `\n    ${m.checkParents} $ sudo ${sanitize(displayArgv(c.stat))}` +
             `\n    $ sudo ${sanitize(displayArgv(c.mkroot))}`
           : ''),
     );
     const dir = b.root ? b.dir : '$FOLDER';
     b.files.forEach((f, i) => {
-      lines.push(`  ${ja ? '(バックアップ: シンボリックリンクはリンク先を編集)' : '(backs up, and edits a symlink’s target, not the link)'} ${at(b.role, dest, b.root, resolveArgv(f))}`);
+      lines.push(`  ${m.backup} ${at(b.role, dest, b.root, resolveArgv(f))}`);
       lines.push(`    $ ${b.root ? 'sudo ' : ''}${sanitize(displayArgv(copyArgv('$REAL', `${dir}/${i + 1}-…`)))}`);
     });
   }
   plan.steps.forEach((st, i) => lines.push(`  ${i + 1}. ${flat(st.title)}: ${at(st.role, dest, st.root, st.argv)}`));
-  lines.push(`  ${ja ? '確認' : 'then checks'}: ${at(plan.check.role, dest, false, plan.check.argv)}`);
+  lines.push(`  ${m.checks}: ${at(plan.check.role, dest, false, plan.check.argv)}`);
   const files = layout.flatMap((b) => b.files);
   if (files.length || plan.rollback.length) {
-    lines.push(`  ${ja ? '失敗・Ctrl-C のときは元に戻す' : 'and rolls back if a step or the check fails, or on Ctrl-C'}:`);
-    for (const f of files) lines.push(`    ${ja ? '復元して比較 (cmp)' : 'restore and compare (cmp)'} ${sanitize(displayArgv([f]))}`);
+    lines.push(`  ${m.rollsBack}:`);
+    for (const f of files) lines.push(`    ${m.restore} ${sanitize(displayArgv([f]))}`);
     for (const st of plan.rollback) lines.push(`    ${flat(st.title)}: ${at(st.role, dest, st.root, st.argv)}`);
   }
   return lines.join('\n') + '\n';
@@ -84,29 +85,27 @@ export function describePlan(plan: ApplyPlan, dest: Dest, lang: Lang, stamp = 'S
 
 /** What a person runs to finish a rollback, one command a line. */
 export function describeManual(manual: readonly ManualStep[], dest: Dest, lang: Lang): string {
-  const ja = lang === 'ja';
+  const t = APPLY_TEXT[lang];
   return manual
     .map((m) =>
       m.kind === 'undo'
-        ? `  ${ja ? `「${flat(m.title)}」を手で元に戻す (実行したのは` : `undo by hand what "${flat(m.title)}" did (it ran`} ${at(m.role, dest, m.root, m.argv)})`
+        ? `  ${t.undoByHand(flat(m.title), at(m.role, dest, m.root, m.argv))}`
         : `  ${at(m.role, dest, m.root, m.argv)}    # ${flat(m.title)}`,
     )
     .join('\n');
 }
 
 function describeResult(r: ApplyResult, dest: Dest, lang: Lang): string {
-  const ja = lang === 'ja';
+  const m = APPLY_TEXT[lang];
   const reason = flat(r.reason ?? '');
   const head = {
-    verified: ja ? '✔ 適用し、確認できた: 元の失敗したリクエストが成功する' : '✔ Applied and verified: the request that failed now succeeds',
-    'rolled-back': ja ? `✖ 元に戻した: ${reason}\n  編集したファイルはすべて復元し、コピーと一致することを確認した。戻す手順もすべて成功した` : `✖ Rolled back: ${reason}\n  Every edited file is restored and compares equal to its copy; every rollback step succeeded`,
-    'rollback-failed': ja
-      ? `✖ 元に戻しきれなかった: ${reason}\n  残りは手で、この順に実行する:\n${describeManual(r.manual, dest, lang)}`
-      : `✖ Rollback did not finish: ${reason}\n  Left to do by hand, in this order:\n${describeManual(r.manual, dest, lang)}`,
-    'not-applied': ja ? `✖ 適用しなかった: ${reason}` : `✖ Not applied: ${reason}`,
+    verified: m.verified,
+    'rolled-back': m.rolledBack(reason),
+    'rollback-failed': m.rollbackFailed(reason, describeManual(r.manual, dest, lang)),
+    'not-applied': m.notApplied(reason),
   }[r.outcome];
   const kept = r.backups.map((b) => `${b.role} (${flat(dest(b.role))}):${flat(b.dir)}/`).join(', ');
-  return `\n${head}\n${kept ? `  ${ja ? 'バックアップ (残してある)' : 'Backups (kept)'}: ${kept}\n` : ''}`;
+  return `\n${head}\n${kept ? `  ${m.backupsKept}: ${kept}\n` : ''}`;
 }
 
 export async function offerApply(outcome: Outcome, opts: ApplyOptions, ctx: ApplyContext): Promise<ApplyOutcome> {
@@ -115,12 +114,12 @@ export async function offerApply(outcome: Outcome, opts: ApplyOptions, ctx: Appl
   const dest: Dest = (r) => ctx.executors.dest(r);
   const stamp = `${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}-${Math.random().toString(16).slice(2, 8).padEnd(6, '0')}`;
   if (opts.dryRun) {
-    if (!ctx.quiet) ctx.out.write(`\n${describePlan(plan, dest, ctx.lang, stamp)}${ctx.lang === 'ja' ? '(--dry-run: 何も変更していない)' : '(--dry-run: nothing was changed)'}\n`);
+    if (!ctx.quiet) ctx.out.write(`\n${describePlan(plan, dest, ctx.lang, stamp)}${APPLY_TEXT[ctx.lang].dryRun}\n`);
     return { kind: 'planned', plan };
   }
   if (!opts.apply) {
     if (!ctx.terminal) {
-      if (!ctx.quiet) ctx.out.write(ctx.lang === 'ja' ? '\nこの修正は tshoot で適用できる: --dry-run で内容を確認、--apply で実行\n' : '\ntshoot can apply this fix: --dry-run shows what it would run, --apply runs it\n');
+      if (!ctx.quiet) ctx.out.write(`\n${APPLY_TEXT[ctx.lang].canApply}\n`);
       return { kind: 'offered' };
     }
     ctx.out.write(`\n${describePlan(plan, dest, ctx.lang, stamp)}`);
@@ -129,7 +128,7 @@ export async function offerApply(outcome: Outcome, opts: ApplyOptions, ctx: Appl
       flow: outcome.flow,
       node: 'apply',
       input: 'confirm',
-      text: ctx.lang === 'ja' ? 'この修正を今適用するか? (上のコマンドを実行する)' : 'Apply this fix now (run the commands above)?',
+      text: APPLY_TEXT[ctx.lang].confirm,
       default: false,
     });
     if (yes !== true) return { kind: 'declined', plan };
@@ -146,7 +145,7 @@ export async function offerApply(outcome: Outcome, opts: ApplyOptions, ctx: Appl
  * ones that it is still rolling back.
  */
 async function applyWithCtrlC(plan: ApplyPlan, ctx: ApplyContext, dest: Dest, stamp: string): Promise<ApplyResult> {
-  const ja = ctx.lang === 'ja';
+  const t = APPLY_TEXT[ctx.lang];
   const stop = new AbortController();
   let manual: readonly ManualStep[] | null = null;
   let held = 0;
@@ -155,16 +154,12 @@ async function applyWithCtrlC(plan: ApplyPlan, ctx: ApplyContext, dest: Dest, st
     if (!manual) {
       if (stop.signal.aborted) return;
       stop.abort();
-      say(ja ? 'Ctrl-C: 実行中の手順が終わったら止めて元に戻す' : 'Ctrl-C: stopping after the step that is running, then rolling back');
+      say(t.ctrlCStopping);
       return;
     }
     if (++held === 1) {
-      say(
-        ja
-          ? `Ctrl-C: 元に戻す処理は最後まで続ける (Ctrl-C では止まらない)。それでも tshoot を止めた場合は、手でこの順に実行する:\n${describeManual(manual, dest, ctx.lang)}`
-          : `Ctrl-C: the rollback continues to its end (Ctrl-C does not stop it). Should tshoot be killed anyway, finish by hand, in this order:\n${describeManual(manual, dest, ctx.lang)}`,
-      );
-    } else say(ja ? 'Ctrl-C: まだ元に戻している…' : 'Ctrl-C: still rolling back…');
+      say(t.ctrlCContinues(describeManual(manual, dest, ctx.lang)));
+    } else say(t.ctrlCStill);
   };
   const release = ctx.holdInterrupts?.(onInterrupt);
   if (ctx.signal?.aborted) onInterrupt();
@@ -179,7 +174,7 @@ async function applyWithCtrlC(plan: ApplyPlan, ctx: ApplyContext, dest: Dest, st
         signal: stop.signal,
         onRollback: (m) => {
           manual = m;
-          if (stop.signal.aborted) say(ja ? '元に戻している (最後まで続ける)…' : 'Rolling back (this runs to its end)…');
+          if (stop.signal.aborted) say(t.rollingBack);
         },
       },
       stamp,

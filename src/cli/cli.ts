@@ -6,6 +6,7 @@
  */
 import type { Command } from 'commander';
 import { EXIT, errorLine, type CliIO } from './io.js';
+import { stopFor } from './outcome.js';
 import { didYouMean } from '../flow/problem.js';
 import type { RunOptions } from './run.js';
 import type { DiagnoseOptions } from './diagnose.js';
@@ -52,8 +53,7 @@ export async function cli(argv: readonly string[], given: CliIO): Promise<number
     return await dispatch(argv, io);
   } catch (e) {
     // Whatever ends the command, --json still gets its one object (then main.ts says it on stderr).
-    const code = (e as { code?: unknown } | null)?.code;
-    if (contract.owed()) contract.error(code === 'interrupted' ? 'interrupted' : 'internal', e instanceof Error ? e.message : String(e));
+    if (contract.owed()) contract.error(e);
     throw e;
   }
 }
@@ -232,9 +232,14 @@ async function dispatch(argv: readonly string[], io: CliIO): Promise<number> {
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return e.exitCode === 0 ? 0 : EXIT.usage;
       return usage(e.message.replace(/^error: /, ''));
     }
-    if (e instanceof UsageError) return usage(e.message);
+    if (isUsage(e)) return usage(e.message);
     throw e;
   }
+}
+
+/** A usage error (a bad answer, a resumed session that diverged too) by the one mapping (outcome.ts), said as one line and exit 2. */
+function isUsage(e: unknown): e is Error {
+  return stopFor(e)?.json.outcome === 'error';
 }
 
 /** `unknown command 'rnu' (did you mean 'run'?)`: the one message for a word that names no command. */
@@ -252,7 +257,7 @@ async function usageErrors(usage: (message: string) => number, run: () => Promis
   try {
     return await run();
   } catch (e) {
-    if (!(e instanceof UsageError)) throw e;
+    if (!isUsage(e)) throw e;
     return usage(e.message);
   }
 }
@@ -269,7 +274,7 @@ interface JsonIO extends CliIO {
  * `{"outcome":"error","error":{"code":"usage"|"internal","message"}}` or `{"outcome":"interrupted"}` here.
  * Whether the command printed is watched on stdout, which carries nothing else with --json.
  */
-function jsonContract(argv: readonly string[], io: CliIO): { io: JsonIO; owed: () => boolean; error: (code: string, message: string) => void } {
+function jsonContract(argv: readonly string[], io: CliIO): { io: JsonIO; owed: () => boolean; error: (e: unknown) => void } {
   const end = argv.indexOf('--');
   const json = (end < 0 ? argv : argv.slice(0, end)).includes('--json');
   if (!json) return { io, owed: () => false, error: () => {} };
@@ -288,12 +293,13 @@ function jsonContract(argv: readonly string[], io: CliIO): { io: JsonIO; owed: (
       return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
     },
   });
-  const error = (code: string, message: string) => {
+  // The object of the one mapping (outcome.ts stopFor), else an internal error's.
+  const error = (e: unknown) => {
     if (printed) return;
-    const end = code === 'interrupted' ? { outcome: 'interrupted' } : { outcome: 'error', error: { code, message, at: null } };
-    stdout.write(JSON.stringify({ ...end, fix: null, evidence: [], questions: 0, commands: 0 }) + '\n');
+    const end = stopFor(e)?.json ?? { outcome: 'error', error: { code: 'internal', message: e instanceof Error ? e.message : String(e), at: null }, fix: null, evidence: [] };
+    stdout.write(JSON.stringify({ ...end, questions: 0, commands: 0 }) + '\n');
   };
   // A getter, not a copy: `stdin` is made on first use (main.ts).
-  const wrapped: JsonIO = Object.create(io, { stdout: { value: stdout }, usageError: { value: (m: string) => error('usage', m) } });
+  const wrapped: JsonIO = Object.create(io, { stdout: { value: stdout }, usageError: { value: (m: string) => error(new UsageError(m)) } });
   return { io: wrapped, owed: () => !printed, error };
 }

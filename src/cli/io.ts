@@ -31,6 +31,21 @@ export const EXIT = {
   interrupted: 130,
 } as const;
 
+/** Why a session that has questions cannot run here. */
+export const TERMINAL_NEEDED = 'the session needs a terminal for its questions: run tshoot in one, or pass --non-interactive --answers FILE';
+
+/**
+ * Where prompts are drawn, or null when there is no terminal to ask on (stdin must be one).
+ * The terminal among stdout and stderr, stdout first, stderr first with `--json`: a user piping
+ * `tshoot run … | tee log` still answers on the terminal, and `--json > out.json` keeps stdout
+ * pure JSON (issue 16). With `--json 2> err` the terminal is stdout: a person reads it.
+ */
+export function promptStream(io: CliIO, opts: { readonly nonInteractive?: boolean | undefined; readonly json?: boolean | undefined }): OutStream | null {
+  if (opts.nonInteractive || io.stdin.isTTY !== true) return null;
+  const order = opts.json ? [io.stderr, io.stdout] : [io.stdout, io.stderr];
+  return order.find((s) => s.isTTY === true) ?? null;
+}
+
 /**
  * How the user runs tshoot, for the commands a message tells them to type: `npx tshoot` when
  * npx (or `npm exec`) started it — then `tshoot` is on no PATH of their shell — else `tshoot`.

@@ -16,11 +16,13 @@ import type { TextT } from '../flow/schema.js';
 import { shippedAsBuilt } from '../flow/as-built.js';
 import { detectLang, pickText, type Lang } from '../flow/template.js';
 import { interruptedNote } from '../ui/cards.js';
+import { MENU_TEXT } from '../ui/messages.js';
 import { createInquirerPrompter } from '../ui/prompter.js';
 import { askPaste, type PasteIO } from '../ui/paste.js';
 import { colorEnabled, makeStyle, type Style } from '../ui/style.js';
-import { EXIT, type CliIO } from './io.js';
+import { EXIT, promptStream, TERMINAL_NEEDED, type CliIO } from './io.js';
 import type { RunOptions } from './run.js';
+import { UsageError } from './target.js';
 
 export interface MenuEntry {
   readonly id: string;
@@ -29,9 +31,9 @@ export interface MenuEntry {
 
 /** The one menu question, whichever way the flows were found. */
 export function menuQuestion(flows: readonly MenuEntry[], lang: Lang): Question {
-  return menuAsk('symptom', 'select', lang === 'ja' ? '何が起きていますか?' : 'What do you see?', {
+  return menuAsk('symptom', 'select', MENU_TEXT[lang].question, {
     // Last, the error message the user saw, read as `diagnose --error` reads it (issue 16).
-    choices: [...flows.map((f) => ({ value: f.id, label: pickText(f.title, lang) })), { value: PASTE, label: lang === 'ja' ? '見たエラーメッセージを貼り付ける' : 'Paste the error message I saw' }],
+    choices: [...flows.map((f) => ({ value: f.id, label: pickText(f.title, lang) })), { value: PASTE, label: MENU_TEXT[lang].paste }],
   });
 }
 
@@ -59,11 +61,8 @@ export const PASTE = ':paste-error';
 
 /** What the menu asks after "Paste the error message I saw". */
 export function pasteQuestion(lang: Lang): Question {
-  return menuAsk('error', 'input', lang === 'ja' ? 'エラーメッセージを貼り付けてください:' : 'Paste the error message:', {
-    help:
-      lang === 'ja'
-        ? '複数行のまま貼り付けて Enter (何が失敗したかを言う 1 行でも十分: curl: (7) Failed to connect to web port 80 … Connection refused)'
-        : 'paste it whole (several lines are fine), then Enter; the line that says what failed is enough (curl: (7) Failed to connect to web port 80 … Connection refused)',
+  return menuAsk('error', 'input', MENU_TEXT[lang].pasteQuestion, {
+    help: MENU_TEXT[lang].pasteHelp,
     pattern: '.*\\S.*',
   });
 }
@@ -79,31 +78,41 @@ export async function askPastedError(io: CliIO, output: NodeJS.WritableStream, l
   return askPaste({ input, output, style, ...(io.signal ? { signal: io.signal } : {}) }, q.text, q.help ?? '');
 }
 
-/** Bare `tshoot`: the menu, then the chosen flow as `tshoot run FLOW` would run it. */
+/**
+ * Bare `tshoot`: the menu, then the chosen flow as `tshoot run FLOW` would run it. Without the
+ * build's record, run's set-up comes first (its option mistakes are said before any prompt)
+ * and the menu is drawn from the catalogue it opened.
+ */
 export async function menuCommand(io: CliIO, opts: RunOptions): Promise<number> {
-  // With --json the menu is drawn on stderr, by `run` (stdout carries the JSON only).
+  // With --json the menu is drawn on stderr (stdout carries the JSON only): io.ts promptStream.
   const interactive = !opts.nonInteractive && !opts.json && io.stdin.isTTY === true && io.stdout.isTTY === true;
-  const menu = interactive && !opts.answers && !opts.flows?.length && !opts.host?.length ? shippedMenu() : null;
-  if (!menu) return (await import('./run.js')).runCommand(io, null, opts);
-  const lang = detectLang(opts.lang, io.env);
-  const style = makeStyle(colorEnabled(io.env, io.stdout.isTTY === true));
+  const shipped = interactive && !opts.answers && !opts.flows?.length && !opts.host?.length ? shippedMenu() : null;
+  const run = shipped ? null : await import('./run.js');
+  const setup = run?.runSetup(io, opts) ?? null;
+  const out = promptStream(io, opts);
+  if (!out) throw new UsageError(`${TERMINAL_NEEDED}; or name a flow: tshoot run FLOW`);
+  const menu = shipped ?? [...setup!.cat.flows.values()].filter((f) => f.doc.menu !== false).map((f) => ({ id: f.id, title: f.doc.title }));
+  const lang = setup?.lang ?? detectLang(opts.lang, io.env);
+  const style = setup?.style ?? makeStyle(colorEnabled(io.env, io.stdout.isTTY === true));
   const prompter = createInquirerPrompter({
     input: io.stdin,
-    output: io.stdout,
+    output: out,
     ...(io.signal ? { signal: io.signal } : {}),
     style,
     lang,
   });
   // The session's modules load while the menu waits for a key, not before it is drawn.
-  const session = new Promise<typeof import('./run.js')>((resolve, reject) => {
-    setTimeout(() => import('./run.js').then(resolve, reject), 100).unref();
-  });
+  const session = run
+    ? Promise.resolve(run)
+    : new Promise<typeof import('./run.js')>((resolve, reject) => {
+        setTimeout(() => import('./run.js').then(resolve, reject), 100).unref();
+      });
   session.catch(() => {});
   let chosen: string;
   let pasted = '';
   try {
     chosen = String(await prompter.ask(menuQuestion(menu, lang)));
-    if (chosen === PASTE) pasted = await askPastedError(io, io.stdout, lang, style, prompter);
+    if (chosen === PASTE) pasted = await askPastedError(io, out, lang, style, prompter);
   } catch (e) {
     if (!(e instanceof Interrupted)) throw e;
     io.stderr.write(interruptedNote(lang, null));
@@ -111,5 +120,6 @@ export async function menuCommand(io: CliIO, opts: RunOptions): Promise<number> 
   }
   // Text that names no symptom probes the target (triage asks for it): the user is at a terminal.
   if (chosen === PASTE) return (await import('./diagnose.js')).pastedError(io, pasted, opts.target, opts, true);
+  if (setup) return (await session).runFlow(setup, setup.cat.flows.get(chosen)!);
   return (await session).runCommand(io, chosen, opts);
 }

@@ -18,10 +18,10 @@ import { checkAnswer } from '../engine/answer.js';
 import { didYouMean } from '../flow/problem.js';
 import { fileRef, type EventOf, type Transcript } from '../transcript/format.js';
 import { openRecorder } from '../transcript/recorder.js';
-import { ResumeError, resumePorts } from '../transcript/resume.js';
+import { resumePorts } from '../transcript/resume.js';
 import { SETUP_IDS } from './answers.js';
 import { openCatalog } from './catalog.js';
-import { EXIT, type CliIO } from './io.js';
+import type { CliIO } from './io.js';
 import { flowsFor, readTranscript, recordedFile, transcriptFlow } from './replay.js';
 import { runCommand, type RunOptions } from './run.js';
 import { UsageError } from './target.js';
@@ -93,19 +93,13 @@ export async function resumeCommand(io: CliIO, file: string, opts: ResumeOptions
   }
   const resumed = t;
   const ports = resumePorts(resumed);
-  try {
-    return await runCommand(io, h.flow, runOpts, {
-      recorder: (sourceOf) => openRecorder({ path: resolve(io.cwd, resumed.file), resume: resumed, sourceOf }),
-      prompter: (live) => ports.prompter(live),
-      executors: (live) => ports.executors(live),
-    });
-  } catch (e) {
-    if (e instanceof ResumeError) {
-      io.stderr.write(`${e.message}\n`);
-      return EXIT.usage;
-    }
-    throw e;
-  }
+  // A recorded step today's flows no longer take (ResumeError) is a usage error, said and
+  // mapped as every command's are (outcome.ts stopFor, cli.ts).
+  return runCommand(io, h.flow, runOpts, {
+    recorder: (sourceOf) => openRecorder({ path: resolve(io.cwd, resumed.file), resume: resumed, sourceOf }),
+    prompter: (live) => ports.prompter(live),
+    executors: (live) => ports.executors(live),
+  });
 }
 
 /**

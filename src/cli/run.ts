@@ -1,6 +1,8 @@
 /**
- * `tshoot run FLOW` and the bare `tshoot` menu: set up the ports from the options, hand
- * the flow to the runner, and turn its outcome into output and an exit code.
+ * `tshoot run FLOW` (and the flow the menu chose, menu.ts) in three parts: the set-up, a plain
+ * value read from the options (`runSetup`); the ports made from it, with one `close`
+ * (`openPorts`); the session through the runner, its outcome or the error that stopped it
+ * turned into output and an exit code by the one mapping (outcome.ts).
  */
 import { resolve } from 'node:path';
 import { Interrupted, NeedsInput, type Prompter } from '../engine/ports.js';
@@ -9,25 +11,25 @@ import { hostQuestion } from '../engine/host-question.js';
 import { runSession } from '../engine/runner.js';
 import type { Answer, HostsInfo, TargetInfo } from '../engine/types.js';
 import { createExecutors, type RemoteFactory, type RoleMap } from '../exec/hosts.js';
+import type { SshPool } from '../exec/ssh.js';
 import type { Role } from '../exec/types.js';
 import type { Catalog } from '../flow/catalog.js';
 import type { Flow } from '../flow/compile.js';
 import { isShippedFile } from '../flow/as-built.js';
 import { fileRef } from '../transcript/format.js';
-import type { SessionInfo } from '../transcript/recorder.js';
+import type { Recorder, SessionInfo } from '../transcript/recorder.js';
 import { formatProblem, isError } from '../flow/problem.js';
 import { detectLang, type Lang } from '../flow/template.js';
-import { AnswerError, closestAlias, createAnswersPrompter, createInquirerPrompter } from '../ui/prompter.js';
-import { createTerminalReporter } from '../ui/reporter.js';
+import { closestAlias, createAnswersPrompter, createInquirerPrompter, type TerminalPrompter } from '../ui/prompter.js';
+import { createTerminalReporter, type TerminalReporter } from '../ui/reporter.js';
 import { interruptedNote } from '../ui/cards.js';
-import { colorEnabled, makeStyle, progressMode } from '../ui/style.js';
-import { checkAnswerIds, NO_ANSWERS, questionIds, readAnswers } from './answers.js';
-import { askPastedError, menuQuestion, PASTE } from './menu.js';
+import { colorEnabled, makeStyle, progressMode, type ProgressMode, type Style } from '../ui/style.js';
+import { checkAnswerIds, NO_ANSWERS, questionIds, readAnswers, type AnswersFile } from './answers.js';
 import { applyJson, offerApply, type ApplyOptions } from './apply.js';
 import { closeTranscript, openTranscript, type SessionHooks } from './record.js';
 import { findFlow, openCatalog } from './catalog.js';
-import { EXIT, selfCommand, type CliIO, type OutStream } from './io.js';
-import { exitFor, jsonResult } from './outcome.js';
+import { EXIT, promptStream, selfCommand, type CliIO, type OutStream } from './io.js';
+import { exitFor, jsonResult, stopFor } from './outcome.js';
 import { isThisMachine, NO_TARGET, parseTarget, targetQuestion, UsageError } from './target.js';
 
 export interface RunOptions extends ApplyOptions {
@@ -49,22 +51,29 @@ export interface RunOptions extends ApplyOptions {
   readonly answerValues?: ReadonlyMap<string, unknown>;
 }
 
-const TERMINAL_NEEDED =
-  'the session needs a terminal for its questions: run tshoot in one, or pass --non-interactive --answers FILE';
-
 /**
- * Where prompts are drawn, or null when there is no terminal to ask on (stdin must be one).
- * The terminal among stdout and stderr, stdout first, stderr first with `--json`: a user piping
- * `tshoot run … | tee log` still answers on the terminal, and `--json > out.json` keeps stdout
- * pure JSON (issue 16). With `--json 2> err` the terminal is stdout: a person reads it.
+ * What `run` knows before a flow is chosen (the symptom menu may choose it: menu.ts): the
+ * options read and checked — their mistakes said before any prompt —, the catalogue open;
+ * nothing started, nothing to close.
  */
-export function promptStream(io: CliIO, opts: Pick<RunOptions, 'nonInteractive' | 'json'>): OutStream | null {
-  if (opts.nonInteractive || io.stdin.isTTY !== true) return null;
-  const order = opts.json ? [io.stderr, io.stdout] : [io.stdout, io.stderr];
-  return order.find((s) => s.isTTY === true) ?? null;
+export interface RunSetup {
+  readonly io: CliIO;
+  readonly opts: RunOptions;
+  readonly lang: Lang;
+  /** Where prompts are drawn, or null: no terminal to ask on (io.ts `promptStream`). */
+  readonly promptOut: OutStream | null;
+  readonly answersFile: AnswersFile;
+  /** The answers file's, then resume's `--answer` corrections over them. */
+  readonly answers: ReadonlyMap<string, unknown>;
+  readonly roles: Readonly<RoleMap>;
+  readonly cat: Catalog;
+  readonly style: Style;
+  /** Progress and cards: stdout, or stderr with `--json`. */
+  readonly out: OutStream;
+  readonly mode: ProgressMode;
 }
 
-export async function runCommand(io: CliIO, flowId: string | null, opts: RunOptions, hooks: SessionHooks = {}): Promise<number> {
+export function runSetup(io: CliIO, opts: RunOptions): RunSetup {
   const lang = detectLang(opts.lang, io.env);
   if (opts.lang !== undefined && opts.lang !== 'en' && opts.lang !== 'ja') throw new UsageError(`--lang ${JSON.stringify(opts.lang)}: use en or ja`);
   // Without a terminal to ask on, the session still runs while every answer is known (an
@@ -75,86 +84,177 @@ export async function runCommand(io: CliIO, flowId: string | null, opts: RunOpti
   // The engine asks for a host only when its first command is about to run: a host in the
   // answers file is checked now, before anything runs (issue 12: never an option to ssh).
   for (const role of ['client', 'server'] as const) {
-    const r = answers.has(`host.${role}`) ? checkAnswer(hostQuestion(flowId ?? '', role, NO_TARGET, lang), answers.get(`host.${role}`)) : null;
+    const r = answers.has(`host.${role}`) ? checkAnswer(hostQuestion('', role, NO_TARGET, lang), answers.get(`host.${role}`)) : null;
     if (r && !r.ok) throw new UsageError(`${answersFile.at.get(`host.${role}`) ?? 'answers file'}: ${r.message}`);
   }
   const roles = parseHosts(opts.host ?? []);
   const cat = openCatalog(io, opts.flows);
-
-  const color = colorEnabled(io.env, (opts.json ? io.stderr : io.stdout).isTTY === true);
-  const style = makeStyle(color);
   const out = opts.json ? io.stderr : io.stdout;
-  const mode = progressMode(out, io.env, opts);
-  // ora and boxen are loaded after the symptom menu is drawn, not before (issue 8: the first
-  // prompt within 1.5× of bare node); until then there is no spinner for prompts to pause.
-  let reporter!: ReturnType<typeof createTerminalReporter>;
-  const makeReporter = async () => {
-    const [ora, boxen] = await Promise.all([
-      mode === 'spinners' ? import('ora').then((m) => m.default) : null,
-      !opts.json && out.isTTY ? import('boxen').then((m) => m.default) : null,
-    ]);
-    reporter = createTerminalReporter({
-      out,
-      style,
-      mode,
-      verbose: opts.verbose === true,
-      lang,
-      dest: (role) => executors.dest(role),
-      ora,
-      boxen,
-      card: !opts.json,
-    });
-  };
-  if (flowId !== null) await makeReporter();
+  return { io, opts, lang, promptOut, answersFile, answers, roles, cat, style: makeStyle(colorEnabled(io.env, out.isTTY === true)), out, mode: progressMode(out, io.env, opts) };
+}
+
+/** `tshoot run FLOW`: set-up → ports → finish. */
+export async function runCommand(io: CliIO, flowId: string, opts: RunOptions, hooks: SessionHooks = {}): Promise<number> {
+  const s = runSetup(io, opts);
+  return runFlow(s, findFlow(s.cat, flowId), hooks);
+}
+
+/** The session of `flow` through ports made from the set-up; they are closed once, whatever ends it. */
+export async function runFlow(s: RunSetup, flow: Flow, hooks: SessionHooks = {}): Promise<number> {
+  const used = withCalled(s.cat, flow);
+  refuseBroken(s.cat, used);
+  checkAnswerIds(s.answersFile, flow.id, questionIds(used));
+  const ports = await openPorts(s, flow, hooks);
+  try {
+    const { end, applied } = await session(s, flow, used, ports, hooks);
+    if (s.opts.json) ports.json({ ...jsonResult(end.outcome, end.state, ports.counts.questions), ...applyJson(applied), ...ports.ssh.summary() });
+    // A fix that was applied and did not verify leaves the problem unresolved.
+    return applied.kind === 'ran' && !applied.result.verified ? EXIT.unresolved : exitFor(end.outcome);
+  } catch (e) {
+    return stopped(s, ports, e);
+  } finally {
+    await ports.close();
+  }
+}
+
+/** What a session runs through, made once from the set-up, with the one `close`. */
+interface RunPorts {
+  readonly reporter: TerminalReporter;
+  /** The inquirer prompter on the terminal, or null. */
+  readonly terminal: TerminalPrompter | null;
+  /** Answers file first, then the terminal; counted. */
+  readonly prompter: Prompter;
+  /** The same, recording the setup questions (the target) as such. */
+  readonly setup: Prompter;
+  readonly executors: ReturnType<typeof createExecutors>;
+  readonly recorder: Recorder | null;
+  /** The set-up's roles, the server made `local` when the target is this machine. */
+  readonly roles: RoleMap;
+  /** Questions answered and commands started, for `--json` when the session stops before its outcome. */
+  readonly counts: { questions: number; commands: number };
+  readonly ssh: SshConnections;
+  /** The `--json` object on stdout, with the flow and where the session is recorded. */
+  json(o: Record<string, unknown>): void;
+  close(): Promise<void>;
+}
+
+async function openPorts(s: RunSetup, flow: Flow, hooks: SessionHooks): Promise<RunPorts> {
+  const { io, opts, lang } = s;
+  // ora and boxen are loaded once the flow is known: after the symptom menu is drawn, not
+  // before (issue 8: the first prompt within 1.5× of bare node).
+  const [ora, boxen] = await Promise.all([
+    s.mode === 'spinners' ? import('ora').then((m) => m.default) : null,
+    !opts.json && s.out.isTTY ? import('boxen').then((m) => m.default) : null,
+  ]);
+  const reporter = createTerminalReporter({ out: s.out, style: s.style, mode: s.mode, verbose: opts.verbose === true, lang, dest: (role) => executors.dest(role), ora, boxen, card: !opts.json });
   const hostAliases = () => import('../exec/ssh-config.js').then((m) => m.listSshAliases(opts.sshConfig));
-  const terminal = promptOut
+  const terminal = s.promptOut
     ? createInquirerPrompter({
         input: io.stdin,
-        output: promptOut,
+        output: s.promptOut,
         ...(io.signal ? { signal: io.signal } : {}),
-        style,
+        style: s.style,
         lang,
-        beforePrompt: () => reporter?.pause(),
-        afterPrompt: () => reporter?.resume(),
+        beforePrompt: () => reporter.pause(),
+        afterPrompt: () => reporter.resume(),
         hostAliases,
       })
     : null;
-  const prompter: Prompter = createAnswersPrompter(answers, terminal, (q, a) => reporter.answered?.(q, a, 'answers'), { at: answersFile.at, hostAliases });
-
-  let flow: Flow;
-  if (flowId === null) {
-    if (!terminal) throw new UsageError(`${TERMINAL_NEEDED}; or name a flow: tshoot run FLOW`);
-    try {
-      const chosen = await chooseFlow(cat, terminal, lang);
-      if (chosen === null) {
-        const pasted = await askPastedError(io, promptOut!, lang, style, terminal);
-        return (await import('./diagnose.js')).pastedError(io, pasted, opts.target, opts, true);
-      }
-      flow = chosen;
-      await makeReporter();
-    } catch (e) {
-      if (!(e instanceof Interrupted)) throw e;
-      io.stderr.write(interruptedNote(lang, null));
-      return EXIT.interrupted;
-    }
-  } else flow = findFlow(cat, flowId);
-  const used = withCalled(cat, flow);
-  refuseBroken(cat, used);
-  checkAnswerIds(answersFile, flow.id, questionIds(used));
-  const roleList = flowRoles(used);
-
-  let questions = 0;
-  const counted: Prompter = {
+  const answering = createAnswersPrompter(s.answers, terminal, (q, a) => reporter.answered?.(q, a, 'answers'), { at: s.answersFile.at, hostAliases });
+  const counts = { questions: 0, commands: 0 };
+  const prompter: Prompter = {
     ask: async (q) => {
-      const a = await prompter.ask(q);
-      questions++;
+      const a = await answering.ask(q);
+      counts.questions++;
       return a;
     },
   };
-  // `transcript`: where this session is recorded (what `tshoot resume` and `report` take), or null.
-  const json = (o: Record<string, unknown>) => io.stdout.write(JSON.stringify({ flow: flow.id, ...o, transcript: recorder?.written() ? recorder.path : null }) + '\n');
+  const roles: RoleMap = { ...s.roles };
+  const ssh = sshConnections(opts, terminal, flow.id);
+  // A host given by flag is not asked again when its name does not resolve: the flag is named,
+  // with the closest ssh alias.
+  const hosts = createExecutors(roles, ssh.remote, async (role) => {
+    const flag = opts.host?.find((h) => h.startsWith(`${role}=`));
+    if (!flag) return undefined;
+    const guess = closestAlias(flag.slice(role.length + 1), await hostAliases().catch(() => []));
+    return `--host ${flag}${guess ? ` (did you mean --host ${role}=${guess}?)` : ''}`;
+  });
+  const executors: typeof hosts = { ...hosts, run: (role, cmd, signal) => (counts.commands++, hosts.run(role, cmd, signal)) };
+  const recorder = openTranscript(io, opts, flow.id, s.answers, hooks);
+  return {
+    reporter,
+    terminal,
+    prompter,
+    setup: recorder ? recorder.setup(prompter) : prompter,
+    executors,
+    recorder,
+    roles,
+    counts,
+    ssh,
+    // `transcript`: where this session is recorded (what `tshoot resume` and `report` take), or null.
+    json: (o) => io.stdout.write(JSON.stringify({ flow: flow.id, ...o, transcript: recorder?.written() ? recorder.path : null }) + '\n'),
+    close: async () => {
+      closeTranscript(io, recorder, io.signal?.aborted === true, lang);
+      await executors.close();
+      await ssh.close();
+    },
+  };
+}
 
-  let pool: import('../exec/ssh.js').SshPool | null = null;
+/** The target, the flow through the runner, then the fix offered. */
+async function session(s: RunSetup, flow: Flow, used: readonly Flow[], p: RunPorts, hooks: SessionHooks) {
+  const { io, opts, lang } = s;
+  const target = await resolveTarget(flow, opts.target, p.setup, lang);
+  if (p.roles.server === undefined && target.given && isThisMachine(target.host)) p.roles.server = 'local';
+  // A role without a host is asked for by the engine, when its first command is about to run.
+  const hosts: HostsInfo = { client: p.roles.client ?? 'local', server: p.roles.server ?? '', bastion: p.roles.bastion ?? '' };
+  // The SSH code loads and `ssh -G` runs while the first steps do; no host is contacted
+  // before a command needs it (a flow may end without it).
+  for (const role of flowRoles(used)) p.executors.prepare(role);
+  p.recorder?.begin({ flow: flow.id, digest: s.cat.digest, target, hosts, lang, files: sessionFiles(io, opts, used) });
+  const observers = p.recorder ? [p.recorder] : [];
+  const signal = io.signal ? { signal: io.signal } : {};
+  const end = await runSession(s.cat, { kind: 'start', flow: flow.id, target, hosts, lang }, {
+    prompter: hooks.prompter?.(p.prompter) ?? p.prompter,
+    executors: hooks.executors?.(p.executors) ?? p.executors,
+    observers,
+    reporter: p.reporter,
+    ...signal,
+  });
+  if (io.signal?.aborted) throw new Interrupted();
+  const applied = await offerApply(end.outcome, opts, { out: s.out, executors: p.executors, reporter: p.reporter, observers, terminal: p.terminal, lang, quiet: opts.quiet === true, ...signal, ...(io.holdInterrupts ? { holdInterrupts: io.holdInterrupts } : {}) });
+  return { end, applied };
+}
+
+/** An error that stopped the session: its exit code and `--json` object from the one mapping (outcome.ts), the lines a person reads. */
+function stopped(s: RunSetup, p: RunPorts, e: unknown): number {
+  const { io, opts } = s;
+  p.reporter.stopAll();
+  // Whatever ends a session Ctrl-C aborted is the interruption, unless it is a missing answer.
+  const stop = io.signal?.aborted && !(e instanceof NeedsInput) ? stopFor(new Interrupted()) : stopFor(e, opts);
+  // Usage errors (a bad answer among them) are the CLI's to say (cli.ts), by the same mapping.
+  if (!stop || stop.json.outcome === 'error') throw e;
+  if (opts.json) p.json({ ...stop.json, questions: p.counts.questions, commands: p.counts.commands });
+  if (e instanceof NeedsInput) {
+    io.stderr.write(
+      opts.nonInteractive
+        ? `tshoot: ${e.message}\n`
+        : `tshoot: question "${e.question.id}" has no answer and there is no terminal to ask it on: run tshoot in one, or pass --non-interactive --answers FILE with "${e.question.id}" in it\n`,
+    );
+  } else io.stderr.write(interruptedNote(s.lang, p.recorder?.written() ? p.recorder.path : null, selfCommand(io.env)));
+  return stop.exit;
+}
+
+/** SSH connections, opened on a command's first need: the pool is made (and its code loaded) then. */
+interface SshConnections {
+  readonly remote: RemoteFactory;
+  /** SSH handshakes per host (`user@host:port`): one per host per session is the promise. */
+  summary(): Record<string, unknown>;
+  close(): Promise<void>;
+}
+
+function sshConnections(opts: RunOptions, terminal: TerminalPrompter | null, flowId: string): SshConnections {
+  let pool: SshPool | null = null;
   const remote: RemoteFactory = async (dest, { jump }) => {
     const ssh = await import('../exec/ssh.js');
     pool ??= new ssh.SshPool();
@@ -168,7 +268,7 @@ export async function runCommand(io: CliIO, flowId: string | null, opts: RunOpti
             confirmHostKey: async (info) =>
               (await terminal.ask({
                 id: `hostkey.${info.host}`,
-                flow: flow.id,
+                flow: flowId,
                 node: 'hostkey',
                 input: 'confirm',
                 text: `The authenticity of host ${info.host}:${info.port} can't be established. ${info.keyType} key fingerprint is ${info.fingerprint}. Trust it and continue?`,
@@ -179,65 +279,13 @@ export async function runCommand(io: CliIO, flowId: string | null, opts: RunOpti
         : {}),
     });
   };
-  // A host given by flag is not asked again when its name does not resolve: the flag is named,
-  // with the closest ssh alias.
-  const hostsPort = createExecutors(roles, remote, async (role) => {
-    const flag = opts.host?.find((h) => h.startsWith(`${role}=`));
-    if (!flag) return undefined;
-    const guess = closestAlias(flag.slice(role.length + 1), await hostAliases().catch(() => []));
-    return `--host ${flag}${guess ? ` (did you mean --host ${role}=${guess}?)` : ''}`;
-  });
-  // Commands that ran, for --json when the session stops before its outcome (needs-input).
-  let ran = 0;
-  const executors: typeof hostsPort = { ...hostsPort, run: (role, cmd, signal) => (ran++, hostsPort.run(role, cmd, signal)) };
-  const recorder = openTranscript(io, opts, flow.id, answers, hooks);
-  const setup = recorder ? recorder.setup(counted) : counted;
-
-  try {
-    const target = await resolveTarget(flow, opts.target, setup, lang);
-    if (roles.server === undefined && target.given && isThisMachine(target.host)) roles.server = 'local';
-    // A role without a host is asked for by the engine, when its first command is about to run.
-    const hosts: HostsInfo = { client: roles.client ?? 'local', server: roles.server ?? '', bastion: roles.bastion ?? '' };
-    // The SSH code loads and `ssh -G` runs while the first steps do; no host is contacted
-    // before a command needs it (a flow may end without it).
-    for (const role of roleList) executors.prepare(role);
-    recorder?.begin({ flow: flow.id, digest: cat.digest, target, hosts, lang, files: sessionFiles(io, opts, used) });
-    const end = await runSession(cat, { kind: 'start', flow: flow.id, target, hosts, lang }, {
-      prompter: hooks.prompter?.(counted) ?? counted,
-      executors: hooks.executors?.(executors) ?? executors,
-      observers: recorder ? [recorder] : [],
-      reporter,
-      ...(io.signal ? { signal: io.signal } : {}),
-    });
-    if (io.signal?.aborted) throw new Interrupted();
-    const applied = await offerApply(end.outcome, opts, { out, executors, reporter, observers: recorder ? [recorder] : [], terminal, lang, quiet: opts.quiet === true, ...(io.signal ? { signal: io.signal } : {}), ...(io.holdInterrupts ? { holdInterrupts: io.holdInterrupts } : {}) });
-    if (opts.json) json({ ...jsonResult(end.outcome, end.state, questions), ...applyJson(applied), ...sshSummary(pool) });
-    // A fix that was applied and did not verify leaves the problem unresolved.
-    return applied.kind === 'ran' && !applied.result.verified ? EXIT.unresolved : exitFor(end.outcome);
-  } catch (e) {
-    reporter.stopAll();
-    if (e instanceof NeedsInput) {
-      const noTerminal = !opts.nonInteractive;
-      if (opts.json) json({ outcome: 'needs-input', fix: null, evidence: [], questions, commands: ran, question: { id: e.question.id, kind: e.question.input, text: e.question.text, choices: e.question.choices?.map((c) => c.value) ?? null } });
-      io.stderr.write(
-        noTerminal
-          ? `tshoot: question "${e.question.id}" has no answer and there is no terminal to ask it on: run tshoot in one, or pass --non-interactive --answers FILE with "${e.question.id}" in it\n`
-          : `tshoot: ${e.message}\n`,
-      );
-      return noTerminal ? EXIT.usage : EXIT.needsInput;
-    }
-    if (e instanceof Interrupted || io.signal?.aborted) {
-      if (opts.json) json({ outcome: 'interrupted', fix: null, evidence: [], questions, commands: ran });
-      io.stderr.write(interruptedNote(lang, recorder?.written() ? recorder.path : null, selfCommand(io.env)));
-      return EXIT.interrupted;
-    }
-    if (e instanceof AnswerError) throw new UsageError(e.message);
-    throw e;
-  } finally {
-    closeTranscript(io, recorder, io.signal?.aborted === true, lang);
-    await executors.close();
-    await (pool as import('../exec/ssh.js').SshPool | null)?.close();
-  }
+  return {
+    remote,
+    summary: () => (pool ? { ssh: { handshakes: Object.fromEntries(pool.handshakes) } } : {}),
+    close: async () => {
+      await pool?.close();
+    },
+  };
 }
 
 /**
@@ -308,18 +356,6 @@ async function resolveTarget(flow: Flow, raw: string | undefined, prompter: Prom
   // Every prompter checks the answer as --target is read (engine/answer.ts): a bad one is
   // explained at the prompt, or refused at its line in an answers file.
   return parseTarget(String(await prompter.ask(targetQuestion(flow.id, lang))), 'the target');
-}
-
-/** The flow chosen in the menu, or null for "Paste the error message I saw". */
-async function chooseFlow(cat: Catalog, prompter: Prompter, lang: Lang): Promise<Flow | null> {
-  const menu = [...cat.flows.values()].filter((f) => f.doc.menu !== false);
-  const a = await prompter.ask(menuQuestion(menu.map((f) => ({ id: f.id, title: f.doc.title })), lang));
-  return a === PASTE ? null : cat.flows.get(String(a))!;
-}
-
-/** SSH handshakes per host (`user@host:port`): one per host per session is the promise. */
-function sshSummary(pool: { handshakes: ReadonlyMap<string, number> } | null): Record<string, unknown> {
-  return pool ? { ssh: { handshakes: Object.fromEntries(pool.handshakes) } } : {};
 }
 
 export { exitFor, jsonResult };
