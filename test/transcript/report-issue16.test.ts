@@ -40,14 +40,14 @@ describe('a command word with a newline', () => {
     const r = await runCli(['report', STOPPED, '--format', 'md']);
     expect(r.code, r.stderr).toBe(0);
     const line = r.stdout.split('\n').find((l) => l.includes('`$ curl'));
-    expect(line).toBe("client (`local`) `$ curl -sS -v -o /dev/null -w $'%{http_code}\\n' --connect-timeout 5 --max-time 10 --proto '=http,https' -- http://198.18.2.10/` — exit 7 · 48 ms");
+    expect(line).toBe("client (`local`) `$ curl -sS -v -A 'tshoot (read-only diagnosis)' -o /dev/null -w $'%{http_code} %{remote_ip} %{remote_port}\\n' --connect-timeout 5 --max-time 10 --proto '=http,https' -- http://198.18.2.10/` — exit 7 · 148 ms");
   });
 
   it('HTML: the code element reads as the command a person can paste, with \\n as two characters', async () => {
     const r = await runCli(['report', STOPPED]);
     expect(r.code, r.stderr).toBe(0);
     const codes = texts(parseHtml(r.stdout), 'section.check .cmd code');
-    expect(codes).toContain("client (local) $ curl -sS -v -o /dev/null -w $'%{http_code}\\n' --connect-timeout 5 --max-time 10 --proto '=http,https' -- http://198.18.2.10/");
+    expect(codes).toContain("client (local) $ curl -sS -v -A 'tshoot (read-only diagnosis)' -o /dev/null -w $'%{http_code} %{remote_ip} %{remote_port}\\n' --connect-timeout 5 --max-time 10 --proto '=http,https' -- http://198.18.2.10/");
     expect(codes.every((c) => !c?.includes('\n'))).toBe(true);
   });
 });
