@@ -15,6 +15,8 @@ import { INITIAL_STATE, type Command, type Effect, type EngineEvent, type Sessio
 import type { CommandResult } from '../../src/exec/types.js';
 import { builtinFlowsDir, loadCatalog } from '../../src/flow/catalog.js';
 import { isError } from '../../src/flow/problem.js';
+import { resultLine } from '../../src/ui/reporter.js';
+import { makeStyle } from '../../src/ui/style.js';
 import { res } from '../helpers/result.js';
 
 const shipped = loadCatalog([builtinFlowsDir()]);
@@ -138,6 +140,11 @@ describe('a result the session already has is not fetched again', () => {
     // The progress line's summary is the called flow's own, from the reused result.
     const shown = s1.effects.find((e) => e.kind === 'show' && e.item.kind === 'result' && e.item.reused !== undefined);
     expect(shown?.kind === 'show' && shown.item.kind === 'result' && shown.item.summary).toMatch(/^timeout: .*timed out/);
+    // The progress line says where the result came from, not a duration of its own.
+    if (shown?.kind !== 'show' || shown.item.kind !== 'result') throw new Error('no reused result shown');
+    const line = resultLine(shown.item, 'local', makeStyle(false), 140);
+    expect(line).toMatch(/^✖ Repeat the request from the client \[client \(local\) · from probe_http, reused\] — timeout: /);
+    expect(resultLine(shown.item, 'local', makeStyle(false), 140, 'ja')).toContain('[client (local) · probe_http の結果を再利用]');
   });
 
   it('triage → not-found: the 404 is not asked again either', () => {
