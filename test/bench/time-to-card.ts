@@ -209,7 +209,9 @@ interface TranscriptEvent {
  * showed (the reporter's plain lines, on stdout off a terminal, one per command, in order).
  */
 function fromTranscript(events: readonly TranscriptEvent[], lines: readonly { at: number; text: string }[]): Omit<CardRun, 'cardMs' | 'exitMs'> {
-  const done = lines.filter((l) => /^\s*[✔✖]/.test(l.text));
+  // A result taken from an earlier command (issue 17: `[client · from probe_http, reused]`) has a
+  // line but ran nothing: not one of the transcript's commands.
+  const done = lines.filter((l) => /^\s*[✔✖]/.test(l.text) && !/, reused\]/.test(l.text));
   const commands: CommandTime[] = [];
   for (const e of events) {
     if (e.kind === 'command') commands.push({ id: e.id!, role: e.role!, argv: e.argv!.join(' '), durationMs: NaN, doneAtMs: null });
