@@ -126,6 +126,13 @@ function poolKey(r: ResolvedDest): string {
 }
 
 const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+/**
+ * The least time a new shell gets to start. ConnectTimeout bounds reaching the host; once the
+ * handshake is done the host is there, and its shell's start (a session, the login shell, the
+ * setup's few forks; through a jump host, twice the hops) can outlast a short ConnectTimeout
+ * on a busy host — `ConnectTimeout 2` failed the bastion lab test so under load.
+ */
+const SHELL_START_MIN_MS = 10_000;
 const BACKSTOP_GRACE_MS = 3_000;
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -329,6 +336,10 @@ export class SshConnection implements ShellHost {
 
   connectTimeoutMs(): number {
     return this.opts.connectTimeoutMs ?? this.resolved.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+  }
+
+  shellStartMs(): number {
+    return Math.max(this.connectTimeoutMs(), SHELL_START_MIN_MS);
   }
 
   current(): Ssh2Client | null {

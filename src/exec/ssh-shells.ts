@@ -15,7 +15,8 @@ export interface ShellHost {
   ensureClient(): Promise<Ssh2Client | TransportError>;
   /** The client now, without connecting: null while there is none. */
   current(): Ssh2Client | null;
-  connectTimeoutMs(): number;
+  /** How long a new shell may take to say it is ready. */
+  shellStartMs(): number;
 }
 
 export class ShellPool {
@@ -50,7 +51,7 @@ export class ShellPool {
     const limit = this.maxShells + (urgent ? 2 : 0);
     if (this.shells.size + this.opening < limit) {
       this.opening++;
-      const s = await RemoteShell.open(client, this.host.connectTimeoutMs());
+      const s = await RemoteShell.open(client, this.host.shellStartMs());
       this.opening--;
       if (s instanceof RemoteShell) {
         this.shells.add(s);
