@@ -147,7 +147,7 @@ describe.runIf(canRun)('not-found flow on the oracle cases (real CLI, local exec
             figures.right++;
             return;
           }
-          if (!['wrong-path', 'missing-file', 'wrong-document-root'].includes(card)) {
+          if (!['wrong-path', 'wrong-host', 'missing-file', 'wrong-document-root'].includes(card)) {
             wrong('not a 404 card');
             return;
           }
@@ -157,8 +157,9 @@ describe.runIf(canRun)('not-found flow on the oracle cases (real CLI, local exec
             wrong(`the card does not name ${missed}, the file nginx missed`);
             return;
           }
-          if (card === 'wrong-path') {
-            // The suggestion the card checked (its last evidence), asked again here.
+          if (card === 'wrong-path' || card === 'wrong-host') {
+            // The suggestion the card checked (its last evidence: the URL, and the Host header for
+            // another server block), asked again here.
             const checked = r.out.evidence?.at(-1)?.lines.join(' ') ?? '';
             const m = /for (http:\/\/\S+) \(Host: ([^)]+)\)/.exec(checked);
             const u = m ? new URL(m[1]!) : undefined;
