@@ -52,6 +52,7 @@ const scenarios: Scenario[] = [
   { name: 'GET /hogehoge, only fugafuga', fault: 'missing-file', args: ['http://198.18.2.10/hogehoge'], hosts: ['server=server'], fix: 'wrong-path' },
   { name: 'Apache instead of nginx: GET /hogehoge, only fugafuga', fault: 'apache-missing-file', args: ['http://198.18.2.10/hogehoge'], hosts: ['server=server'], fix: 'wrong-path' },
   { name: 'GET a file nothing resembles', args: ['http://198.18.2.10/quarterly-report.pdf'], hosts: ['server=server'], fix: 'missing-file' },
+  { name: 'GET /guide.html, served by another server block (docs.lab.invalid)', fault: 'wrong-host', args: ['http://198.18.2.10/guide.html'], hosts: ['server=server'], fix: 'wrong-host' },
   {
     name: 'GET a file that sits outside the root',
     args: ['http://198.18.2.10/annual-report.pdf'],
