@@ -345,8 +345,12 @@ describe('acceptingSocket against the kernel', () => {
     children.push(child);
     let listing = '';
     for (let i = 0; i < 100 && child.exitCode === null; i++) {
+      const last = listing;
       listing = inNs(SRV, ['ss', '-ltnp']);
-      if (listens.every((_, k) => listing.includes(`:${P + k} `))) break;
+      // nginx binds its sockets one by one: wait until every port shows, nginx owns a socket per
+      // listen group at least, and two reads agree (a read between two binds saw 10 of them).
+      const owned = ssParser.parse(listing).sockets.filter((s) => s.process === 'nginx').length;
+      if (listens.every((_, k) => listing.includes(`:${P + k} `)) && owned >= listens.length && listing === last) break;
       await new Promise((r) => setTimeout(r, 100));
     }
     const ss = ssParser.parse(listing);
