@@ -8,6 +8,7 @@
 import { displayArgv } from '../exec/shell-quote.js';
 import type { Flow } from '../flow/compile.js';
 import { pickText } from '../flow/template.js';
+import { CARD_TEXT, REPORT_TEXT, type CardText, type ReportText } from '../ui/messages.js';
 import { sanitize } from '../ui/sanitize.js';
 import type { EventOf, Transcript, TranscriptEvent } from './format.js';
 import { esc, flowSvg, type NodeLabel } from './svg.js';
@@ -33,6 +34,9 @@ interface Model {
   readonly decisions: readonly EventOf<'decision'>[];
   readonly outcome: EventOf<'outcome'> | null;
   readonly apply: ApplyState;
+  /** The words, in the transcript's language. */
+  readonly w: ReportText;
+  readonly c: CardText;
 }
 
 /**
@@ -76,7 +80,8 @@ function model(t: Transcript, flow: Flow | undefined): Model {
     else if (e.kind === 'outcome') outcome = e;
   }
   const title = flow ? pickText(flow.doc.title, t.header.lang) : t.header.flow;
-  return { title, file: t.file, t, checks, applied, answers, decisions, outcome, apply: applyState(applied) };
+  const lang = t.header.lang;
+  return { title, file: t.file, t, checks, applied, answers, decisions, outcome, apply: applyState(applied), w: REPORT_TEXT[lang], c: CARD_TEXT[lang] };
 }
 
 const isStep = (c: Check) => /^apply\.\d+$/.test(c.command.id);
@@ -91,11 +96,11 @@ function applyState(applied: readonly Check[]): ApplyState {
   return applied.slice(lastCheck + 1).every((c) => passed(c.result)) ? 'rolled-back' : 'rollback-failed';
 }
 
-function excerpt(r: EventOf<'result'> | null): { lines: string[]; more: number } {
-  if (!r) return { lines: ['(no result: the session stopped while this ran)'], more: 0 };
-  if (r.transport) return { lines: [`host unreachable (${r.transport.code}): ${r.transport.message}`], more: 0 };
+function excerpt(r: EventOf<'result'> | null, w: ReportText): { lines: string[]; more: number } {
+  if (!r) return { lines: [w.noResult], more: 0 };
+  if (r.transport) return { lines: [w.unreachable(r.transport.code, r.transport.message)], more: 0 };
   const text = [r.stdout.replace(/\n$/, ''), r.stderr.replace(/\n$/, '')].filter(Boolean).join('\n');
-  const all = text ? text.split('\n') : ['(no output)'];
+  const all = text ? text.split('\n') : [w.noOutput];
   const lines = all.slice(0, EXCERPT_LINES).map((l) => {
     const s = sanitize(l);
     return s.length > LINE_CHARS ? `${s.slice(0, LINE_CHARS)}…` : s;
@@ -103,79 +108,73 @@ function excerpt(r: EventOf<'result'> | null): { lines: string[]; more: number }
   return { lines, more: all.length - lines.length };
 }
 
-function status(r: EventOf<'result'> | null): string {
-  if (!r) return 'interrupted';
-  if (r.transport) return `unreachable: ${r.transport.code}`;
-  if (r.timedOut) return `timed out after ${r.durationMs} ms`;
-  return `exit ${r.exit ?? '?'} · ${r.durationMs} ms${r.truncated.stdout || r.truncated.stderr ? ' · output truncated' : ''}`;
+function status(r: EventOf<'result'> | null, w: ReportText): string {
+  if (!r) return w.interrupted;
+  if (r.transport) return w.unreachableStatus(r.transport.code);
+  if (r.timedOut) return w.timedOut(r.durationMs);
+  return `${w.exit(String(r.exit ?? '?'), r.durationMs)}${r.truncated.stdout || r.truncated.stderr ? ` · ${w.truncated}` : ''}`;
 }
 
-const APPLIED: Record<ApplyState, string> = {
-  'not-run': 'Fix',
-  verified: 'Fix applied and verified',
-  'rolled-back': 'Fix applied, but the check still failed: rolled back',
-  'rollback-failed': 'Fix applied, but the check still failed, and the rollback did not finish (see Applied)',
-  stopped: 'Fix not applied: it stopped before the check (see Applied)',
-  interrupted: 'Fix: interrupted while it was being applied (see Applied)',
-};
-
-function outcomeLine(o: EventOf<'outcome'> | null, apply: ApplyState): string {
-  if (!o) return 'Not finished: the session was interrupted (tshoot resume FILE continues it)';
-  if (o.fix) return `${APPLIED[apply]}: ${o.fix.title} [${o.fix.id}]`;
-  if (o.end) return `Unresolved: ${o.end.title}`;
-  return `Stopped: ${o.error?.code ?? 'error'}: ${o.error?.message ?? ''}`;
+function outcomeLine(m: Model): string {
+  const { outcome: o, w, c } = m;
+  if (!o) return w.notFinished;
+  if (o.fix) return `${m.apply === 'not-run' ? c.fix : w.applyState[m.apply]}: ${o.fix.title} [${o.fix.id}]`;
+  if (o.end) return `${c.unresolved}: ${o.end.title}`;
+  return `${c.error}: ${o.error?.code ?? 'error'}: ${o.error?.message ?? ''}`;
 }
 
 // ---- Markdown
 
 function markdown(m: Model): string {
   const h = m.t.header;
+  const { w, c: card } = m;
   const md: string[] = [];
   const text = (s: string) => mdEscape(sanitize(s));
-  md.push(`# ${text(m.title)} — tshoot report`, '');
-  md.push(`**${text(outcomeLine(m.outcome, m.apply))}**`, '');
+  const label = (word: string) => `**${w.label(word)}**`;
+  md.push(`# ${text(w.title(m.title))}`, '');
+  md.push(`**${text(outcomeLine(m))}**`, '');
   md.push('| | |', '|---|---|');
-  md.push(`| target | ${h.target.given ? `\`${code(h.target.url)}\`` : '(none)'} |`);
+  md.push(`| ${w.target} | ${h.target.given ? `\`${code(h.target.url)}\`` : w.none} |`);
   for (const [role, dest] of Object.entries(h.roles)) md.push(`| ${text(role)} | \`${code(dest)}\` |`);
-  md.push(`| flow | \`${code(h.flow)}\` (${text(h.digest.slice(0, 19))}…) |`, `| started | ${text(h.started)} |`, `| tshoot | ${text(h.tshoot)} |`, '');
+  md.push(`| ${w.flow} | \`${code(h.flow)}\` (${text(h.digest.slice(0, 19))}…) |`, `| ${w.started} | ${text(h.started)} |`, `| tshoot | ${text(h.tshoot)} |`, '');
   if (m.outcome?.fix) {
     const f = m.outcome.fix;
-    md.push(`## Fix: ${text(f.title)} \`${code(f.id)}\``, '', `**Cause.** ${text(f.cause)}`, '');
+    md.push(`## ${card.fix}: ${text(f.title)} \`${code(f.id)}\``, '', `${label(card.cause)} ${text(f.cause)}`, '');
     if (f.evidence.length) {
-      md.push('**Evidence.**', '');
+      md.push(label(card.evidence), '');
       for (const ev of f.evidence) md.push(`${text(ev.role)} \`$ ${code(displayArgv(ev.argv))}\``, '', fence(ev.lines.map(sanitize).join('\n')), '');
     }
-    md.push('**Fix.**', '', ...f.fix.map((x, i) => `${i + 1}. ${text(x)}`), '');
-    if (f.config) md.push('**Config.**', '', fence(sanitize(f.config)), '');
-    md.push('**Verify.**', '', ...f.verify.map((x) => `- ${text(x)}`), '');
+    md.push(label(card.fix), '', ...f.fix.map((x, i) => `${i + 1}. ${text(x)}`), '');
+    if (f.config) md.push(label(card.config), '', fence(sanitize(f.config)), '');
+    md.push(label(card.verify), '', ...f.verify.map((x) => `- ${text(x)}`), '');
   } else if (m.outcome?.end) {
     const e = m.outcome.end;
-    md.push(`## Unresolved: ${text(e.title)}`, '');
-    if (e.checked.length) md.push('**Checked.**', '', ...e.checked.map((x) => `- ${text(x)}`), '');
-    md.push('**Try next.**', '', ...e.nextSteps.map((x) => `- ${text(x)}`), '');
+    md.push(`## ${card.unresolved}: ${text(e.title)}`, '');
+    if (e.checked.length) md.push(label(card.checked), '', ...e.checked.map((x) => `- ${text(x)}`), '');
+    md.push(label(card.next), '', ...e.nextSteps.map((x) => `- ${text(x)}`), '');
   } else if (m.outcome?.error) {
-    md.push(`## Stopped: ${text(m.outcome.error.code)}`, '', text(m.outcome.error.message), '', `at \`${code(m.outcome.error.at)}\``, '');
+    md.push(`## ${card.error}: ${text(m.outcome.error.code)}`, '', text(m.outcome.error.message), '', `${w.at} \`${code(m.outcome.error.at)}\``, '');
   }
-  md.push('## Checks', '');
+  md.push(`## ${w.checks}`, '');
   m.checks.forEach((c, i) => {
-    const ex = excerpt(c.result);
-    md.push(`### ${i + 1}. ${text(c.command.title)}`, '', `${text(c.command.role)} (\`${code(c.command.dest)}\`) \`$ ${code(displayArgv(c.command.argv))}\` — ${text(status(c.result))}`, '');
-    md.push(fence(ex.lines.join('\n') + (ex.more > 0 ? `\n… ${ex.more} more lines` : '')), '');
+    const ex = excerpt(c.result, w);
+    md.push(`### ${i + 1}. ${text(c.command.title)}`, '', `${text(c.command.role)} (\`${code(c.command.dest)}\`) \`$ ${code(displayArgv(c.command.argv))}\` — ${text(status(c.result, w))}`, '');
+    md.push(fence(ex.lines.join('\n') + (ex.more > 0 ? `\n${w.moreLines(ex.more)}` : '')), '');
   });
   if (m.applied.length) {
-    md.push('## Applied', '');
-    for (const c of m.applied) md.push(`- ${text(c.command.title)}: ${text(c.command.role)} \`$ ${code(displayArgv(c.command.argv))}\` — ${text(status(c.result))}`);
+    md.push(`## ${w.applied}`, '');
+    for (const c of m.applied) md.push(`- ${text(c.command.title)}: ${text(c.command.role)} \`$ ${code(displayArgv(c.command.argv))}\` — ${text(status(c.result, w))}`);
     md.push('');
   }
   const asked = m.answers.filter((x) => !x.q.setup);
   if (asked.length) {
-    md.push('## Answers', '');
-    for (const { q, a } of asked) md.push(`- ${text(q.text)} → **${a ? text(String(a.value)) : '(not answered)'}**${a ? ` (${a.source})` : ''}`);
+    md.push(`## ${w.answers}`, '');
+    for (const { q, a } of asked) md.push(`- ${text(q.text)} → **${a ? text(String(a.value)) : w.notAnswered}**${a ? ` (${a.source})` : ''}`);
     md.push('');
   }
-  md.push('## Path through the flow', '');
-  m.decisions.forEach((d, i) => md.push(`${i + 1}. \`${code(d.node)}\` → \`${code(d.goto)}\`${d.when ? ` when \`${code(d.when)}\`` : ''}`));
-  md.push('', `<sub>From ${text(m.file)}, recorded by tshoot ${text(h.tshoot)}.</sub>`, '');
+  md.push(`## ${w.path}`, '');
+  m.decisions.forEach((d, i) => md.push(`${i + 1}. \`${code(d.node)}\` → \`${code(d.goto)}\`${d.when ? ` ${w.when} \`${code(d.when)}\`` : ''}`));
+  md.push('', `<sub>${text(w.from(m.file, h.tshoot))}</sub>`, '');
   return md.join('\n');
 }
 
@@ -220,34 +219,36 @@ function html(m: Model, flow: Flow | undefined): string {
   const h = m.t.header;
   const e = (s: string) => esc(sanitize(s));
   const o = m.outcome;
+  const { w, c: card } = m;
+  const label = (word: string) => `<b>${e(w.label(word))}</b>`;
   const b: string[] = [];
   b.push(`<h1>${e(m.title)}</h1>`);
   // A fix that was applied and did not verify is not the green of a fix.
   const failedApply = m.apply !== 'not-run' && m.apply !== 'verified';
-  b.push(`<div class="outcome ${o ? (failedApply ? 'unresolved' : o.outcome) : 'none'}" id="outcome">${e(outcomeLine(o, m.apply))}</div>`);
+  b.push(`<div class="outcome ${o ? (failedApply ? 'unresolved' : o.outcome) : 'none'}" id="outcome">${e(outcomeLine(m))}</div>`);
   b.push('<table class="meta">');
-  b.push(`<tr><td>target</td><td><code>${h.target.given ? e(h.target.url) : '(none)'}</code></td></tr>`);
+  b.push(`<tr><td>${w.target}</td><td><code>${h.target.given ? e(h.target.url) : w.none}</code></td></tr>`);
   for (const [role, dest] of Object.entries(h.roles)) b.push(`<tr><td>${e(role)}</td><td><code>${e(dest)}</code></td></tr>`);
-  b.push(`<tr><td>flow</td><td><code>${e(h.flow)}</code> <small>${e(h.digest.slice(0, 19))}…</small></td></tr>`);
-  b.push(`<tr><td>started</td><td>${e(h.started)}</td></tr><tr><td>tshoot</td><td>${e(h.tshoot)}</td></tr></table>`);
+  b.push(`<tr><td>${w.flow}</td><td><code>${e(h.flow)}</code> <small>${e(h.digest.slice(0, 19))}…</small></td></tr>`);
+  b.push(`<tr><td>${w.started}</td><td>${e(h.started)}</td></tr><tr><td>tshoot</td><td>${e(h.tshoot)}</td></tr></table>`);
 
   if (o?.fix) {
     const f = o.fix;
-    b.push(`<h2>Fix</h2><section class="card fix" id="fix-${e(f.id)}"><h3>${e(f.title)} <code>[${e(f.id)}]</code></h3>`);
-    b.push(`<p><b>Cause.</b> ${e(f.cause)}</p>`);
+    b.push(`<h2>${e(card.fix)}</h2><section class="card fix" id="fix-${e(f.id)}"><h3>${e(f.title)} <code>[${e(f.id)}]</code></h3>`);
+    b.push(`<p>${label(card.cause)} ${e(f.cause)}</p>`);
     if (f.evidence.length) {
-      b.push('<p><b>Evidence.</b></p>');
+      b.push(`<p>${label(card.evidence)}</p>`);
       for (const ev of f.evidence) b.push(`<div class="cmd"><code>${e(ev.role)} $ ${e(displayArgv(ev.argv))}</code></div><pre>${e(ev.lines.join('\n'))}</pre>`);
     }
-    b.push(`<p><b>Fix.</b></p><ol>${f.fix.map((x) => `<li>${e(x)}</li>`).join('')}</ol>`);
-    if (f.config) b.push(`<p><b>Config.</b></p><pre>${e(f.config)}</pre>`);
-    b.push(`<p><b>Verify.</b></p><ul>${f.verify.map((x) => `<li>${e(x)}</li>`).join('')}</ul></section>`);
+    b.push(`<p>${label(card.fix)}</p><ol>${f.fix.map((x) => `<li>${e(x)}</li>`).join('')}</ol>`);
+    if (f.config) b.push(`<p>${label(card.config)}</p><pre>${e(f.config)}</pre>`);
+    b.push(`<p>${label(card.verify)}</p><ul>${f.verify.map((x) => `<li>${e(x)}</li>`).join('')}</ul></section>`);
   } else if (o?.end) {
-    b.push(`<h2>Unresolved</h2><section class="card unresolved"><h3>${e(o.end.title)}</h3>`);
-    if (o.end.checked.length) b.push(`<p><b>Checked.</b></p><ul>${o.end.checked.map((x) => `<li>${e(x)}</li>`).join('')}</ul>`);
-    b.push(`<p><b>Try next.</b></p><ul>${o.end.nextSteps.map((x) => `<li>${e(x)}</li>`).join('')}</ul></section>`);
+    b.push(`<h2>${e(card.unresolved)}</h2><section class="card unresolved"><h3>${e(o.end.title)}</h3>`);
+    if (o.end.checked.length) b.push(`<p>${label(card.checked)}</p><ul>${o.end.checked.map((x) => `<li>${e(x)}</li>`).join('')}</ul>`);
+    b.push(`<p>${label(card.next)}</p><ul>${o.end.nextSteps.map((x) => `<li>${e(x)}</li>`).join('')}</ul></section>`);
   } else if (o?.error) {
-    b.push(`<h2>Stopped</h2><p><b>${e(o.error.code)}</b>: ${e(o.error.message)} <code>${e(o.error.at)}</code></p>`);
+    b.push(`<h2>${e(card.error)}</h2><p><b>${e(o.error.code)}</b>: ${e(o.error.message)} <code>${e(o.error.at)}</code></p>`);
   }
 
   if (flow) {
@@ -255,32 +256,32 @@ function html(m: Model, flow: Flow | undefined): string {
     const nodes = new Set<string>([flow.doc.start]);
     for (const d of m.decisions) if (d.flow === flow.id) (nodes.add(d.node), nodes.add(d.goto));
     for (const c of m.checks) if (c.command.flow === flow.id) nodes.add(c.command.node);
-    b.push(`<h2>Path through the flow</h2><div class="graph">${flowSvg(flow, { edges, nodes, last: o && o.flow === flow.id ? o.node : null, labels: nodeLabels(m, flow.id) }, h.lang)}</div>`);
-  } else b.push('<h2>Path through the flow</h2>');
-  b.push(`<ol class="path">${m.decisions.map((d) => `<li><code>${e(d.node)}</code> → <code>${e(d.goto)}</code>${d.when ? ` <small>when <code>${e(d.when)}</code></small>` : ''}</li>`).join('')}</ol>`);
+    b.push(`<h2>${e(w.path)}</h2><div class="graph">${flowSvg(flow, { edges, nodes, last: o && o.flow === flow.id ? o.node : null, labels: nodeLabels(m, flow.id) }, h.lang)}</div>`);
+  } else b.push(`<h2>${e(w.path)}</h2>`);
+  b.push(`<ol class="path">${m.decisions.map((d) => `<li><code>${e(d.node)}</code> → <code>${e(d.goto)}</code>${d.when ? ` <small>${e(w.when)} <code>${e(d.when)}</code></small>` : ''}</li>`).join('')}</ol>`);
 
-  b.push('<h2>Checks</h2>');
+  b.push(`<h2>${e(w.checks)}</h2>`);
   m.checks.forEach((c, i) => {
-    const ex = excerpt(c.result);
+    const ex = excerpt(c.result, w);
     const ok = passed(c.result);
     b.push(
       `<section class="check ${ok ? 'ok' : 'bad'}"><h3>${i + 1}. ${e(c.command.title)}</h3>` +
         `<div class="cmd"><code>${e(c.command.role)} (${e(c.command.dest)}) $ ${e(displayArgv(c.command.argv))}</code></div>` +
-        `<div class="st">${e(status(c.result))}</div><pre>${e(ex.lines.join('\n'))}${ex.more > 0 ? `\n… ${ex.more} more lines` : ''}</pre></section>`,
+        `<div class="st">${e(status(c.result, w))}</div><pre>${e(ex.lines.join('\n'))}${ex.more > 0 ? `\n${e(w.moreLines(ex.more))}` : ''}</pre></section>`,
     );
   });
   if (m.applied.length) {
-    b.push(`<h2>Applied</h2><ul>${m.applied.map((c) => `<li>${e(c.command.title)}: <code>${e(c.command.role)} $ ${e(displayArgv(c.command.argv))}</code> — ${e(status(c.result))}</li>`).join('')}</ul>`);
+    b.push(`<h2>${e(w.applied)}</h2><ul>${m.applied.map((c) => `<li>${e(c.command.title)}: <code>${e(c.command.role)} $ ${e(displayArgv(c.command.argv))}</code> — ${e(status(c.result, w))}</li>`).join('')}</ul>`);
   }
   const asked = m.answers.filter((x) => !x.q.setup);
   if (asked.length) {
-    b.push(`<h2>Answers</h2><ul>${asked.map(({ q, a }) => `<li>${e(q.text)} → <b>${a ? e(String(a.value)) : '(not answered)'}</b></li>`).join('')}</ul>`);
+    b.push(`<h2>${e(w.answers)}</h2><ul>${asked.map(({ q, a }) => `<li>${e(q.text)} → <b>${a ? e(String(a.value)) : e(w.notAnswered)}</b></li>`).join('')}</ul>`);
   }
-  b.push(`<footer>From ${e(m.file)}, recorded by tshoot ${e(h.tshoot)}. This page is self-contained: no scripts, nothing loaded from the network.</footer>`);
+  b.push(`<footer>${e(w.from(m.file, h.tshoot))} ${e(w.selfContained)}</footer>`);
   return (
     `<!doctype html>\n<html lang="${h.lang}"><head><meta charset="utf-8">` +
     `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">` +
-    `<meta name="viewport" content="width=device-width,initial-scale=1"><title>${e(`${m.title} — tshoot report`)}</title>` +
+    `<meta name="viewport" content="width=device-width,initial-scale=1"><title>${e(w.title(m.title))}</title>` +
     `<style>${CSS}</style></head><body><main>\n${b.join('\n')}\n</main></body></html>\n`
   );
 }
@@ -290,10 +291,10 @@ function nodeLabels(m: Model, flowId: string): Map<string, NodeLabel> {
   const labels = new Map<string, NodeLabel>();
   const set = (node: string, title: string, sub: string) => labels.set(node, { title: sanitize(title), sub: sanitize(sub) });
   for (const c of m.checks) if (c.command.flow === flowId) set(c.command.node, c.command.title, `${c.command.role}: ${displayArgv(c.command.argv)}`);
-  for (const { q, a } of m.answers) if (!q.setup && q.flow === flowId) set(q.node, q.text, a ? `→ ${String(a.value)}` : '(not answered)');
+  for (const { q, a } of m.answers) if (!q.setup && q.flow === flowId) set(q.node, q.text, a ? `→ ${String(a.value)}` : m.w.notAnswered);
   const o = m.outcome;
   if (o && o.flow === flowId) {
-    if (o.fix) set(o.node, o.fix.title, `fix: ${o.fix.id}`);
+    if (o.fix) set(o.node, o.fix.title, m.w.fixNode(o.fix.id));
     else if (o.end) set(o.node, o.end.title, o.end.title);
   }
   return labels;

@@ -131,9 +131,9 @@ export const SESSION_TEXT = {
 
 /** Progress lines (reporter.ts). */
 export const REPORTER_TEXT = {
-  en: { handover: (to: string) => `→ going on with the flow for what the client gets: ${to}`, reused: (from: string) => `from ${from}, reused` },
-  ja: { handover: (to: string) => `→ クライアントが受けた応答に合うフローで続ける: ${to}`, reused: (from: string) => `${from} の結果を再利用` },
-} as const satisfies Table<{ handover: (to: string) => string; reused: (from: string) => string }>;
+  en: { handover: (to: string) => `→ going on with the flow for what the client gets: ${to}`, reused: (from: string) => `from ${from}, reused`, connecting: 'connecting over SSH before its first command' },
+  ja: { handover: (to: string) => `→ クライアントが受けた応答に合うフローで続ける: ${to}`, reused: (from: string) => `${from} の結果を再利用`, connecting: '最初のコマンドに先立ち SSH で接続中' },
+} as const satisfies Table<{ handover: (to: string) => string; reused: (from: string) => string; connecting: string }>;
 
 /** The symptom menu and its "Paste the error message I saw" question (cli/menu.ts). */
 export const MENU_TEXT = {
@@ -219,5 +219,391 @@ export const APPLY_TEXT: Table<ApplyText> = {
     ctrlCContinues: (manual) => `Ctrl-C: 元に戻す処理は最後まで続ける (Ctrl-C では止まらない)。それでも tshoot を止めた場合は、手でこの順に実行する:\n${manual}`,
     ctrlCStill: 'Ctrl-C: まだ元に戻している…',
     rollingBack: '元に戻している (最後まで続ける)…',
+  },
+};
+
+/**
+ * What SSH says when it cannot be used (exec/ssh-connect.ts, ssh-executor.ts, ssh-sudo.ts): the
+ * words of a `TransportError`'s message and of the prompts it asks. The `code` of the error stays
+ * the classification; these are only its words. `label` is `ssh HOST:PORT` (the start of each).
+ */
+export interface SshText {
+  readonly proxyCommand: (label: string) => string;
+  readonly tunnel: (to: string, label: string, why: string | null) => string;
+  readonly tcpTimeout: (label: string, seconds: string) => string;
+  readonly handshakeTimeout: (label: string, seconds: string) => string;
+  readonly hostKeyCheckFailed: (label: string, why: string) => string;
+  readonly noConnection: (label: string) => string;
+  readonly closedInHandshake: (label: string) => string;
+  readonly revoked: (keyType: string, fp: string, at: string) => string;
+  readonly changed: (keyType: string, fp: string, at: string, known: string, forget: string) => string;
+  readonly otherType: (keyType: string, fp: string, known: string, forget: string) => string;
+  readonly unknownKey: (keyType: string, fp: string) => string;
+  readonly strictYes: (unknown: string, file: string) => string;
+  readonly noPrompt: (unknown: string) => string;
+  readonly notAccepted: (unknown: string) => string;
+  /** The host key question (cli/run.ts). */
+  readonly trustHostKey: (host: string, keyType: string, fp: string) => string;
+  readonly authFailed: (label: string, user: string, why: string) => string;
+  readonly authOnly: (methods: string) => string;
+  readonly authTried: (tried: string) => string;
+  readonly authNoKey: string;
+  readonly keyUnreadable: (file: string) => string;
+  readonly keyNoPrompt: (file: string) => string;
+  readonly passphrase: (file: string) => string;
+  readonly noPassphrase: (file: string) => string;
+  readonly wrongPassphrase: (file: string) => string;
+  readonly nameNotFound: (label: string, dnsSilent: boolean) => string;
+  readonly refused: (label: string) => string;
+  readonly timedOut: (label: string) => string;
+  readonly noRoute: (label: string, code: string) => string;
+  readonly reset: (label: string) => string;
+  readonly authFailedShort: (label: string) => string;
+  readonly handshakeTimedOut: (label: string) => string;
+  readonly hostKeyRefused: (label: string) => string;
+  readonly closed: (label: string) => string;
+  readonly lostTwice: (label: string) => string;
+  readonly sudoOn: (host: string) => string;
+  readonly sudoWrongPassword: (who: string, user: string, tries: number | null) => string;
+  readonly sudoNoPrompt: (who: string, user: string) => string;
+  readonly sudoValidateFailed: (host: string, program: string | null) => string;
+  readonly sudoPassword: (user: string, host: string) => string;
+}
+
+export const SSH_TEXT: Table<SshText> = {
+  en: {
+    proxyCommand: (l) => `${l}: ProxyCommand is not supported; use ProxyJump instead`,
+    tunnel: (to, l, why) => `${to} via ${l}: ${why ?? 'the jump host could not open the tunnel'}`,
+    tcpTimeout: (l, s) => `${l}: no TCP connection within ${s} s (packets dropped?)`,
+    handshakeTimeout: (l, s) => `${l}: no SSH handshake within ${s} s`,
+    hostKeyCheckFailed: (l, why) => `${l}: host key check failed: ${why}`,
+    noConnection: (l) => `${l}: node-ssh made no connection`,
+    closedInHandshake: (l) => `${l}: the server closed the connection during the handshake`,
+    revoked: (k, fp, at) => `the ${k} host key ${fp} is marked @revoked in ${at}; refusing to connect`,
+    changed: (k, fp, at, known, forget) =>
+      `HOST KEY CHANGED — possibly someone in the middle. The server now shows ${k} ${fp}, but ${at} has ${known}. If the change is expected, remove that line (${forget}) and connect again`,
+    otherType: (k, fp, known, forget) =>
+      `the server shows a ${k} host key ${fp}, but only keys of other types are known for it${known}; refusing, as the host may have been replaced. If expected, remove the old entries (${forget})`,
+    unknownKey: (k, fp) => `unknown host key ${k} ${fp}`,
+    strictYes: (u, file) => `${u}, and StrictHostKeyChecking is yes; add it to ${file} after checking it`,
+    noPrompt: (u) => `${u}; not accepted without a prompt. Check the fingerprint, then run interactively or with --accept-new-host-keys`,
+    notAccepted: (u) => `${u} was not accepted`,
+    trustHostKey: (host, k, fp) => `The authenticity of host ${host} can't be established. ${k} key fingerprint is ${fp}. Trust it and continue?`,
+    authFailed: (l, user, why) => `${l}: authentication failed for user ${user} (${why})`,
+    authOnly: (m) => `the server accepts only ${m}; tshoot logs in with keys`,
+    authTried: (t) => `tried ${t}`,
+    authNoKey: 'no key to try (no ssh-agent, no identity file found)',
+    keyUnreadable: (f) => `${f} could not be read as a private key`,
+    keyNoPrompt: (f) => `key ${f} is passphrase-protected and there is no prompt to ask for it (load it with ssh-add first)`,
+    passphrase: (f) => `Enter passphrase for key '${f}': `,
+    noPassphrase: (f) => `no passphrase given for ${f}`,
+    wrongPassphrase: (f) => `wrong passphrase for ${f}`,
+    nameNotFound: (l, silent) => `${l}: host name not found${silent ? ' (DNS server not answering)' : ''}`,
+    refused: (l) => `${l}: connection refused`,
+    timedOut: (l) => `${l}: connection timed out`,
+    noRoute: (l, code) => `${l}: no route to host (${code})`,
+    reset: (l) => `${l}: connection reset`,
+    authFailedShort: (l) => `${l}: authentication failed`,
+    handshakeTimedOut: (l) => `${l}: SSH handshake timed out`,
+    hostKeyRefused: (l) => `${l}: host key not accepted`,
+    closed: (l) => `${l}: the session was closed`,
+    lostTwice: (l) => `${l}: the connection was lost twice; not reconnecting`,
+    sudoOn: (h) => `sudo on ${h}`,
+    sudoWrongPassword: (who, user, tries) => `${who} did not accept the password of ${user}${tries === null ? '' : ` (${tries} tries)`}`,
+    sudoNoPrompt: (who, user) => `${who} needs a password for ${user} and there is no way to ask for it here; run interactively, or allow this command without a password (NOPASSWD in sudoers)`,
+    sudoValidateFailed: (h, p) => `\`sudo -v\` failed on ${h}, so ${p ?? 'the command'} was not run`,
+    sudoPassword: (user, h) => `[sudo] password for ${user}@${h}: `,
+  },
+  ja: {
+    proxyCommand: (l) => `${l}: ProxyCommand には対応していない。ProxyJump を使う`,
+    tunnel: (to, l, why) => `${l} 経由の ${to}: ${why ?? '踏み台がトンネルを開けなかった'}`,
+    tcpTimeout: (l, s) => `${l}: ${s} 秒以内に TCP 接続できなかった (パケットが破棄されている?)`,
+    handshakeTimeout: (l, s) => `${l}: ${s} 秒以内に SSH ハンドシェイクが終わらなかった`,
+    hostKeyCheckFailed: (l, why) => `${l}: ホスト鍵を確認できなかった: ${why}`,
+    noConnection: (l) => `${l}: node-ssh が接続を作らなかった`,
+    closedInHandshake: (l) => `${l}: ハンドシェイク中にサーバーが接続を閉じた`,
+    revoked: (k, fp, at) => `${k} ホスト鍵 ${fp} は ${at} で @revoked になっている。接続しない`,
+    changed: (k, fp, at, known, forget) =>
+      `ホスト鍵が変わった — 中間者攻撃の可能性がある。サーバーが示したのは ${k} ${fp} だが、${at} には ${known} がある。変更が想定どおりなら、その行を消して (${forget}) から接続し直す`,
+    otherType: (k, fp, known, forget) =>
+      `サーバーは ${k} ホスト鍵 ${fp} を示したが、このホストについて知っているのは別の種類の鍵だけ${known}。ホストが入れ替わった可能性があるので接続しない。想定どおりなら古いエントリを消す (${forget})`,
+    unknownKey: (k, fp) => `未知のホスト鍵 ${k} ${fp}`,
+    strictYes: (u, file) => `${u}。StrictHostKeyChecking が yes なので、確認してから ${file} に追加する`,
+    noPrompt: (u) => `${u}。確認のプロンプトなしには受け入れない。フィンガープリントを確認し、対話的に実行するか --accept-new-host-keys を付ける`,
+    notAccepted: (u) => `${u} は受け入れられなかった`,
+    trustHostKey: (host, k, fp) => `ホスト ${host} の真正性を確認できません。${k} 鍵のフィンガープリントは ${fp} です。信頼して続けますか?`,
+    authFailed: (l, user, why) => `${l}: ユーザー ${user} の認証に失敗した (${why})`,
+    authOnly: (m) => `サーバーが受け付けるのは ${m} だけ。tshoot は鍵でログインする`,
+    authTried: (t) => `試した鍵: ${t}`,
+    authNoKey: '試せる鍵がない (ssh-agent も鍵ファイルもない)',
+    keyUnreadable: (f) => `${f} を秘密鍵として読めなかった`,
+    keyNoPrompt: (f) => `鍵 ${f} はパスフレーズ付きで、尋ねるプロンプトがない (先に ssh-add で読み込む)`,
+    passphrase: (f) => `鍵 '${f}' のパスフレーズ: `,
+    noPassphrase: (f) => `${f} のパスフレーズが入力されなかった`,
+    wrongPassphrase: (f) => `${f} のパスフレーズが違う`,
+    nameNotFound: (l, silent) => `${l}: ホスト名が見つからない${silent ? ' (DNS サーバーが応答しない)' : ''}`,
+    refused: (l) => `${l}: 接続を拒否された`,
+    timedOut: (l) => `${l}: 接続がタイムアウトした`,
+    noRoute: (l, code) => `${l}: ホストへの経路がない (${code})`,
+    reset: (l) => `${l}: 接続がリセットされた`,
+    authFailedShort: (l) => `${l}: 認証に失敗した`,
+    handshakeTimedOut: (l) => `${l}: SSH ハンドシェイクがタイムアウトした`,
+    hostKeyRefused: (l) => `${l}: ホスト鍵が受け入れられなかった`,
+    closed: (l) => `${l}: セッションは閉じられた`,
+    lostTwice: (l) => `${l}: 接続が 2 回切れたので、再接続しない`,
+    sudoOn: (h) => `${h} の sudo`,
+    sudoWrongPassword: (who, user, tries) => `${who} が ${user} のパスワードを受け付けなかった${tries === null ? '' : ` (${tries} 回)`}`,
+    sudoNoPrompt: (who, user) => `${who} は ${user} のパスワードを求めているが、ここでは尋ねられない。対話的に実行するか、このコマンドをパスワードなしで許可する (sudoers の NOPASSWD)`,
+    sudoValidateFailed: (h, p) => `${h} で \`sudo -v\` が失敗したので、${p ?? 'コマンド'} は実行しなかった`,
+    sudoPassword: (user, h) => `[sudo] ${user}@${h} のパスワード: `,
+  },
+};
+
+/**
+ * Usage errors (cli/*.ts, and commander's own, mapped by their `code` in cli.ts): one line
+ * after `tshoot: `, exit 2. Option names, command words and file locations stay literal.
+ */
+export interface UsageText {
+  readonly unknownOption: (flag: string, guess: string | null) => string;
+  readonly unknownCommand: (word: string, guess: string | null, commands: string) => string;
+  readonly missingArgument: (name: string) => string;
+  readonly optionMissingArgument: (flags: string) => string;
+  readonly requiredOption: (flags: string) => string;
+  readonly conflicting: (a: string, b: string) => string;
+  readonly excessArguments: (command: string | null, expected: number, got: number) => string;
+  readonly badChoice: (option: string, value: string, choices: readonly string[]) => string;
+  readonly cannotReadAnswers: (file: string, why: string) => string;
+  readonly answersNotMap: (file: string) => string;
+  readonly answerNotScalar: (where: string, key: string) => string;
+  readonly notAQuestion: (where: string, key: string, flow: string, guess: string | null, asked: string, setup: string) => string;
+  readonly flowHasErrors: (id: string, problem: string) => string;
+  readonly unknownFlow: (id: string, guess: string | null, known: string) => string;
+  readonly moreProblems: (first: string, more: number) => string;
+  readonly diagnoseNeedsTarget: string;
+  readonly cannotTell: (text: string) => string;
+  /** The pasted text as a usage error names it. */
+  readonly pastedText: (lines: number, first: string) => string;
+  readonly stdinTooBig: (kib: number) => string;
+  readonly stdinEmpty: string;
+  readonly terminalNeeded: string;
+  readonly orNameAFlow: string;
+  readonly cannotWriteTranscript: (path: string, why: string) => string;
+  readonly cannotRead: (at: string, why: string) => string;
+  readonly recordedWithGone: (file: string, option: string, gone: string) => string;
+  readonly flowNotAmong: (file: string, flow: string, known: string) => string;
+  readonly checkOrUpdate: string;
+  readonly fileAndLatest: (file: string) => string;
+  readonly htmlOnTerminal: string;
+  readonly cannotWriteOutput: (out: string, why: string) => string;
+  readonly noSessionYet: (folder: string) => string;
+  readonly noSessionIn: (folder: string) => string;
+  readonly notYours: (path: string) => string;
+  readonly redactedResume: (file: string) => string;
+  readonly alreadyEnded: (at: string, how: string, file: string) => string;
+  readonly sshConfigUntrusted: (file: string, config: string, why: string) => string;
+  readonly answerFormat: (given: string) => string;
+  readonly noAnswerToCorrect: (given: string, file: string, id: string, guess: string | null, asked: string) => string;
+  readonly cannotWriteCorrected: (path: string, why: string) => string;
+  readonly tooManyCorrected: (base: string, file: string) => string;
+  readonly hostFormat: (given: string) => string;
+  readonly hostRole: (given: string, role: string) => string;
+  readonly hostDest: (given: string, dest: string) => string;
+  readonly targetEmpty: string;
+  readonly nothing: string;
+}
+
+const mean = (guess: string | null, q = '"') => (guess ? ` (did you mean ${q}${guess}${q}?)` : '');
+const meanJa = (guess: string | null, q = '"') => (guess ? ` (${q}${guess}${q} のことですか?)` : '');
+
+export const USAGE_TEXT: Table<UsageText> = {
+  en: {
+    unknownOption: (f, g) => `unknown option '${f}'${g ? ` (did you mean ${g}?)` : ''}`,
+    unknownCommand: (w, g, cs) => `unknown command '${w}'${mean(g, "'")}; commands: ${cs}`,
+    missingArgument: (n) => `missing required argument '${n}'`,
+    optionMissingArgument: (f) => `option '${f}' argument missing`,
+    requiredOption: (f) => `required option '${f}' not specified`,
+    conflicting: (a, b) => `${a} cannot be used with ${b}`,
+    excessArguments: (c, e, g) => `too many arguments${c ? ` for '${c}'` : ''}. Expected ${e} argument${e === 1 ? '' : 's'} but got ${g}.`,
+    badChoice: (o, v, cs) => `${o} ${JSON.stringify(v)}: use ${cs.slice(0, -1).join(', ')}${cs.length > 1 ? ' or ' : ''}${cs.at(-1) ?? ''}`,
+    cannotReadAnswers: (f, why) => `${f}: cannot read the answers file (${why})`,
+    answersNotMap: (f) => `${f}:1:1: the answers file must be a map of question id → answer`,
+    answerNotScalar: (w, k) => `${w}: the answer for "${k}" must be a single value (text, yes/no)`,
+    notAQuestion: (w, k, flow, g, asked, setup) => `${w}: "${k}" is not a question of flow "${flow}"${mean(g)}; its questions: ${asked || '(none)'}, and ${setup}`,
+    flowHasErrors: (id, p) => `flow "${id}" has errors: ${p}`,
+    unknownFlow: (id, g, known) => `unknown flow "${id}"${mean(g)}; known flows: ${known}`,
+    moreProblems: (first, n) => `${first} (and ${n} more: run \`tshoot flows lint\`)`,
+    diagnoseNeedsTarget: 'diagnose needs a TARGET (a URL or HOST:PORT), or --error "the error message you saw"',
+    cannotTell: (text) =>
+      `cannot tell the symptom from that text (${text}): paste the whole error line (e.g. "curl: (7) Failed to connect to web port 80 … Connection refused"), give the TARGET to probe it, or run a flow: tshoot run refused|timeout|not-found|console-connect`,
+    pastedText: (n, first) => `${n} line${n === 1 ? '' : 's'}, first ${first}`,
+    stdinTooBig: (kib) => `--error -: more than ${kib} KiB on stdin; paste the error lines only (the first and last lines of a trace are enough)`,
+    stdinEmpty: '--error -: stdin was empty; paste the error message, or give it as --error "TEXT"',
+    terminalNeeded: 'the session needs a terminal for its questions: run tshoot in one, or pass --non-interactive --answers FILE',
+    orNameAFlow: 'or name a flow: tshoot run FLOW',
+    cannotWriteTranscript: (p, why) => `cannot write the transcript ${p}: ${why} (choose another with --transcript FILE, or --no-transcript)`,
+    cannotRead: (at, why) => `${at}: cannot read: ${why}`,
+    recordedWithGone: (f, o, gone) => `${f}:1: the session was recorded with ${o} ${gone}, which is not there now: give ${o} in its place`,
+    flowNotAmong: (f, flow, known) => `${f}:1: the transcript's flow "${flow}" is not among today's flows (${known}); add its folder with --flows DIR`,
+    checkOrUpdate: '--check and --update: choose one',
+    fileAndLatest: (f) => `${f} and --latest: name a transcript, or ask for the latest, not both`,
+    htmlOnTerminal: 'the HTML report is a file to open in a browser, not to print on a terminal: add -o report.html (or --format md to read it here; -o - to print the HTML anyway)',
+    cannotWriteOutput: (o, why) => `-o ${o}: cannot write: ${why}`,
+    noSessionYet: (d) => `no session recorded yet (${d} does not exist): run a diagnosis first, or name a transcript: tshoot report FILE`,
+    noSessionIn: (d) => `no session recorded yet in ${d}: run a diagnosis first, or name a transcript: tshoot report FILE`,
+    notYours: (p) => `${p}: not read: it is not a file of yours alone (one link, not writable by others)`,
+    redactedResume: (f) => `${f}:1: recorded with --redact-hosts, so its hosts are placeholders: give --target and --host ROLE=DEST to resume it`,
+    alreadyEnded: (at, how, f) => `${at}: the session already ended (${how}); nothing to resume (show it: tshoot replay ${f}; correct an answer: --answer ID=VALUE)`,
+    sshConfigUntrusted: (f, c, why) => `${f}:1: the session was recorded with --ssh-config ${c}, which ${why}: give --ssh-config to use a config you trust`,
+    answerFormat: (a) => `--answer ${a}: expected ID=VALUE, e.g. --answer service=nginx`,
+    noAnswerToCorrect: (a, f, id, g, asked) => `--answer ${a}: ${f} has no answer to "${id}" to correct${mean(g)}; it asked: ${asked || 'nothing'}`,
+    cannotWriteCorrected: (p, why) => `cannot write the corrected transcript ${p}: ${why}`,
+    tooManyCorrected: (base, f) => `${base}-corrected-20.ndjson exists: remove old corrected copies of ${f}`,
+    hostFormat: (h) => `--host ${h}: expected ROLE=DEST, e.g. --host server=web1`,
+    hostRole: (h, r) => `--host ${h}: unknown role "${r}"; use client, server or bastion`,
+    hostDest: (h, d) => `--host ${h}: "${d}" is not a valid destination`,
+    targetEmpty: '--target is empty: give a URL (http://host/path) or HOST:PORT',
+    nothing: 'nothing',
+  },
+  ja: {
+    unknownOption: (f, g) => `不明なオプション '${f}'${g ? ` (${g} のことですか?)` : ''}`,
+    unknownCommand: (w, g, cs) => `不明なコマンド '${w}'${meanJa(g, "'")}。コマンド: ${cs}`,
+    missingArgument: (n) => `必須の引数 '${n}' がない`,
+    optionMissingArgument: (f) => `オプション '${f}' に値がない`,
+    requiredOption: (f) => `必須のオプション '${f}' が指定されていない`,
+    conflicting: (a, b) => `${a} と ${b} は同時に使えない`,
+    excessArguments: (c, e, g) => `${c ? `'${c}' の` : ''}引数が多すぎる (${e} 個のところ ${g} 個)`,
+    badChoice: (o, v, cs) => `${o} ${JSON.stringify(v)}: ${cs.join('、')} のどれかを指定する`,
+    cannotReadAnswers: (f, why) => `${f}: 回答ファイルを読めない (${why})`,
+    answersNotMap: (f) => `${f}:1:1: 回答ファイルは「質問 ID → 回答」のマップにする`,
+    answerNotScalar: (w, k) => `${w}: "${k}" の回答は 1 つの値にする (テキスト、yes/no)`,
+    notAQuestion: (w, k, flow, g, asked, setup) => `${w}: "${k}" はフロー "${flow}" の質問ではない${meanJa(g)}。質問: ${asked || '(なし)'}、および ${setup}`,
+    flowHasErrors: (id, p) => `フロー "${id}" にエラーがある: ${p}`,
+    unknownFlow: (id, g, known) => `不明なフロー "${id}"${meanJa(g)}。あるフロー: ${known}`,
+    moreProblems: (first, n) => `${first} (ほかに ${n} 件: \`tshoot flows lint\` で確認)`,
+    diagnoseNeedsTarget: 'diagnose には TARGET (URL か HOST:PORT) か --error "見たエラーメッセージ" が必要',
+    cannotTell: (text) =>
+      `そのテキストから症状を判別できない (${text}): エラーの行をそのまま貼り付ける (例: "curl: (7) Failed to connect to web port 80 … Connection refused")、調べる TARGET を指定する、またはフローを実行する: tshoot run refused|timeout|not-found|console-connect`,
+    pastedText: (n, first) => `${n} 行、1 行目 ${first}`,
+    stdinTooBig: (kib) => `--error -: 標準入力が ${kib} KiB を超えている。エラーの行だけを貼り付ける (トレースなら最初と最後の行で十分)`,
+    stdinEmpty: '--error -: 標準入力が空だった。エラーメッセージを貼り付けるか、--error "TEXT" で指定する',
+    terminalNeeded: 'このセッションには質問があるので端末が必要: 端末で tshoot を実行するか、--non-interactive --answers FILE を付ける',
+    orNameAFlow: 'またはフローを指定する: tshoot run FLOW',
+    cannotWriteTranscript: (p, why) => `記録 ${p} を書けない: ${why} (--transcript FILE で別の場所を選ぶか、--no-transcript)`,
+    cannotRead: (at, why) => `${at}: 読めない: ${why}`,
+    recordedWithGone: (f, o, gone) => `${f}:1: このセッションは ${o} ${gone} で記録されたが、今はそれがない: 代わりに ${o} を指定する`,
+    flowNotAmong: (f, flow, known) => `${f}:1: 記録のフロー "${flow}" が今のフロー (${known}) にない。そのフォルダを --flows DIR で加える`,
+    checkOrUpdate: '--check と --update: どちらか一方にする',
+    fileAndLatest: (f) => `${f} と --latest: 記録を指定するか最新を求めるか、どちらか一方にする`,
+    htmlOnTerminal: 'HTML レポートはブラウザで開くファイルで、端末に表示するものではない: -o report.html を付ける (ここで読むなら --format md、それでも HTML を表示するなら -o -)',
+    cannotWriteOutput: (o, why) => `-o ${o}: 書けない: ${why}`,
+    noSessionYet: (d) => `記録されたセッションがまだない (${d} がない): 先に診断を実行するか、記録を指定する: tshoot report FILE`,
+    noSessionIn: (d) => `${d} に記録されたセッションがまだない: 先に診断を実行するか、記録を指定する: tshoot report FILE`,
+    notYours: (p) => `${p}: 読まなかった: 自分だけのファイルではない (リンクが 1 つで、他人が書けないこと)`,
+    redactedResume: (f) => `${f}:1: --redact-hosts で記録されたのでホストが仮の名前になっている: 再開するには --target と --host ROLE=DEST を指定する`,
+    alreadyEnded: (at, how, f) => `${at}: セッションはすでに終わっている (${how})。再開するものがない (表示: tshoot replay ${f}、回答の訂正: --answer ID=VALUE)`,
+    sshConfigUntrusted: (f, c, why) => `${f}:1: このセッションは --ssh-config ${c} で記録されたが、それは ${why}: 信頼できる設定を --ssh-config で指定する`,
+    answerFormat: (a) => `--answer ${a}: ID=VALUE の形で指定する (例: --answer service=nginx)`,
+    noAnswerToCorrect: (a, f, id, g, asked) => `--answer ${a}: ${f} には訂正できる "${id}" の回答がない${meanJa(g)}。尋ねた質問: ${asked || 'なし'}`,
+    cannotWriteCorrected: (p, why) => `訂正した記録 ${p} を書けない: ${why}`,
+    tooManyCorrected: (base, f) => `${base}-corrected-20.ndjson がある: ${f} の古い訂正版を消す`,
+    hostFormat: (h) => `--host ${h}: ROLE=DEST の形で指定する (例: --host server=web1)`,
+    hostRole: (h, r) => `--host ${h}: 不明な役割 "${r}"。client、server、bastion のどれかを使う`,
+    hostDest: (h, d) => `--host ${h}: "${d}" は接続先として正しくない`,
+    targetEmpty: '--target が空: URL (http://host/path) か HOST:PORT を指定する',
+    nothing: 'なし',
+  },
+};
+
+/**
+ * The report of a transcript (transcript/report.ts), in the transcript's language. The card's
+ * own words (Cause, Evidence, Fix, Config, Verify, Checked, Try next, Unresolved, Stopped) are
+ * CARD_TEXT's; these are the rest.
+ */
+export interface ReportText {
+  readonly title: (flow: string) => string;
+  /** `**Cause.**`: a card word as a run-in label. */
+  readonly label: (word: string) => string;
+  readonly target: string;
+  readonly flow: string;
+  readonly started: string;
+  readonly none: string;
+  readonly checks: string;
+  readonly applied: string;
+  readonly answers: string;
+  readonly path: string;
+  readonly when: string;
+  readonly at: string;
+  readonly notAnswered: string;
+  readonly noResult: string;
+  readonly noOutput: string;
+  readonly unreachable: (code: string, message: string) => string;
+  readonly moreLines: (n: number) => string;
+  readonly interrupted: string;
+  readonly unreachableStatus: (code: string) => string;
+  readonly timedOut: (ms: number) => string;
+  readonly exit: (code: string, ms: number) => string;
+  readonly truncated: string;
+  readonly notFinished: string;
+  /** The headline of a fix by what became of applying it. */
+  readonly applyState: Readonly<Record<'verified' | 'rolled-back' | 'rollback-failed' | 'stopped' | 'interrupted', string>>;
+  readonly fixNode: (id: string) => string;
+  readonly from: (file: string, version: string) => string;
+  readonly selfContained: string;
+}
+
+export const REPORT_TEXT: Table<ReportText> = {
+  en: {
+    title: (f) => `${f} — tshoot report`,
+    label: (w) => `${w}.`,
+    target: 'target', flow: 'flow', started: 'started', none: '(none)',
+    checks: 'Checks', applied: 'Applied', answers: 'Answers', path: 'Path through the flow', when: 'when', at: 'at',
+    notAnswered: '(not answered)',
+    noResult: '(no result: the session stopped while this ran)',
+    noOutput: '(no output)',
+    unreachable: (code, m) => `host unreachable (${code}): ${m}`,
+    moreLines: (n) => `… ${n} more lines`,
+    interrupted: 'interrupted',
+    unreachableStatus: (code) => `unreachable: ${code}`,
+    timedOut: (ms) => `timed out after ${ms} ms`,
+    exit: (code, ms) => `exit ${code} · ${ms} ms`,
+    truncated: 'output truncated',
+    notFinished: 'Not finished: the session was interrupted (tshoot resume FILE continues it)',
+    applyState: {
+      verified: 'Fix applied and verified',
+      'rolled-back': 'Fix applied, but the check still failed: rolled back',
+      'rollback-failed': 'Fix applied, but the check still failed, and the rollback did not finish (see Applied)',
+      stopped: 'Fix not applied: it stopped before the check (see Applied)',
+      interrupted: 'Fix: interrupted while it was being applied (see Applied)',
+    },
+    fixNode: (id) => `fix: ${id}`,
+    from: (file, v) => `From ${file}, recorded by tshoot ${v}.`,
+    selfContained: 'This page is self-contained: no scripts, nothing loaded from the network.',
+  },
+  ja: {
+    title: (f) => `${f} — tshoot レポート`,
+    label: (w) => w,
+    target: '対象', flow: 'フロー', started: '開始', none: '(なし)',
+    checks: 'チェック', applied: '適用したコマンド', answers: '回答', path: 'フローの経路', when: '条件', at: '場所',
+    notAnswered: '(未回答)',
+    noResult: '(結果なし: 実行中にセッションが止まった)',
+    noOutput: '(出力なし)',
+    unreachable: (code, m) => `ホストに届かない (${code}): ${m}`,
+    moreLines: (n) => `… 他 ${n} 行`,
+    interrupted: '中断',
+    unreachableStatus: (code) => `届かない: ${code}`,
+    timedOut: (ms) => `${ms} ms でタイムアウト`,
+    exit: (code, ms) => `終了コード ${code} · ${ms} ms`,
+    truncated: '出力は途中まで',
+    notFinished: '未完了: セッションは中断された (tshoot resume FILE で続きから)',
+    applyState: {
+      verified: '対処を適用し、確認できた',
+      'rolled-back': '対処を適用したが確認はまだ失敗: 元に戻した',
+      'rollback-failed': '対処を適用したが確認はまだ失敗し、元に戻しきれなかった (適用したコマンドを参照)',
+      stopped: '対処は適用されなかった: 確認の前に止まった (適用したコマンドを参照)',
+      interrupted: '対処: 適用中に中断された (適用したコマンドを参照)',
+    },
+    fixNode: (id) => `対処: ${id}`,
+    from: (file, v) => `${file} より。tshoot ${v} で記録。`,
+    selfContained: 'このページは単体で完結している: スクリプトなし、ネットワークから何も読み込まない。',
   },
 };
