@@ -24,6 +24,7 @@ import type {
   Evidence,
   Frame,
   Outcome,
+  Prefetched,
   Question,
   RanCommand,
   SessionState,
@@ -69,6 +70,9 @@ export function step(flows: FlowSet, state: SessionState, event: EngineEvent): S
       return follow(flows, s, flow, node.next, []);
     }
     case 'result': {
+      // A command run beside the node's own (`together`): kept for the node it was run for.
+      const ahead = state.pending !== event.id ? state.prefetch?.find((p) => p.id === event.id) : undefined;
+      if (ahead && state.status === 'running') return { state: keptAhead(state, ahead, event.result), effects: [] };
       const { frame, node, flow } = expectPending(flows, state, event.id, 'exec');
       if (node.kind !== 'run') throw new EngineError(`"${event.id}" is not a command`);
       return received(flows, state, flow, frame, node, event, null, []);
@@ -78,10 +82,21 @@ export function step(flows: FlowSet, state: SessionState, event: EngineEvent): S
 
 /**
  * A run node's result, come back from its host or (`reused`: the id of the command that got it)
- * taken from the same command run earlier in the session: the node's value, run and check are
- * filled the same way, and the walk goes on.
+ * taken from the same command run earlier in the session, or run ahead for this node beside
+ * another's (`prefetched`): the node's value, run and check are filled the same way, and the
+ * walk goes on.
  */
-function received(flows: FlowSet, state: SessionState, flow: Flow, frame: Frame, node: RunNodeT, event: Extract<EngineEvent, { kind: 'result' }>, reused: string | null, before: Effect[]): Step {
+function received(
+  flows: FlowSet,
+  state: SessionState,
+  flow: Flow,
+  frame: Frame,
+  node: RunNodeT,
+  event: Extract<EngineEvent, { kind: 'result' }>,
+  reused: string | null,
+  before: Effect[],
+  prefetched = false,
+): Step {
   const ctx = context(flow, state, frame);
   const argv = renderArgv(flow, node.argv, ctx);
   const value = runValue(flow, frame.node, node, event.result);
@@ -90,15 +105,17 @@ function received(flows: FlowSet, state: SessionState, flow: Flow, frame: Frame,
     vars: { ...frame.vars, [frame.node]: value },
     runs: { ...frame.runs, [frame.node]: { role: node.role, argv: argv.ok ? argv.argv : [], result: event.result } },
   };
-  const ran = reused === null && argv.ok && !event.result.transport ? [...(state.ran ?? []), { id: event.id, role: node.role, host: hostOf(state, node.role), argv: argv.argv, root: node.root === true, result: event.result }] : state.ran;
-  let s: SessionState = { ...replaceTop(state, f), pending: null, status: 'running', commands: state.commands + (reused === null ? 1 : 0), ...(ran ? { ran } : {}) };
+  const fetched = reused === null && !prefetched;
+  const ran = fetched && argv.ok && !event.result.transport ? [...(state.ran ?? []), { id: event.id, role: node.role, host: hostOf(state, node.role), argv: argv.argv, root: node.root === true, result: event.result }] : state.ran;
+  // The node's own result ends its exec: a command run beside it whose result did not come back is dropped.
+  let s: SessionState = withPrefetch({ ...replaceTop(state, f), pending: null, status: 'running', commands: state.commands + (fetched ? 1 : 0), ...(ran ? { ran } : {}) }, []);
   const lang = langOf(s);
   if (event.result.transport?.code === 'dns' && canAskHost(state, node.role)) {
     // An answered host whose name does not resolve (a typo, not an alias): asked again,
     // with why; the command runs again on the new answer. A host given by flag is not.
     const shown: Effect = { kind: 'show', item: { kind: 'result', command: commandOf(flow, s, frame, node, argv.ok ? argv.argv : []), result: event.result, summary: event.result.transport.message } };
     const retry = { answer: state.globals!.hosts[node.role as AskedRole], error: event.result.transport.message };
-    return askHost(flow, { ...state, pending: null, status: 'running', commands: state.commands + 1 }, node.role as AskedRole, [...before, shown], retry);
+    return askHost(flow, withPrefetch({ ...state, pending: null, status: 'running', commands: state.commands + 1 }, []), node.role as AskedRole, [...before, shown], retry);
   }
   // The summary and the check's title are rendered when first read (the progress line,
   // a card, --json): replay and --quiet read none of them. Same state, same text.
@@ -138,6 +155,7 @@ function received(flows: FlowSet, state: SessionState, flow: Flow, frame: Frame,
           return summary();
         },
         ...(reused !== null ? { reused } : {}),
+        ...(prefetched ? { prefetched: true as const } : {}),
       },
     },
   ];
@@ -168,9 +186,55 @@ function hostOf(s: SessionState, role: string): string {
  */
 function earlier(s: SessionState, node: RunNodeT, argv: readonly string[]): RanCommand | undefined {
   if (node.recheck === true || !s.ran) return undefined;
-  const host = hostOf(s, node.role);
-  const root = node.root === true;
-  return s.ran.find((r) => r.role === node.role && r.host === host && r.root === root && r.argv.length === argv.length && r.argv.every((a, i) => a === argv[i]));
+  const key = keyOf(s, '', node, argv);
+  return s.ran.find((r) => sameCommand(r, key));
+}
+
+/** What makes two commands the same one: role, host, argv, root. */
+function keyOf(s: SessionState, id: string, node: RunNodeT, argv: readonly string[]): Prefetched {
+  return { id, role: node.role, host: hostOf(s, node.role), argv, root: node.root === true };
+}
+
+function sameCommand(a: Prefetched, b: Prefetched): boolean {
+  return a.role === b.role && a.host === b.host && a.root === b.root && a.argv.length === b.argv.length && a.argv.every((x, i) => x === b.argv[i]);
+}
+
+/**
+ * The commands of a run node's `together` that run beside its own (issue 17), in their declared
+ * order: read-only run nodes of this flow or of a flow it calls, whose argv lint allows to use
+ * only `target` and literals, so each is the command its node runs when the flow reaches it.
+ * Left out: a node whose role has no host yet (a prefetch never asks for one, issue 16), one that
+ * says `recheck`, a command the session already ran or already runs here.
+ */
+function together(flows: FlowSet, s: SessionState, flow: Flow, frame: Frame, node: RunNodeT, own: Prefetched): Array<{ readonly cmd: Command; readonly key: Prefetched }> {
+  const out: Array<{ cmd: Command; key: Prefetched }> = [];
+  for (const ref of node.together ?? []) {
+    const dot = ref.indexOf('.');
+    const f = dot < 0 ? flow : flows.flows.get(ref.slice(0, dot));
+    const id = dot < 0 ? ref : ref.slice(dot + 1);
+    const n = f?.node(id);
+    if (!f || n?.kind !== 'run' || n.recheck === true) continue;
+    if (n.role !== 'local' && hostOf(s, n.role) === '') continue;
+    const fr: Frame = f === flow ? { ...frame, node: id } : { flow: f.id, node: id, vars: {}, runs: {} };
+    const argv = renderArgv(f, n.argv, context(f, s, fr));
+    if (!argv.ok || earlier(s, n, argv.argv)) continue;
+    const key = keyOf(s, f === flow ? qualify(s, id) : `${f.id}.${id}`, n, argv.argv);
+    if ([own, ...out.map((o) => o.key)].some((k) => k.id === key.id || sameCommand(k, key))) continue;
+    out.push({ cmd: { ...commandOf(f, s, fr, n, argv.argv), id: key.id }, key });
+  }
+  return out;
+}
+
+/** A command run ahead came back: kept in `ran` for its node (a transport failure is not kept, as a node's own is not). */
+function keptAhead(s: SessionState, ahead: Prefetched, result: CommandResult): SessionState {
+  const ran = result.transport ? s.ran : [...(s.ran ?? []), { ...ahead, result, prefetched: true as const }];
+  return withPrefetch({ ...s, commands: s.commands + 1, ...(ran ? { ran } : {}) }, (s.prefetch ?? []).filter((p) => p !== ahead));
+}
+
+/** The state with these commands waited for beside the pending one (none: the field left out, as before issue 17). */
+function withPrefetch(s: SessionState, prefetch: readonly Prefetched[]): SessionState {
+  const { prefetch: _, ...rest } = s;
+  return prefetch.length ? { ...rest, prefetch } : rest;
 }
 
 function expectPending(flows: FlowSet, state: SessionState, id: string, what: 'ask' | 'exec') {
@@ -216,9 +280,14 @@ function advance(flows: FlowSet, state: SessionState, effects: Effect[]): Step {
         const had = earlier(s, node, argv.argv);
         // A result the session already has is not fetched again (issue 17): derived from the
         // earlier result alone, so a replay walks the same way without anything recorded for it.
-        if (had) return received(flows, { ...s, status: 'running', pending: cmd.id }, flow, frame, node, { kind: 'result', id: cmd.id, result: had.result }, had.id, effects);
-        effects.push({ kind: 'exec', commands: [cmd] });
-        return { state: { ...s, status: 'running', pending: cmd.id }, effects };
+        // One run ahead for this very node (`together`) is shown as its own run.
+        if (had) {
+          const mine = had.prefetched === true && had.id === cmd.id;
+          return received(flows, { ...s, status: 'running', pending: cmd.id }, flow, frame, node, { kind: 'result', id: cmd.id, result: had.result }, mine ? null : had.id, effects, mine);
+        }
+        const ahead = together(flows, s, flow, frame, node, keyOf(s, cmd.id, node, argv.argv));
+        effects.push({ kind: 'exec', commands: [cmd, ...ahead.map((a) => a.cmd)] });
+        return { state: withPrefetch({ ...s, status: 'running', pending: cmd.id }, ahead.map((a) => a.key)), effects };
       }
       case 'branch': {
         const r = choose(flow, frame.node, node.next, ctx);

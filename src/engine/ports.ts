@@ -24,6 +24,8 @@ export interface Executors {
 export interface Reporter {
   /** Commands about to run together. */
   commandsStart(cmds: readonly Command[], dests: readonly string[]): void;
+  /** Commands that ran together have all come back (their result lines come as the flow reaches their nodes). */
+  commandsEnd?(cmds: readonly Command[]): void;
   show(item: ShowItem): void;
   /** An answer was given without a prompt (answers file, replay). */
   answered?(q: Question, a: Answer, source: 'answers' | 'replay'): void;

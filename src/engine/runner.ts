@@ -24,30 +24,36 @@ export async function runSession(flows: FlowSet, start: Extract<EngineEvent, { k
   const obs = ports.observers ?? [];
   let { state, effects } = step(flows, INITIAL_STATE, start);
   for (;;) {
-    let next: EngineEvent | null = null;
+    let next: readonly EngineEvent[] = [];
     for (const effect of effects) {
-      const ev = await perform(effect, ports, obs);
-      if (ev) next = ev;
+      const evs = await perform(effect, ports, obs);
+      if (evs.length) next = evs;
     }
     if (state.status === 'done' && state.outcome) return { state, outcome: state.outcome };
-    if (!next) throw new Error(`engine waits for "${state.pending}" but no effect asked for it`);
-    ({ state, effects } = step(flows, state, next));
+    if (!next.length) throw new Error(`engine waits for "${state.pending}" but no effect asked for it`);
+    const more: Effect[] = [];
+    for (const ev of next) {
+      const r = step(flows, state, ev);
+      state = r.state;
+      more.push(...r.effects);
+    }
+    effects = more;
   }
 }
 
-async function perform(effect: Effect, ports: RunPorts, obs: readonly SessionObserver[]): Promise<EngineEvent | null> {
+async function perform(effect: Effect, ports: RunPorts, obs: readonly SessionObserver[]): Promise<readonly EngineEvent[]> {
   switch (effect.kind) {
     case 'show':
       for (const o of obs) o.show?.(effect.item);
       ports.reporter.show(effect.item);
-      return null;
+      return [];
     case 'ask': {
       const q: Question = effect.question;
       for (const o of obs) o.question?.(q);
       const value = await ports.prompter.ask(q);
       for (const o of obs) o.answer?.(q, value, 'prompt');
       if (q.hostRole) ports.executors.assign?.(q.hostRole, String(value));
-      return { kind: 'answer', id: q.id, value };
+      return [{ kind: 'answer', id: q.id, value }];
     }
     case 'exec': {
       const cmds = effect.commands;
@@ -57,13 +63,15 @@ async function perform(effect: Effect, ports: RunPorts, obs: readonly SessionObs
       // Ctrl-C killed them: their results are not what the hosts would say, so neither the
       // engine nor a transcript (which resume replays) gets them.
       if (ports.signal?.aborted) throw new Interrupted();
-      let last: EngineEvent | null = null;
+      // Recorded in the effect's order, whatever order they came back in; the engine gets the
+      // results of the commands run beside the node's own (`together`) first, then its own,
+      // which moves the walk on.
       cmds.forEach((c, i) => {
-        const r = results[i]!;
-        for (const o of obs) o.result?.(c, r);
-        last = { kind: 'result', id: c.id, result: r };
+        for (const o of obs) o.result?.(c, results[i]!);
       });
-      return last;
+      ports.reporter.commandsEnd?.(cmds);
+      const events = cmds.map((c, i): EngineEvent => ({ kind: 'result', id: c.id, result: results[i]! }));
+      return [...events.slice(1), ...events.slice(0, 1)];
     }
   }
 }

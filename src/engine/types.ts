@@ -132,6 +132,8 @@ export type ShowItem =
       readonly summary: string;
       /** The id of the command run earlier in the session whose result this one took (nothing was run). */
       readonly reused?: string;
+      /** Its command ran earlier, beside another node's (`together`), for this node: shown as run, with its own duration. */
+      readonly prefetched?: true;
     }
   | {
       readonly kind: 'decision';
@@ -187,6 +189,12 @@ export interface SessionState {
    * unless it says `recheck: true`. Absent: nothing ran yet.
    */
   readonly ran?: readonly RanCommand[];
+  /**
+   * The commands of the pending `exec` run beside the node's own (a run node's `together`),
+   * whose results have not come back yet: each comes back as a `result` event of its own, in
+   * the order of the effect, before the node's own result. Absent: none.
+   */
+  readonly prefetch?: readonly Prefetched[];
 }
 
 export interface RanCommand {
@@ -196,7 +204,12 @@ export interface RanCommand {
   readonly argv: readonly string[];
   readonly root: boolean;
   readonly result: CommandResult;
+  /** Run beside another node's command (`together`) for the node whose id it has, before the flow reached it. */
+  readonly prefetched?: true;
 }
+
+/** A command run ahead for a node (`together`), waiting for its result. */
+export type Prefetched = Omit<RanCommand, 'result' | 'prefetched'>;
 
 export const INITIAL_STATE: SessionState = {
   status: 'new',

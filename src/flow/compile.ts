@@ -13,6 +13,7 @@ import { LANGS, parseTemplate, TemplateError, textVariants } from './template.js
 import { PARSERS } from '../parsers/index.js';
 import { changesHost } from './read-only.js';
 import { unsafeRegex } from './regex-safety.js';
+import { checkTogether } from './together.js';
 
 export interface Edge {
   readonly from: string;
@@ -73,6 +74,7 @@ export function compileFlows(sources: readonly FlowSource[], opts: CompileOption
   const problems: Problem[] = [];
   const flows = new Map<string, Flow>();
   const fixIds = new Map<string, { flow: string; loc: () => Loc }>();
+  const checked = new Set<string>();
   for (const src of sources) {
     const id = src.doc.id;
     const prior = flows.get(id);
@@ -88,6 +90,7 @@ export function compileFlows(sources: readonly FlowSource[], opts: CompileOption
     // A flow whose own problems the build already knows (catalog.ts) is compiled when first used.
     const flow = src.checked ? lazyFlow(src) : compileOne(src, problems, opts);
     flows.set(id, flow);
+    if (src.checked) checked.add(id);
     for (const [nid, node] of Object.entries(src.doc.nodes)) {
       if (node.kind !== 'fix') continue;
       const seen = fixIds.get(node.id);
@@ -120,6 +123,7 @@ export function compileFlows(sources: readonly FlowSource[], opts: CompileOption
       }
     }
   }
+  checkTogether(flows, (f) => !checked.has(f.id), problems);
   return { flows, problems };
 }
 

@@ -30,6 +30,7 @@ export type ProblemCode =
   | 'bad-evidence'
   | 'changes-host'
   | 'bad-apply'
+  | 'bad-together'
   | 'no-requires';
 
 export interface Loc {

@@ -10,6 +10,8 @@ export const NODE_ID = '^[a-z][a-z0-9_]*$';
 /** Fix ids are stable, kebab-case, and listed in the README's catalogue. */
 export const FIX_ID = '^[a-z][a-z0-9]*(-[a-z0-9]+)*$';
 export const FLOW_ID = '^[a-z][a-z0-9]*(-[a-z0-9]+)*$';
+/** A `together` entry: a node of this flow, or `FLOW.NODE` of a flow it calls. */
+export const TOGETHER_REF = '^([a-z][a-z0-9]*(-[a-z0-9]+)*\\.)?[a-z][a-z0-9_]*$';
 
 const RoleT = Type.Union([Type.Literal('client'), Type.Literal('server'), Type.Literal('bastion'), Type.Literal('local')]);
 
@@ -99,6 +101,13 @@ export const RunNode = Type.Object(
       Type.Boolean({
         description:
           'Run the command even when the session already ran the same one (role, host, argv, root): by default its earlier result is taken, not fetched again.',
+      }),
+    ),
+    together: Type.Optional(
+      Type.Array(Type.String({ pattern: TOGETHER_REF }), {
+        minItems: 1,
+        description:
+          'Read-only run nodes whose commands run at the same time as this one (issue 17): `NODE` of this flow, or `FLOW.NODE` of a flow this one calls. Their results are kept and taken when the flow reaches them. Their argv may use only `target` and literals; a node whose role has no host yet is left out (never asked for).',
       }),
     ),
     extract: Type.Optional(Type.Record(Type.String({ pattern: NODE_ID }), Extract)),

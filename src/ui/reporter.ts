@@ -96,6 +96,11 @@ export function createTerminalReporter(o: ReporterOptions): TerminalReporter {
       handover(cmds[0]?.flow);
       startSpinner();
     },
+    commandsEnd(cmds) {
+      // Those run ahead for a later node (`together`) draw their line when the flow reaches it.
+      stopSpinner();
+      for (const c of cmds) running.delete(c.id);
+    },
     show(item: ShowItem) {
       switch (item.kind) {
         case 'result': {
@@ -103,7 +108,7 @@ export function createTerminalReporter(o: ReporterOptions): TerminalReporter {
           const r = item.result;
           stopSpinner();
           running.delete(c.id);
-          if (item.reused !== undefined) handover(c.flow);
+          if (item.reused !== undefined || item.prefetched) handover(c.flow);
           write(resultLine(item, o.dest(c.role), o.style, width(), o.lang) + '\n');
           if (o.verbose) {
             write(o.style.dim(`    $ ${oneLine(displayArgv(c.argv), width() - 6)}\n`));
