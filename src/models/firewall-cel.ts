@@ -11,8 +11,8 @@
  * flow/expr.ts (passed in, so that this module does not import the CEL layer that imports it).
  */
 import type { Environment } from '@marcbachmann/cel-js';
-import { IPT_SAVE_TYPE, type IptSave } from '../parsers/iptables-save.js';
-import { NFT_JSON_TYPE, type NftJsonRuleset } from '../parsers/nft-json.js';
+import { IPT_SAVE as IPT_SAVE_TYPE, type IptSave } from '../parsers/iptables-save.js';
+import { NFT_JSON_RULESET as NFT_JSON_TYPE, type NftJsonRuleset } from '../parsers/nft-json.js';
 import type { CelHelpers } from './cel.js';
 import { evaluate, FW_FATE_TYPE, FW_PACKET_TYPE, FW_VERDICT_TYPE, packetFate, type FwPacket } from './firewall.js';
 import { familyOf } from './firewall-ip.js';

@@ -20,97 +20,95 @@
  * directive marked `active` `yes`, `no` or `unknown` from `<IfModule>` (the loaded modules),
  * `<IfDefine>` (the defines), and `unknown` for `<IfVersion>`/`<IfFile>`/`<IfDirective>`/`<IfSection>`.
  */
-import type { Parser, ValueType } from './types.js';
+import { list, parser, struct, type Infer } from './types.js';
 import { MAX_ITEMS, splitLines, toInt, total } from './text.js';
 
-export interface ApacheDirective {
+const APACHE_DIRECTIVE = struct('ApacheDirective', {
   /** As written (`DocumentRoot`, `VirtualHost` for `<VirtualHost …>`). */
-  name: string;
+  name: 'string',
   /** Words with quotes removed and `${NAME}` replaced where the define is known. */
-  args: string[];
-  file: string;
-  line: number;
+  args: list('string'),
+  file: 'string',
+  line: 'int',
   /** Index of the enclosing section in `directives`, -1 at the top. */
-  parent: number;
+  parent: 'int',
   /** A section (`<Directory …>` … `</Directory>`), not a simple directive. */
-  block: boolean;
+  block: 'bool',
   /** `yes`, `no` (inside an `<IfModule>`/`<IfDefine>` that is false), or `unknown`. */
-  active: string;
-}
+  active: 'string',
+});
+export type ApacheDirective = Infer<typeof APACHE_DIRECTIVE>;
 
-export interface ApacheListen {
+const APACHE_LISTEN = struct('ApacheListen', {
   /** `''` for every address (`Listen 80`), else as written: `127.0.0.1`, `[::1]`. */
-  addr: string;
-  port: number;
+  addr: 'string',
+  port: 'int',
   /** The protocol word (`https`), or `''`. */
-  proto: string;
-  file: string;
-  line: number;
-  text: string;
-  active: string;
-}
+  proto: 'string',
+  file: 'string',
+  line: 'int',
+  text: 'string',
+  active: 'string',
+});
+export type ApacheListen = Infer<typeof APACHE_LISTEN>;
 
 /** One line of `-S`'s vhost map: the vhost that an address:port (and a name) selects. */
-export interface ApacheVhostEntry {
+const APACHE_VHOST_ENTRY = struct('ApacheVhostEntry', {
   /** `*`, `127.0.0.1`, `[::1]`, `_default_`. */
-  addr: string;
-  port: number;
+  addr: 'string',
+  port: 'int',
   /** Its ServerName (or the name Apache made up for it). */
-  name: string;
-  aliases: string[];
-  file: string;
-  line: number;
+  name: 'string',
+  aliases: list('string'),
+  file: 'string',
+  line: 'int',
   /** The first vhost of a name-based address (`default server`), or the only one. */
-  default: boolean;
-}
+  default: 'bool',
+});
+export type ApacheVhostEntry = Infer<typeof APACHE_VHOST_ENTRY>;
 
 /** A file DUMP_INCLUDES lists: read by the `Include` at `parent`:`line` (`''`, 0: the main file). */
-export interface ApacheInclude {
-  file: string;
-  parent: string;
-  line: number;
-}
+const APACHE_INCLUDE = struct('ApacheInclude', { file: 'string', parent: 'string', line: 'int' });
+export type ApacheInclude = Infer<typeof APACHE_INCLUDE>;
 
 /** One line of a configuration file as `grep -RnH` printed it. */
-export interface ApacheSource {
-  file: string;
-  line: number;
-  text: string;
-}
+const APACHE_SOURCE = struct('ApacheSource', { file: 'string', line: 'int', text: 'string' });
+export type ApacheSource = Infer<typeof APACHE_SOURCE>;
 
-export interface ApacheConfig {
+const APACHE_CONFIG = struct('ApacheConfig', {
   /**
    * The configuration was read without error: `Syntax OK`, or the dumps (which end the run
    * before that line) printed and no `Syntax error` line. The command's exit status says the same.
    */
-  ok: boolean;
+  ok: 'bool',
   /** The test's error lines (`AH00526: Syntax error on line 16 of FILE:` and the message after). */
-  errors: string[];
+  errors: list('string'),
   /** Where the syntax error is, when the test names it. */
-  error_file: string;
-  error_line: number;
-  server_root: string;
-  document_root: string;
-  error_log: string;
-  pid_file: string;
-  user: string;
-  group: string;
+  error_file: 'string',
+  error_line: 'int',
+  server_root: 'string',
+  document_root: 'string',
+  error_log: 'string',
+  pid_file: 'string',
+  user: 'string',
+  group: 'string',
   /** `NAME` or `NAME=VALUE`; the `DUMP_*` defines of the command itself left out. */
-  defines: string[];
-  defines_known: boolean;
+  defines: list('string'),
+  defines_known: 'bool',
   /** `rewrite_module`, … as `-M` printed them. */
-  modules: string[];
-  modules_known: boolean;
-  vhost_map: ApacheVhostEntry[];
+  modules: list('string'),
+  modules_known: 'bool',
+  vhost_map: list(APACHE_VHOST_ENTRY),
   /** The files Apache read, in order (DUMP_INCLUDES), each with the Include that read it. */
-  includes: ApacheInclude[];
-  sources: ApacheSource[];
-  directives: ApacheDirective[];
-  listens: ApacheListen[];
+  includes: list(APACHE_INCLUDE),
+  sources: list(APACHE_SOURCE),
+  directives: list(APACHE_DIRECTIVE),
+  listens: list(APACHE_LISTEN),
   /** Included files no line was seen of (outside the folder read, or empty). */
-  unread: string[];
-  truncated: boolean;
-}
+  unread: list('string'),
+  truncated: 'bool',
+});
+export type ApacheConfig = Infer<typeof APACHE_CONFIG>;
 
 /**
  * The read-only commands whose outputs feed this parser, in order, for the Debian layout and the
@@ -128,53 +126,12 @@ export const APACHE_COMMANDS = {
   ],
 } as const;
 
-const S = 'string' as const;
-const DIRECTIVE_TYPE = {
-  struct: 'ApacheDirective',
-  fields: { name: S, args: { list: S }, file: S, line: 'int', parent: 'int', block: 'bool', active: S },
-} as const satisfies ValueType;
-const LISTEN_TYPE = {
-  struct: 'ApacheListen',
-  fields: { addr: S, port: 'int', proto: S, file: S, line: 'int', text: S, active: S },
-} as const satisfies ValueType;
-const VHOST_TYPE = {
-  struct: 'ApacheVhostEntry',
-  fields: { addr: S, port: 'int', name: S, aliases: { list: S }, file: S, line: 'int', default: 'bool' },
-} as const satisfies ValueType;
-const INCLUDE_TYPE = { struct: 'ApacheInclude', fields: { file: S, parent: S, line: 'int' } } as const satisfies ValueType;
-const SOURCE_TYPE = { struct: 'ApacheSource', fields: { file: S, line: 'int', text: S } } as const satisfies ValueType;
-
-export const apacheConfigParser: Parser<ApacheConfig> = {
+export const apacheConfigParser = parser({
   name: 'apache-config',
   description: 'Apache httpd: vhost map, run config, modules and included files of `apache2ctl -t -D DUMP_VHOSTS -D DUMP_RUN_CFG -D DUMP_MODULES -D DUMP_INCLUDES`; config lines of `grep -RnH -e "" -- DIR` (merge both with apache_merge).',
-  type: {
-    struct: 'ApacheConfig',
-    fields: {
-      ok: 'bool',
-      errors: { list: S },
-      error_file: S,
-      error_line: 'int',
-      server_root: S,
-      document_root: S,
-      error_log: S,
-      pid_file: S,
-      user: S,
-      group: S,
-      defines: { list: S },
-      defines_known: 'bool',
-      modules: { list: S },
-      modules_known: 'bool',
-      vhost_map: { list: VHOST_TYPE },
-      includes: { list: INCLUDE_TYPE },
-      sources: { list: SOURCE_TYPE },
-      directives: { list: DIRECTIVE_TYPE },
-      listens: { list: LISTEN_TYPE },
-      unread: { list: S },
-      truncated: 'bool',
-    },
-  },
+  type: APACHE_CONFIG,
   parse: (text) => total(text, emptyApacheConfig, parseApacheConfig),
-};
+});
 
 export function emptyApacheConfig(): ApacheConfig {
   return {

@@ -6,91 +6,75 @@
  * Read-only calls only.
  */
 import { MAX_ITEMS, total } from './text.js';
-import type { Parser, ValueType } from './types.js';
+import { list, parser, struct, type Infer } from './types.js';
 
-export interface AwsInstance {
-  id: string;
-  state: string;
-  public_ip: string;
-  private_ip: string;
-  subnet_id: string;
-  vpc_id: string;
-  security_groups: string[];
+const AWS_INSTANCE = struct('AwsInstance', {
+  id: 'string',
+  state: 'string',
+  public_ip: 'string',
+  private_ip: 'string',
+  subnet_id: 'string',
+  vpc_id: 'string',
+  security_groups: list('string'),
   /** `Placement.AvailabilityZone`: `us-east-1a`, a Local Zone `us-west-2-lax-1a`. */
-  az: string;
+  az: 'string',
   /** The zone's region (`us-east-1`), `''` when the zone's name does not say it. */
-  region: string;
-}
-export interface AwsRoute {
-  table_id: string;
-  main: boolean;
-  dest: string;
-  target: string;
-  state: string;
-}
-export interface AwsSgRule {
-  group_id: string;
-  proto: string;
-  from_port: number;
-  to_port: number;
+  region: 'string',
+});
+export type AwsInstance = Infer<typeof AWS_INSTANCE>;
+
+const AWS_ROUTE = struct('AwsRoute', {
+  table_id: 'string',
+  main: 'bool',
+  dest: 'string',
+  target: 'string',
+  state: 'string',
+});
+export type AwsRoute = Infer<typeof AWS_ROUTE>;
+
+const AWS_SG_RULE = struct('AwsSgRule', {
+  group_id: 'string',
+  proto: 'string',
+  from_port: 'int',
+  to_port: 'int',
   /** CIDRs, `pl-…` prefix lists and `sg-…` groups the rule allows. */
-  sources: string[];
-}
-export interface AwsAclEntry {
-  acl_id: string;
-  rule: number;
-  egress: boolean;
-  proto: string;
-  action: string;
-  cidr: string;
-  from_port: number;
-  to_port: number;
-}
+  sources: list('string'),
+});
+export type AwsSgRule = Infer<typeof AWS_SG_RULE>;
+
+const AWS_ACL_ENTRY = struct('AwsAclEntry', {
+  acl_id: 'string',
+  rule: 'int',
+  egress: 'bool',
+  proto: 'string',
+  action: 'string',
+  cidr: 'string',
+  from_port: 'int',
+  to_port: 'int',
+});
+export type AwsAclEntry = Infer<typeof AWS_ACL_ENTRY>;
+
 /** `describe-managed-prefix-lists`: AWS names its own lists (`com.amazonaws.us-east-1.ec2-instance-connect`). */
-export interface AwsPrefixList {
-  id: string;
-  name: string;
-  family: string;
-  owner: string;
-}
-export interface AwsEc2 {
+const AWS_PREFIX_LIST = struct('AwsPrefixList', { id: 'string', name: 'string', family: 'string', owner: 'string' });
+export type AwsPrefixList = Infer<typeof AWS_PREFIX_LIST>;
+
+const AWS_EC2 = struct('AwsEc2', {
   /** The JSON parsed. */
-  ok: boolean;
-  instances: AwsInstance[];
-  routes: AwsRoute[];
-  sg_rules: AwsSgRule[];
-  acl_entries: AwsAclEntry[];
-  prefix_lists: AwsPrefixList[];
-}
+  ok: 'bool',
+  instances: list(AWS_INSTANCE),
+  routes: list(AWS_ROUTE),
+  sg_rules: list(AWS_SG_RULE),
+  acl_entries: list(AWS_ACL_ENTRY),
+  prefix_lists: list(AWS_PREFIX_LIST),
+});
+export type AwsEc2 = Infer<typeof AWS_EC2>;
 
-const T = {
-  struct: 'AwsEc2',
-  fields: {
-    ok: 'bool',
-    instances: {
-      list: {
-        struct: 'AwsInstance',
-        fields: { id: 'string', state: 'string', public_ip: 'string', private_ip: 'string', subnet_id: 'string', vpc_id: 'string', security_groups: { list: 'string' }, az: 'string', region: 'string' },
-      },
-    },
-    routes: { list: { struct: 'AwsRoute', fields: { table_id: 'string', main: 'bool', dest: 'string', target: 'string', state: 'string' } } },
-    sg_rules: { list: { struct: 'AwsSgRule', fields: { group_id: 'string', proto: 'string', from_port: 'int', to_port: 'int', sources: { list: 'string' } } } },
-    acl_entries: {
-      list: {
-        struct: 'AwsAclEntry',
-        fields: { acl_id: 'string', rule: 'int', egress: 'bool', proto: 'string', action: 'string', cidr: 'string', from_port: 'int', to_port: 'int' },
-      },
-    },
-    prefix_lists: { list: { struct: 'AwsPrefixList', fields: { id: 'string', name: 'string', family: 'string', owner: 'string' } } },
-  },
-} as const satisfies ValueType;
-
-export const awsEc2Parser: Parser<AwsEc2> = {
+export const awsEc2Parser = parser({
   name: 'aws-ec2',
   description: 'Instances, route tables, security group rules, network ACL entries and managed prefix lists from `aws ec2 describe-* --output json`.',
-  type: T,
+  type: AWS_EC2,
   parse: (text) => total(text, empty, parseAws),
-};
+});
 
 function empty(): AwsEc2 {
   return { ok: false, instances: [], routes: [], sg_rules: [], acl_entries: [], prefix_lists: [] };

@@ -21,38 +21,37 @@
  * `*` line and a vaguer summary last), the most specific wins, in the order above from
  * `tls` to `console`; equally specific lines: the first.
  */
-import type { Parser } from './types.js';
+import { parser, struct, type Infer } from './types.js';
 import { splitHostPort, bareHost } from './address.js';
 import { isDigits, splitLines, toInt, total, words } from './text.js';
 
 export type ConnectKind =
   | 'refused' | 'timeout' | 'unreachable' | 'connect_failed' | 'dns' | 'tls' | 'reset' | 'ok' | 'console' | 'unknown';
 
-export interface ConnectError {
-  kind: ConnectKind;
+const CONNECT_ERROR = struct('ConnectError', {
+  kind: 'string',
   /** The host as the client named it (`example`, `127.0.0.1`, `::1`), or `''`. */
-  host: string;
+  host: 'string',
   /** 0 when the message names none. */
-  port: number;
+  port: 'int',
   /** The client that printed it: `curl`, `nc`, `ncat`, `wget`, `ssh`, `browser`, `console`, or `''`. */
-  tool: string;
+  tool: 'string',
   /** The cause as printed (`Connection refused`, `Timeout was reached`), or `''`. */
-  reason: string;
+  reason: 'string',
   /** curl's exit code from `curl: (N)`, else 0. */
-  code: number;
+  code: 'int',
   /** The line that decided the kind (the first non-empty line when `unknown`). */
-  line: string;
-}
+  line: 'string',
+});
+// CEL sees `kind` as a string; TypeScript code (pasted-error.ts, RANK) keeps the closed set.
+export type ConnectError = Infer<typeof CONNECT_ERROR> & { kind: ConnectKind };
 
-export const connectErrorParser: Parser<ConnectError> = {
+export const connectErrorParser = parser({
   name: 'connect-error',
   description: 'Classifies a client error (curl, nc, ncat, wget, ssh, browser, EC2 console): refused, timeout, dns, tls…',
-  type: {
-    struct: 'ConnectError',
-    fields: { kind: 'string', host: 'string', port: 'int', tool: 'string', reason: 'string', code: 'int', line: 'string' },
-  },
+  type: CONNECT_ERROR,
   parse: (text) => total(text, empty, parseConnectError),
-};
+});
 
 function empty(): ConnectError {
   return { kind: 'unknown', host: '', port: 0, tool: '', reason: '', code: 0, line: '' };

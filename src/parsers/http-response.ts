@@ -9,46 +9,35 @@
  *
  * With redirects (`-L`) the last response counts.
  */
-import type { Parser } from './types.js';
+import { parser, struct, type Infer } from './types.js';
 import { splitHostPort, bareHost } from './address.js';
 import { isDigits, splitLines, toInt, total, words } from './text.js';
 
-export interface HttpResponse {
+const HTTP_RESPONSE = struct('HttpResponse', {
   /** 0 when no response was seen (or curl's `000`). */
-  status: number;
+  status: 'int',
   /** `OK`, `Not Found`; `''` for HTTP/2 and write-out lines. */
-  reason: string;
+  reason: 'string',
   /** `HTTP/1.1`, `HTTP/2`, or `''`. */
-  http_version: string;
+  http_version: 'string',
   /** The `Server:` header of the last response (or the error page's footer), or `''`. */
-  server: string;
+  server: 'string',
   /** From `-w`, else the address `curl -v` last tried or connected to (set even if refused). */
-  remote_ip: string;
-  remote_port: number;
+  remote_ip: 'string',
+  remote_port: 'int',
   /** Where `status` came from: `status-line`, `write-out`, `html`, or `''` (none). */
-  source: string;
+  source: 'string',
   /** The line `status` came from. */
-  line: string;
-}
+  line: 'string',
+});
+export type HttpResponse = Infer<typeof HTTP_RESPONSE>;
 
-export const httpResponseParser: Parser<HttpResponse> = {
+export const httpResponseParser = parser({
   name: 'http-response',
   description: "HTTP status, Server header and remote address from `curl -v`/`-i`, or `curl -w '%{http_code} %{remote_ip} %{remote_port}'`.",
-  type: {
-    struct: 'HttpResponse',
-    fields: {
-      status: 'int',
-      reason: 'string',
-      http_version: 'string',
-      server: 'string',
-      remote_ip: 'string',
-      remote_port: 'int',
-      source: 'string',
-      line: 'string',
-    },
-  },
+  type: HTTP_RESPONSE,
   parse: (text) => total(text, empty, parseHttpResponse),
-};
+});
 
 function empty(): HttpResponse {
   return { status: 0, reason: '', http_version: '', server: '', remote_ip: '', remote_port: 0, source: '', line: '' };

@@ -6,63 +6,41 @@
  * Errors (`RTNETLINK answers: Network is unreachable`) are collected: for `route get` that
  * answer *is* the finding.
  */
-import type { Parser } from './types.js';
+import { list, parser, struct, type Infer } from './types.js';
 import { MAX_ITEMS, splitLines, toInt, total, words } from './text.js';
 
-export interface Route {
+const ROUTE = struct('Route', {
   /** `default`, a CIDR (`10.9.0.0/24`), or a bare address (`ip route get`, host routes). */
-  dest: string;
+  dest: 'string',
   /** `unicast` unless the line starts with another type: `local`, `blackhole`, `unreachable`… */
-  type: string;
-  via: string;
-  dev: string;
-  src: string;
-  proto: string;
-  scope: string;
-  table: string;
-  metric: number;
-  line: string;
-}
+  type: 'string',
+  via: 'string',
+  dev: 'string',
+  src: 'string',
+  proto: 'string',
+  scope: 'string',
+  table: 'string',
+  metric: 'int',
+  line: 'string',
+});
+export type Route = Infer<typeof ROUTE>;
 
-export interface RouteTable {
-  routes: Route[];
+const ROUTE_TABLE = struct('RouteTable', {
+  routes: list(ROUTE),
   /** A `default` (or 0.0.0.0/0, ::/0) route exists: replies can leave for the internet. */
-  has_default: boolean;
+  has_default: 'bool',
   /** `RTNETLINK answers: …` / `Error: …` lines. */
-  errors: string[];
-  truncated: boolean;
-}
+  errors: list('string'),
+  truncated: 'bool',
+});
+export type RouteTable = Infer<typeof ROUTE_TABLE>;
 
-export const ipRouteParser: Parser<RouteTable> = {
+export const ipRouteParser = parser({
   name: 'ip-route',
   description: 'Routes from `ip route` / `ip route get ADDR`, and whether a default route exists.',
-  type: {
-    struct: 'RouteTable',
-    fields: {
-      routes: {
-        list: {
-          struct: 'Route',
-          fields: {
-            dest: 'string',
-            type: 'string',
-            via: 'string',
-            dev: 'string',
-            src: 'string',
-            proto: 'string',
-            scope: 'string',
-            table: 'string',
-            metric: 'int',
-            line: 'string',
-          },
-        },
-      },
-      has_default: 'bool',
-      errors: { list: 'string' },
-      truncated: 'bool',
-    },
-  },
+  type: ROUTE_TABLE,
   parse: (text) => total(text, empty, parseIpRoute),
-};
+});
 
 function empty(): RouteTable {
   return { routes: [], has_default: false, errors: [], truncated: false };

@@ -12,106 +12,71 @@
  * Rules keep their text and their arguments after `-A CHAIN` (quotes removed) so that a fix
  * can say `iptables -t filter -D CHAIN <args>` exactly as iptables-save printed it.
  */
-import type { Parser, ValueType } from './types.js';
+import { list, parser, struct, type Infer } from './types.js';
 import { MAX_ITEMS, MAX_TOKENS, splitLines, total } from './text.js';
 
-export interface IptMatch {
+const IPT_MATCH = struct('IptMatch', {
   /** `-m` module (`tcp`, `multiport`, `conntrack`…); `''` for the base options `-s -d -i -o -p -f`. */
-  module: string;
+  module: 'string',
   /** Without dashes: `s`, `p`, `dport`, `dports`, `ctstate`, `comment`. */
-  option: string;
-  negated: boolean;
-  values: string[];
-}
+  option: 'string',
+  negated: 'bool',
+  values: list('string'),
+});
+export type IptMatch = Infer<typeof IPT_MATCH>;
 
-export interface IptChain {
+const IPT_CHAIN = struct('IptChain', {
   /** 4 or 6. */
-  family: number;
+  family: 'int',
   /** `legacy` or `nf_tables`. */
-  backend: string;
-  table: string;
-  chain: string;
+  backend: 'string',
+  table: 'string',
+  chain: 'string',
   /** `ACCEPT`/`DROP` for built-in chains, `-` for user chains. */
-  policy: string;
-  builtin: boolean;
-  line: number;
-}
+  policy: 'string',
+  builtin: 'bool',
+  line: 'int',
+});
+export type IptChain = Infer<typeof IPT_CHAIN>;
 
-export interface IptRule {
-  family: number;
-  backend: string;
-  table: string;
-  chain: string;
+const IPT_RULE = struct('IptRule', {
+  family: 'int',
+  backend: 'string',
+  table: 'string',
+  chain: 'string',
   /** 1-based, as `iptables -L --line-numbers` counts. */
-  position: number;
+  position: 'int',
   /** 1-based line number in the input. */
-  line: number;
+  line: 'int',
   /** The line as printed (counters `[p:b]` removed). */
-  text: string;
+  text: 'string',
   /** Everything after `-A CHAIN`, quotes removed: what `iptables -D CHAIN …` takes. */
-  args: string[];
-  matches: IptMatch[];
+  args: list('string'),
+  matches: list(IPT_MATCH),
   /** `-j`/`-g` target; `''` when the rule has none (a counting rule). */
-  target: string;
-  goto: boolean;
+  target: 'string',
+  goto: 'bool',
   /** Target options: `--reject-with icmp-port-unreachable` → module REJECT, option reject-with. */
-  target_options: IptMatch[];
-}
+  target_options: list(IPT_MATCH),
+});
+export type IptRule = Infer<typeof IPT_RULE>;
 
-export interface IptSave {
-  chains: IptChain[];
-  rules: IptRule[];
+export const IPT_SAVE = struct('IptSave', {
+  chains: list(IPT_CHAIN),
+  rules: list(IPT_RULE),
   /** `# Warning: iptables-legacy tables present, use iptables-legacy-save to see them`. */
-  warnings: string[];
-  errors: string[];
-  truncated: boolean;
-}
+  warnings: list('string'),
+  errors: list('string'),
+  truncated: 'bool',
+});
+export type IptSave = Infer<typeof IPT_SAVE>;
 
-const MATCH_TYPE = {
-  struct: 'IptMatch',
-  fields: { module: 'string', option: 'string', negated: 'bool', values: { list: 'string' } },
-} as const satisfies ValueType;
-
-export const IPT_SAVE_TYPE = {
-  struct: 'IptSave',
-  fields: {
-    chains: {
-      list: {
-        struct: 'IptChain',
-        fields: { family: 'int', backend: 'string', table: 'string', chain: 'string', policy: 'string', builtin: 'bool', line: 'int' },
-      },
-    },
-    rules: {
-      list: {
-        struct: 'IptRule',
-        fields: {
-          family: 'int',
-          backend: 'string',
-          table: 'string',
-          chain: 'string',
-          position: 'int',
-          line: 'int',
-          text: 'string',
-          args: { list: 'string' },
-          matches: { list: MATCH_TYPE },
-          target: 'string',
-          goto: 'bool',
-          target_options: { list: MATCH_TYPE },
-        },
-      },
-    },
-    warnings: { list: 'string' },
-    errors: { list: 'string' },
-    truncated: 'bool',
-  },
-} as const satisfies ValueType;
-
-export const iptablesSaveParser: Parser<IptSave> = {
+export const iptablesSaveParser = parser({
   name: 'iptables-save',
   description: 'Every table, chain, policy and rule (each match as a token) from `iptables-save` / `ip6tables-save`.',
-  type: IPT_SAVE_TYPE,
+  type: IPT_SAVE,
   parse: (text) => total(text, emptySave, parseSave),
-};
+});
 
 export function emptySave(): IptSave {
   return { chains: [], rules: [], warnings: [], errors: [], truncated: false };

@@ -7,86 +7,57 @@
  * `r.dport_ranges.exists(p, p.from <= 80 && 80 <= p.to)`. Negated matches (`! --dport 22`)
  * are left out of both and flagged by `has_negation`, so read such rules with care.
  */
-import type { Parser, ValueType } from './types.js';
+import { list, parser, struct, type Infer } from './types.js';
 import { MAX_ITEMS, isDigits, quotedWords, splitLines, toInt, total } from './text.js';
 
-export interface IptablesPortRange {
-  from: number;
-  to: number;
-}
+const IPTABLES_PORT_RANGE = struct('IptablesPortRange', { from: 'int', to: 'int' });
+export type IptablesPortRange = Infer<typeof IPTABLES_PORT_RANGE>;
 
-export interface IptablesPolicy {
-  table: string;
-  chain: string;
+const IPTABLES_POLICY = struct('IptablesPolicy', {
+  table: 'string',
+  chain: 'string',
   /** `ACCEPT`, `DROP`. */
-  policy: string;
-  line: string;
-}
+  policy: 'string',
+  line: 'string',
+});
+export type IptablesPolicy = Infer<typeof IPTABLES_POLICY>;
 
-export interface IptablesRule {
+const IPTABLES_RULE = struct('IptablesRule', {
   /** From `*table` in iptables-save output; `filter` otherwise (what `-S` shows by default). */
-  table: string;
-  chain: string;
+  table: 'string',
+  chain: 'string',
   /** The `-j`/`-g` target: `ACCEPT`, `DROP`, `REJECT`, `LOG`, a user chain; `''` if none. */
-  action: string;
+  action: 'string',
   /** `tcp`, `udp`, `!tcp` when negated, `''` for all. */
-  proto: string;
+  proto: 'string',
   /** The first destination port named (a range's start), 0 if none. */
-  dport: number;
-  dports: number[];
-  dport_ranges: IptablesPortRange[];
+  dport: 'int',
+  dports: list('int'),
+  dport_ranges: list(IPTABLES_PORT_RANGE),
   /** `-s`, with `!` prefix when negated; `''` for any. */
-  source: string;
-  destination: string;
-  in_iface: string;
-  has_negation: boolean;
-  line: string;
-}
+  source: 'string',
+  destination: 'string',
+  in_iface: 'string',
+  has_negation: 'bool',
+  line: 'string',
+});
+export type IptablesRule = Infer<typeof IPTABLES_RULE>;
 
-export interface IptablesRuleset {
-  policies: IptablesPolicy[];
-  rules: IptablesRule[];
+const IPTABLES_RULESET = struct('IptablesRuleset', {
+  policies: list(IPTABLES_POLICY),
+  rules: list(IPTABLES_RULE),
   /** iptables' own error lines (`Permission denied (you must be root)`). */
-  errors: string[];
-  truncated: boolean;
-}
+  errors: list('string'),
+  truncated: 'bool',
+});
+export type IptablesRuleset = Infer<typeof IPTABLES_RULESET>;
 
-const RANGE_TYPE = { struct: 'IptablesPortRange', fields: { from: 'int', to: 'int' } } as const satisfies ValueType;
-
-export const iptablesParser: Parser<IptablesRuleset> = {
+export const iptablesParser = parser({
   name: 'iptables',
   description: 'Chain policies and rules (target, protocol, ports, source) from `iptables -S` or `iptables-save`.',
-  type: {
-    struct: 'IptablesRuleset',
-    fields: {
-      policies: {
-        list: { struct: 'IptablesPolicy', fields: { table: 'string', chain: 'string', policy: 'string', line: 'string' } },
-      },
-      rules: {
-        list: {
-          struct: 'IptablesRule',
-          fields: {
-            table: 'string',
-            chain: 'string',
-            action: 'string',
-            proto: 'string',
-            dport: 'int',
-            dports: { list: 'int' },
-            dport_ranges: { list: RANGE_TYPE },
-            source: 'string',
-            destination: 'string',
-            in_iface: 'string',
-            has_negation: 'bool',
-            line: 'string',
-          },
-        },
-      },
-      errors: { list: 'string' },
-      truncated: 'bool',
-    },
-  },
+  type: IPTABLES_RULESET,
   parse: (text) => total(text, empty, parseIptables),
-};
+});
 
 function empty(): IptablesRuleset {
   return { policies: [], rules: [], errors: [], truncated: false };

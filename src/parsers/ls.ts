@@ -8,58 +8,39 @@
  * hold spaces); for links, the part before ` -> `. With `-F` (in `ll`), a directory's
  * trailing `/` and an executable's `*` are dropped from the name.
  */
-import type { Parser } from './types.js';
+import { list, parser, struct, type Infer } from './types.js';
 import { MAX_ITEMS, isDigits, splitLines, tokenize, toInt, total } from './text.js';
 
-export interface LsEntry {
-  name: string;
+const LS_ENTRY = struct('LsEntry', {
+  name: 'string',
   /** `file`, `dir`, `link`, or `other` (devices, sockets, fifos). */
-  type: string;
+  type: 'string',
   /** Bytes; 0 for device files. */
-  size: number;
+  size: 'int',
   /** `-rw-r--r--` (ACL/SELinux markers `+`/`.` kept). */
-  mode: string;
-  owner: string;
-  group: string;
+  mode: 'string',
+  owner: 'string',
+  group: 'string',
   /** A link's target, else `''`. */
-  target: string;
-  line: string;
-}
+  target: 'string',
+  line: 'string',
+});
+export type LsEntry = Infer<typeof LS_ENTRY>;
 
-export interface LsListing {
-  files: LsEntry[];
+const LS_LISTING = struct('LsListing', {
+  files: list(LS_ENTRY),
   /** `ls: cannot access '…': No such file or directory` and the like. */
-  errors: string[];
-  truncated: boolean;
-}
+  errors: list('string'),
+  truncated: 'bool',
+});
+export type LsListing = Infer<typeof LS_LISTING>;
 
-export const lsParser: Parser<LsListing> = {
+export const lsParser = parser({
   name: 'ls',
   description: 'Files (name, type, size, mode, owner) from `ls -l` / `ls -la` / `ll`, plus ls errors.',
-  type: {
-    struct: 'LsListing',
-    fields: {
-      files: {
-        list: {
-          struct: 'LsEntry',
-          fields: {
-            name: 'string',
-            type: 'string',
-            size: 'int',
-            mode: 'string',
-            owner: 'string',
-            group: 'string',
-            target: 'string',
-            line: 'string',
-          },
-        },
-      },
-      errors: { list: 'string' },
-      truncated: 'bool',
-    },
-  },
+  type: LS_LISTING,
   parse: (text) => total(text, empty, parseLs),
-};
+});
 
 function empty(): LsListing {
   return { files: [], errors: [], truncated: false };

@@ -11,150 +11,94 @@
  * values (a literal, a range, a prefix, each element of an anonymous set, or of the named
  * set `@name`, resolved here). Anything else keeps its JSON in `text`, so nothing is lost.
  */
-import type { Parser, ValueType } from './types.js';
+import { list, parser, struct, type Infer } from './types.js';
 import { MAX_ITEMS, MAX_TOKENS, total } from './text.js';
 
-export interface NftJsonValue {
+const NFT_JSON_VALUE = struct('NftJsonValue', {
   /** `value`, `range` (`value`..`to`), `prefix` (`value`/`len`), or `other` (JSON in `value`). */
-  kind: string;
-  value: string;
-  to: string;
-  len: number;
-}
+  kind: 'string',
+  value: 'string',
+  to: 'string',
+  len: 'int',
+});
+export type NftJsonValue = Infer<typeof NFT_JSON_VALUE>;
 
-export interface NftJsonExpr {
+const NFT_JSON_EXPR = struct('NftJsonExpr', {
   /** The statement's JSON key: `match`, `accept`, `drop`, `reject`, `jump`, `goto`, `return`, `counter`, `log`, `xt`… */
-  kind: string;
+  kind: 'string',
   /** For `match`: `==`, `!=`, `in`, `<`, `>`, `<=`, `>=`. */
-  op: string;
+  op: 'string',
   /** For `match`: `tcp dport`, `ip saddr`, `meta l4proto`, `ct state`, `fib`, `bitwise`…; `''` otherwise. */
-  left: string;
-  values: NftJsonValue[];
+  left: 'string',
+  values: list(NFT_JSON_VALUE),
   /** The named set (`@name` without `@`) the right side refers to, `''` if none. */
-  set: string;
+  set: 'string',
   /** `jump`/`goto` target chain, `xt` match or target name, `reject` type (`tcp reset`, `icmp`, `icmpx`, `icmpv6`). */
-  target: string;
+  target: 'string',
   /** `reject`'s ICMP code (`port-unreachable`, `host-prohibited`…). */
-  code: string;
+  code: 'string',
   /** This expression's JSON. */
-  text: string;
-}
+  text: 'string',
+});
+export type NftJsonExpr = Infer<typeof NFT_JSON_EXPR>;
 
-export interface NftJsonRule {
-  family: string;
-  table: string;
-  chain: string;
-  handle: number;
+const NFT_JSON_RULE = struct('NftJsonRule', {
+  family: 'string',
+  table: 'string',
+  chain: 'string',
+  handle: 'int',
   /** 1-based position in its chain. */
-  position: number;
-  comment: string;
-  exprs: NftJsonExpr[];
-}
+  position: 'int',
+  comment: 'string',
+  exprs: list(NFT_JSON_EXPR),
+});
+export type NftJsonRule = Infer<typeof NFT_JSON_RULE>;
 
-export interface NftJsonChain {
-  family: string;
-  table: string;
-  name: string;
-  handle: number;
+const NFT_JSON_CHAIN = struct('NftJsonChain', {
+  family: 'string',
+  table: 'string',
+  name: 'string',
+  handle: 'int',
   /** A base chain (has a hook), as opposed to one reached by `jump`/`goto`. */
-  base: boolean;
-  type: string;
-  hook: string;
-  prio: number;
+  base: 'bool',
+  type: 'string',
+  hook: 'string',
+  prio: 'int',
   /** `accept` or `drop` for base chains (nft's default is accept). */
-  policy: string;
-}
+  policy: 'string',
+});
+export type NftJsonChain = Infer<typeof NFT_JSON_CHAIN>;
 
-export interface NftJsonSet {
-  family: string;
-  table: string;
-  name: string;
-  type: string;
-  flags: string[];
-  elems: NftJsonValue[];
-}
+const NFT_JSON_SET = struct('NftJsonSet', {
+  family: 'string',
+  table: 'string',
+  name: 'string',
+  type: 'string',
+  flags: list('string'),
+  elems: list(NFT_JSON_VALUE),
+});
+export type NftJsonSet = Infer<typeof NFT_JSON_SET>;
 
-export interface NftJsonRuleset {
-  version: string;
-  tables: { family: string; name: string; handle: number }[];
-  chains: NftJsonChain[];
-  sets: NftJsonSet[];
-  rules: NftJsonRule[];
-  errors: string[];
-  truncated: boolean;
-}
+const NFT_JSON_TABLE = struct('NftJsonTable', { family: 'string', name: 'string', handle: 'int' });
+export type NftJsonTable = Infer<typeof NFT_JSON_TABLE>;
 
-const VALUE_TYPE = {
-  struct: 'NftJsonValue',
-  fields: { kind: 'string', value: 'string', to: 'string', len: 'int' },
-} as const satisfies ValueType;
+export const NFT_JSON_RULESET = struct('NftJsonRuleset', {
+  version: 'string',
+  tables: list(NFT_JSON_TABLE),
+  chains: list(NFT_JSON_CHAIN),
+  sets: list(NFT_JSON_SET),
+  rules: list(NFT_JSON_RULE),
+  errors: list('string'),
+  truncated: 'bool',
+});
+export type NftJsonRuleset = Infer<typeof NFT_JSON_RULESET>;
 
-export const NFT_JSON_TYPE = {
-  struct: 'NftJsonRuleset',
-  fields: {
-    version: 'string',
-    tables: { list: { struct: 'NftJsonTable', fields: { family: 'string', name: 'string', handle: 'int' } } },
-    chains: {
-      list: {
-        struct: 'NftJsonChain',
-        fields: {
-          family: 'string',
-          table: 'string',
-          name: 'string',
-          handle: 'int',
-          base: 'bool',
-          type: 'string',
-          hook: 'string',
-          prio: 'int',
-          policy: 'string',
-        },
-      },
-    },
-    sets: {
-      list: {
-        struct: 'NftJsonSet',
-        fields: { family: 'string', table: 'string', name: 'string', type: 'string', flags: { list: 'string' }, elems: { list: VALUE_TYPE } },
-      },
-    },
-    rules: {
-      list: {
-        struct: 'NftJsonRule',
-        fields: {
-          family: 'string',
-          table: 'string',
-          chain: 'string',
-          handle: 'int',
-          position: 'int',
-          comment: 'string',
-          exprs: {
-            list: {
-              struct: 'NftJsonExpr',
-              fields: {
-                kind: 'string',
-                op: 'string',
-                left: 'string',
-                values: { list: VALUE_TYPE },
-                set: 'string',
-                target: 'string',
-                code: 'string',
-                text: 'string',
-              },
-            },
-          },
-        },
-      },
-    },
-    errors: { list: 'string' },
-    truncated: 'bool',
-  },
-} as const satisfies ValueType;
-
-export const nftJsonParser: Parser<NftJsonRuleset> = {
+export const nftJsonParser = parser({
   name: 'nft-json',
   description: 'Tables, base chains (hook, priority, policy), sets and rules with handles from `nft -j list ruleset`.',
-  type: NFT_JSON_TYPE,
+  type: NFT_JSON_RULESET,
   parse: (text) => total(text, emptyNftJson, parseNftJson),
-};
+});
 
 export function emptyNftJson(): NftJsonRuleset {
   return { version: '', tables: [], chains: [], sets: [], rules: [], errors: [], truncated: false };

@@ -9,114 +9,69 @@
  * Ports as in the iptables parser: single ports in `dports`, every spec in `dport_ranges`;
  * negated matches (`tcp dport != 22`) are left out and flagged by `has_negation`.
  */
-import type { Parser, ValueType } from './types.js';
+import { list, parser, struct, type Infer } from './types.js';
 import { MAX_ITEMS, isDigits, splitLines, toInt, total } from './text.js';
 
-export interface NftPortRange {
-  from: number;
-  to: number;
-}
+const NFT_PORT_RANGE = struct('NftPortRange', { from: 'int', to: 'int' });
+export type NftPortRange = Infer<typeof NFT_PORT_RANGE>;
 
-export interface NftChain {
-  table: string;
+const NFT_CHAIN = struct('NftChain', {
+  table: 'string',
   /** `ip`, `ip6`, `inet`, `arp`, `bridge`, `netdev`. */
-  family: string;
-  chain: string;
+  family: 'string',
+  chain: 'string',
   /** Base chains only: `filter`, `nat`, `route`; `''` for regular chains. */
-  type: string;
+  type: 'string',
   /** `input`, `forward`, `output`, `prerouting`, `postrouting`, `ingress`; `''` for regular chains. */
-  hook: string;
-  priority: string;
+  hook: 'string',
+  priority: 'string',
   /** `accept` or `drop` for base chains; `''` for regular chains. */
-  policy: string;
-  line: string;
-}
+  policy: 'string',
+  line: 'string',
+});
+export type NftChain = Infer<typeof NFT_CHAIN>;
 
-export interface NftRule {
-  table: string;
-  family: string;
-  chain: string;
+const NFT_RULE = struct('NftRule', {
+  table: 'string',
+  family: 'string',
+  chain: 'string',
   /** The chain's hook and policy (`''` for a regular chain, reached by `jump`). */
-  hook: string;
-  policy: string;
+  hook: 'string',
+  policy: 'string',
   /** The verdict: `accept`, `drop`, `reject`, `jump`, `goto`, `return`, `queue`, `continue`, or `''`. */
-  action: string;
+  action: 'string',
   /** The chain named by `jump`/`goto`, else `''`. */
-  target: string;
+  target: 'string',
   /** `tcp`, `udp`… from `tcp dport`, `meta l4proto tcp`, `ip protocol tcp`; `''` if any. */
-  proto: string;
-  dports: number[];
-  dport_ranges: NftPortRange[];
+  proto: 'string',
+  dports: list('int'),
+  dport_ranges: list(NFT_PORT_RANGE),
   /** `blocked` for `tcp dport @blocked`, else `''`. */
-  dport_set: string;
+  dport_set: 'string',
   /** `ip saddr` / `ip6 saddr` value, else `''`. */
-  source: string;
+  source: 'string',
   /** `iif`/`iifname` value, else `''`. */
-  in_iface: string;
-  comment: string;
-  has_negation: boolean;
-  line: string;
-}
+  in_iface: 'string',
+  comment: 'string',
+  has_negation: 'bool',
+  line: 'string',
+});
+export type NftRule = Infer<typeof NFT_RULE>;
 
-export interface NftRuleset {
-  chains: NftChain[];
-  rules: NftRule[];
-  errors: string[];
-  truncated: boolean;
-}
+const NFT_RULESET = struct('NftRuleset', {
+  chains: list(NFT_CHAIN),
+  rules: list(NFT_RULE),
+  errors: list('string'),
+  truncated: 'bool',
+});
+export type NftRuleset = Infer<typeof NFT_RULESET>;
 
-const RANGE_TYPE = { struct: 'NftPortRange', fields: { from: 'int', to: 'int' } } as const satisfies ValueType;
-
-export const nftParser: Parser<NftRuleset> = {
+export const nftParser = parser({
   name: 'nft',
   description: 'Chains (hook, policy) and rules (verdict, protocol, ports) from `nft list ruleset`.',
-  type: {
-    struct: 'NftRuleset',
-    fields: {
-      chains: {
-        list: {
-          struct: 'NftChain',
-          fields: {
-            table: 'string',
-            family: 'string',
-            chain: 'string',
-            type: 'string',
-            hook: 'string',
-            priority: 'string',
-            policy: 'string',
-            line: 'string',
-          },
-        },
-      },
-      rules: {
-        list: {
-          struct: 'NftRule',
-          fields: {
-            table: 'string',
-            family: 'string',
-            chain: 'string',
-            hook: 'string',
-            policy: 'string',
-            action: 'string',
-            target: 'string',
-            proto: 'string',
-            dports: { list: 'int' },
-            dport_ranges: { list: RANGE_TYPE },
-            dport_set: 'string',
-            source: 'string',
-            in_iface: 'string',
-            comment: 'string',
-            has_negation: 'bool',
-            line: 'string',
-          },
-        },
-      },
-      errors: { list: 'string' },
-      truncated: 'bool',
-    },
-  },
+  type: NFT_RULESET,
   parse: (text) => total(text, empty, parseNft),
-};
+});
 
 function empty(): NftRuleset {
   return { chains: [], rules: [], errors: [], truncated: false };

@@ -10,63 +10,41 @@
  * Logs are long and the newest lines matter, so when there are more than MAX_ITEMS
  * entries the last ones are kept.
  */
-import type { Parser } from './types.js';
+import { list, parser, struct, type Infer } from './types.js';
 import { MAX_ITEMS, isDigits, splitLines, toInt, total, words } from './text.js';
 
-export interface AccessLogEntry {
-  remote: string;
-  user: string;
+const ACCESS_LOG_ENTRY = struct('AccessLogEntry', {
+  remote: 'string',
+  user: 'string',
   /** As logged: `21/Jul/2023:21:13:53 +0000`. */
-  time: string;
+  time: 'string',
   /** The request line as logged (escapes kept). */
-  request: string;
-  method: string;
-  path: string;
-  protocol: string;
-  status: number;
+  request: 'string',
+  method: 'string',
+  path: 'string',
+  protocol: 'string',
+  status: 'int',
   /** 0 for `-`. */
-  bytes: number;
-  referer: string;
-  agent: string;
-  line: string;
-}
+  bytes: 'int',
+  referer: 'string',
+  agent: 'string',
+  line: 'string',
+});
+export type AccessLogEntry = Infer<typeof ACCESS_LOG_ENTRY>;
 
-export interface AccessLog {
-  entries: AccessLogEntry[];
+const ACCESS_LOG = struct('AccessLog', {
+  entries: list(ACCESS_LOG_ENTRY),
   /** More than MAX_ITEMS entries: the oldest were dropped. */
-  truncated: boolean;
-}
+  truncated: 'bool',
+});
+export type AccessLog = Infer<typeof ACCESS_LOG>;
 
-export const nginxAccessLogParser: Parser<AccessLog> = {
+export const nginxAccessLogParser = parser({
   name: 'nginx-access-log',
   description: 'Requests from access-log lines in the combined format (newest 10,000 kept).',
-  type: {
-    struct: 'AccessLog',
-    fields: {
-      entries: {
-        list: {
-          struct: 'AccessLogEntry',
-          fields: {
-            remote: 'string',
-            user: 'string',
-            time: 'string',
-            request: 'string',
-            method: 'string',
-            path: 'string',
-            protocol: 'string',
-            status: 'int',
-            bytes: 'int',
-            referer: 'string',
-            agent: 'string',
-            line: 'string',
-          },
-        },
-      },
-      truncated: 'bool',
-    },
-  },
+  type: ACCESS_LOG,
   parse: (text) => total(text, empty, parseAccessLog),
-};
+});
 
 function empty(): AccessLog {
   return { entries: [], truncated: false };

@@ -7,142 +7,102 @@
  * tokenizer (src/core/ngx_conf_file.c, ngx_conf_read_token): words, `'`/`"` strings with
  * backslash escapes, `#` comments, and `;`, `{`, `}`; `${` stays inside a word.
  */
-import type { Parser, ValueType } from './types.js';
+import { list, parser, struct, type Infer } from './types.js';
 import { splitHostPort } from './address.js';
 import { MAX_ITEMS, isDigits, splitLines, toInt, total } from './text.js';
 
-export interface NginxListen {
+const NGINX_LISTEN = struct('NginxListen', {
   /** `*` for `listen 80;`, else as written: `127.0.0.1`, `[::]`, `localhost`. */
-  addr: string;
+  addr: 'string',
   /** 80 when the directive names only an address. */
-  port: number;
+  port: 'int',
   /** `default_server` (or its old spelling `default`) is present. */
-  default_server: boolean;
-  ssl: boolean;
-  file: string;
-  line: number;
+  default_server: 'bool',
+  ssl: 'bool',
+  file: 'string',
+  line: 'int',
   /** The raw line the directive starts on. */
-  text: string;
-}
+  text: 'string',
+});
+export type NginxListen = Infer<typeof NGINX_LISTEN>;
 
-export interface NginxLocation {
+const NGINX_LOCATION = struct('NginxLocation', {
   /** The URI or pattern: `/`, `/static/`, `^/api`. */
-  path: string;
+  path: 'string',
   /** `=`, `~`, `~*`, `^~`, or `''` for a prefix match. */
-  modifier: string;
+  modifier: 'string',
   /** This location's own `root`, or `''`. */
-  root: string;
+  root: 'string',
   /** This location's own `alias`, or `''`. */
-  alias: string;
-  file: string;
-  line: number;
-  text: string;
-}
+  alias: 'string',
+  file: 'string',
+  line: 'int',
+  text: 'string',
+});
+export type NginxLocation = Infer<typeof NGINX_LOCATION>;
 
-export interface NginxServer {
-  file: string;
-  line: number;
-  text: string;
+const NGINX_SERVER = struct('NginxServer', {
+  file: 'string',
+  line: 'int',
+  text: 'string',
   /** Only explicit `listen` directives: a server without one listens on `*:80` in nginx. */
-  listens: NginxListen[];
-  server_names: string[];
+  listens: list(NGINX_LISTEN),
+  server_names: list('string'),
   /** The server's `root`, or the one it inherits from `http`; `''` if neither sets one. */
-  root: string;
-  root_file: string;
-  root_line: number;
-  locations: NginxLocation[];
+  root: 'string',
+  root_file: 'string',
+  root_line: 'int',
+  locations: list(NGINX_LOCATION),
   /** The first path of the server's `access_log` (or the inherited one, or `off`); `''` if none. */
-  access_log: string;
-}
+  access_log: 'string',
+});
+export type NginxServer = Infer<typeof NGINX_SERVER>;
 
 /**
  * One directive of the whole configuration, in the order nginx reads it: `include`s are
  * replaced by the directives of the files they name (as dumped by `nginx -T`, glob order), so
  * the list is the configuration nginx runs. `file`/`line` say where each one is written.
  */
-export interface NginxDirective {
-  name: string;
-  args: string[];
-  file: string;
-  line: number;
+const NGINX_DIRECTIVE = struct('NginxDirective', {
+  name: 'string',
+  args: list('string'),
+  file: 'string',
+  line: 'int',
   /** Index of the enclosing block's directive in `directives`, -1 at the top. */
-  parent: number;
+  parent: 'int',
   /** A block (`server { … }`), not a simple directive. */
-  block: boolean;
-}
+  block: 'bool',
+});
+export type NginxDirective = Infer<typeof NGINX_DIRECTIVE>;
 
-export interface NginxConfig {
+const NGINX_CONFIG = struct('NginxConfig', {
   /** The test passed: a `syntax is ok` line and no `test failed` line. */
-  ok: boolean;
-  servers: NginxServer[];
+  ok: 'bool',
+  servers: list(NGINX_SERVER),
   /** Every server's listens, in order. */
-  listens: NginxListen[];
+  listens: list(NGINX_LISTEN),
   /** Lines reporting `[emerg]`, `[alert]`, `[crit]` or `[error]`. */
-  errors: string[];
+  errors: list('string'),
   /** Lines reporting `[warn]`. */
-  warnings: string[];
+  warnings: list('string'),
   /** The files in the dump, in order. */
-  files: string[];
+  files: list('string'),
   /** Every directive with includes resolved in place (see NginxDirective). */
-  directives: NginxDirective[];
+  directives: list(NGINX_DIRECTIVE),
   /** `include`s the dump has no file for (`file:line: include PATTERN`). */
-  missing_includes: string[];
+  missing_includes: list('string'),
   /** `--prefix=` when the text holds nginx -V's configure arguments, else `''`. */
-  prefix: string;
-  truncated: boolean;
-}
+  prefix: 'string',
+  truncated: 'bool',
+});
+export type NginxConfig = Infer<typeof NGINX_CONFIG>;
 
-const DIRECTIVE_TYPE = {
-  struct: 'NginxDirective',
-  fields: { name: 'string', args: { list: 'string' }, file: 'string', line: 'int', parent: 'int', block: 'bool' },
-} as const satisfies ValueType;
-
-const LISTEN_TYPE = {
-  struct: 'NginxListen',
-  fields: { addr: 'string', port: 'int', default_server: 'bool', ssl: 'bool', file: 'string', line: 'int', text: 'string' },
-} as const satisfies ValueType;
-
-const LOCATION_TYPE = {
-  struct: 'NginxLocation',
-  fields: { path: 'string', modifier: 'string', root: 'string', alias: 'string', file: 'string', line: 'int', text: 'string' },
-} as const satisfies ValueType;
-
-const SERVER_TYPE = {
-  struct: 'NginxServer',
-  fields: {
-    file: 'string',
-    line: 'int',
-    text: 'string',
-    listens: { list: LISTEN_TYPE },
-    server_names: { list: 'string' },
-    root: 'string',
-    root_file: 'string',
-    root_line: 'int',
-    locations: { list: LOCATION_TYPE },
-    access_log: 'string',
-  },
-} as const satisfies ValueType;
-
-export const nginxConfigParser: Parser<NginxConfig> = {
+export const nginxConfigParser = parser({
   name: 'nginx-config',
   description: 'Servers, listens, roots and locations from `nginx -T` (or a config file), with test errors.',
-  type: {
-    struct: 'NginxConfig',
-    fields: {
-      ok: 'bool',
-      servers: { list: SERVER_TYPE },
-      listens: { list: LISTEN_TYPE },
-      errors: { list: 'string' },
-      warnings: { list: 'string' },
-      files: { list: 'string' },
-      directives: { list: DIRECTIVE_TYPE },
-      missing_includes: { list: 'string' },
-      prefix: 'string',
-      truncated: 'bool',
-    },
-  },
+  type: NGINX_CONFIG,
   parse: (text) => total(text, empty, parseNginxConfig),
-};
+});
 
 function empty(): NginxConfig {
   return { ok: false, servers: [], listens: [], errors: [], warnings: [], files: [], directives: [], missing_includes: [], prefix: '', truncated: false };

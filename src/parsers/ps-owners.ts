@@ -3,34 +3,28 @@
  * real and effective uids both count: a set-uid program (`su`, `passwd`) run by a user has
  * euid 0 but that user's ruid, and its `args` are whatever the user passed as argv[0…].
  */
-import type { Parser } from './types.js';
+import { list, parser, struct, type Infer } from './types.js';
 import { MAX_ITEMS, isDigits, splitLines, tokenize, toInt, total } from './text.js';
 
-export interface PsOwner {
-  pid: number;
-  ruid: number;
-  euid: number;
+const PS_OWNER = struct('PsOwner', {
+  pid: 'int',
+  ruid: 'int',
+  euid: 'int',
   /** The command line as the process shows it (a process can rewrite it: not evidence of what it runs). */
-  args: string;
-  line: string;
-}
+  args: 'string',
+  line: 'string',
+});
+export type PsOwner = Infer<typeof PS_OWNER>;
 
-export interface PsOwners {
-  processes: PsOwner[];
-  truncated: boolean;
-}
+const PS_OWNERS = struct('PsOwners', { processes: list(PS_OWNER), truncated: 'bool' });
+export type PsOwners = Infer<typeof PS_OWNERS>;
 
-export const PS_OWNER_TYPE = {
-  struct: 'PsOwner',
-  fields: { pid: 'int', ruid: 'int', euid: 'int', args: 'string', line: 'string' },
-} as const;
-
-export const psOwnersParser: Parser<PsOwners> = {
+export const psOwnersParser = parser({
   name: 'ps-owners',
   description: 'Processes with their real and effective uid from `ps -o pid=,ruid=,euid=,args=`.',
-  type: { struct: 'PsOwners', fields: { processes: { list: PS_OWNER_TYPE }, truncated: 'bool' } },
+  type: PS_OWNERS,
   parse: (text) => total(text, empty, parse),
-};
+});
 
 function empty(): PsOwners {
   return { processes: [], truncated: false };

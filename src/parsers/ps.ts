@@ -6,37 +6,28 @@
  * cut where the header's words start: ps pads `comm` to its header's width. Without a
  * header (`ps -eo pid=,comm=,args=`, or piped through grep) `comm` is taken as one word.
  */
-import type { Parser } from './types.js';
+import { list, parser, struct, type Infer } from './types.js';
 import { MAX_ITEMS, isDigits, splitLines, tokenize, toInt, total } from './text.js';
 
-export interface PsProcess {
-  pid: number;
+const PS_PROCESS = struct('PsProcess', {
+  pid: 'int',
   /** The executable's name, at most 15 characters (the kernel's TASK_COMM_LEN). */
-  comm: string;
+  comm: 'string',
   /** The full command line; `[kthreadd]` for kernel threads. */
-  args: string;
-  line: string;
-}
+  args: 'string',
+  line: 'string',
+});
+export type PsProcess = Infer<typeof PS_PROCESS>;
 
-export interface PsListing {
-  processes: PsProcess[];
-  truncated: boolean;
-}
+const PS_LISTING = struct('PsListing', { processes: list(PS_PROCESS), truncated: 'bool' });
+export type PsListing = Infer<typeof PS_LISTING>;
 
-export const psParser: Parser<PsListing> = {
+export const psParser = parser({
   name: 'ps',
   description: 'Processes (pid, comm, args) from `ps -eo pid,comm,args`.',
-  type: {
-    struct: 'PsListing',
-    fields: {
-      processes: {
-        list: { struct: 'PsProcess', fields: { pid: 'int', comm: 'string', args: 'string', line: 'string' } },
-      },
-      truncated: 'bool',
-    },
-  },
+  type: PS_LISTING,
   parse: (text) => total(text, empty, parsePs),
-};
+});
 
 function empty(): PsListing {
   return { processes: [], truncated: false };

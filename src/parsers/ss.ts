@@ -8,75 +8,51 @@
  * (`ss -ltn`). So a line is a socket when its words read
  * `[netid] STATE recv-q send-q local peer [process…]`.
  */
-import type { Parser, ValueType } from './types.js';
+import { list, parser, struct, type Infer } from './types.js';
 import { bareHost, isLoopback, isWildcard, splitHostPort, zoneOf } from './address.js';
 import { MAX_ITEMS, isDigits, splitLines, tokenize, toInt, total } from './text.js';
 
-export interface SsSocket {
+const SS_SOCKET = struct('SsSocket', {
   /** `tcp`, `udp`, `u_str`…; `''` when ss printed no Netid column (e.g. `ss -ltn`). */
-  netid: string;
-  state: string;
-  recv_q: number;
-  send_q: number;
+  netid: 'string',
+  state: 'string',
+  recv_q: 'int',
+  send_q: 'int',
   /** As printed: `0.0.0.0`, `[::]`, `*`, `127.0.0.53%lo`; a path for unix sockets. */
-  local_addr: string;
+  local_addr: 'string',
   /** The address without brackets or zone: `::`, `127.0.0.53`. */
-  local_host: string;
+  local_host: 'string',
   /** The device after `%` (`lo`, `eth0`), or `''`. */
-  local_zone: string;
+  local_zone: 'string',
   /** 0 for `*`; the inode for unix sockets. */
-  local_port: number;
-  peer_addr: string;
-  peer_port: number;
+  local_port: 'int',
+  peer_addr: 'string',
+  peer_port: 'int',
   /** Distinct process names, comma-joined, in order (`sshd`, `nginx`). */
-  processes: string;
+  processes: 'string',
   /** Every pid of `users:(…)`, in order, without repeats. */
-  pids: number[];
+  pids: list('int'),
   /** The first process name, or `''` (ss shows none without root or `-p`). */
-  process: string;
+  process: 'string',
   /** The first pid, or 0. */
-  pid: number;
+  pid: 'int',
   /** Bound to all addresses: `0.0.0.0`, `*`, `[::]`. */
-  wildcard: boolean;
+  wildcard: 'bool',
   /** Reachable only from this host: 127/8, `[::1]`, or bound to `%lo`. */
-  loopback: boolean;
-  line: string;
-}
+  loopback: 'bool',
+  line: 'string',
+});
+export type SsSocket = Infer<typeof SS_SOCKET>;
 
-export interface SsOutput {
-  sockets: SsSocket[];
-  truncated: boolean;
-}
+const SS_OUTPUT = struct('SsOutput', { sockets: list(SS_SOCKET), truncated: 'bool' });
+export type SsOutput = Infer<typeof SS_OUTPUT>;
 
-const SOCKET_TYPE = {
-  struct: 'SsSocket',
-  fields: {
-    netid: 'string',
-    state: 'string',
-    recv_q: 'int',
-    send_q: 'int',
-    local_addr: 'string',
-    local_host: 'string',
-    local_zone: 'string',
-    local_port: 'int',
-    peer_addr: 'string',
-    peer_port: 'int',
-    processes: 'string',
-    pids: { list: 'int' },
-    process: 'string',
-    pid: 'int',
-    wildcard: 'bool',
-    loopback: 'bool',
-    line: 'string',
-  },
-} as const satisfies ValueType;
-
-export const ssParser: Parser<SsOutput> = {
+export const ssParser = parser({
   name: 'ss',
   description: 'Sockets from `ss -antup` / `ss -ltnp` / `ss -ltn` (header optional, grep-filtered lines fine).',
-  type: { struct: 'SsOutput', fields: { sockets: { list: SOCKET_TYPE }, truncated: 'bool' } },
+  type: SS_OUTPUT,
   parse: (text) => total(text, empty, parseSs),
-};
+});
 
 function empty(): SsOutput {
   return { sockets: [], truncated: false };

@@ -4,50 +4,38 @@
  * Only the status header is read (the unit line, `Loaded:`, `Active:`): the journal lines
  * printed below it are program output and may say anything.
  */
-import type { Parser } from './types.js';
+import { parser, struct, type Infer } from './types.js';
 import { splitLines, words, total } from './text.js';
 
-export interface SystemctlStatus {
+const SYSTEMCTL_STATUS = struct('SystemctlStatus', {
   /** `nginx.service`, or `''` when only `is-active` output was given. */
-  unit: string;
+  unit: 'string',
   /** `loaded`, `not-found`, `masked`, `error`…, or `''` if no `Loaded:` line. */
-  loaded: string;
+  loaded: 'string',
   /** The unit file state: `enabled`, `disabled`, `static`, `masked`…, or `''`. */
-  enabled: string;
+  enabled: 'string',
   /** `active`, `inactive`, `failed`, `activating`, `deactivating`, `reloading`,
    * `maintenance`, `refreshing`, or `unknown` when no state was found. */
-  active: string;
+  active: 'string',
   /** `running`, `dead`, `exited`, `failed`, `auto-restart`…, or `''`. */
-  sub: string;
+  sub: 'string',
   /** For failed units: `exit-code`, `signal`, `timeout`… (from `(Result: …)`), else `''`. */
-  result: string;
+  result: 'string',
   /** The raw `Active:` line (or the `is-active` word's line), `''` if none. */
-  active_line: string;
+  active_line: 'string',
   /** A state for the unit was reported and the unit is not `not-found`. */
-  found: boolean;
+  found: 'bool',
   /** systemd is not running here (containers, WSL1): use `ps` instead. */
-  no_systemd: boolean;
-}
+  no_systemd: 'bool',
+});
+export type SystemctlStatus = Infer<typeof SYSTEMCTL_STATUS>;
 
-export const systemctlParser: Parser<SystemctlStatus> = {
+export const systemctlParser = parser({
   name: 'systemctl',
   description: 'Unit state from `systemctl status UNIT` and/or `systemctl is-active UNIT`.',
-  type: {
-    struct: 'SystemctlStatus',
-    fields: {
-      unit: 'string',
-      loaded: 'string',
-      enabled: 'string',
-      active: 'string',
-      sub: 'string',
-      result: 'string',
-      active_line: 'string',
-      found: 'bool',
-      no_systemd: 'bool',
-    },
-  },
+  type: SYSTEMCTL_STATUS,
   parse: (text) => total(text, empty, parseSystemctl),
-};
+});
 
 function empty(): SystemctlStatus {
   return { unit: '', loaded: '', enabled: '', active: 'unknown', sub: '', result: '', active_line: '', found: false, no_systemd: false };

@@ -18,178 +18,131 @@
  *
  * Where systemd is not PID 1 each prints "System has not been booted with systemd…": `no_systemd`.
  */
-import type { Parser } from './types.js';
+import { list, parser, struct, type Infer } from './types.js';
 import { MAX_ITEMS, quotedWords, splitLines, toInt, total, words } from './text.js';
 
-export interface SystemdSocket {
+const SYSTEMD_SOCKET = struct('SystemdSocket', {
   /** As listed: `[::]:80`, `0.0.0.0:8080`, `/run/foo.sock`. */
-  listen: string;
+  listen: 'string',
   /** `Stream`, `Datagram`, `SequentialPacket`, `FIFO`…; `''` without `--show-types`. */
-  type: string;
+  type: 'string',
   /** `foo.socket`. */
-  unit: string;
+  unit: 'string',
   /** The unit it starts (`foo.service`), or `''` (Accept=yes sockets start instances). */
-  activates: string;
+  activates: 'string',
   /** The port of an IP address, else 0. */
-  port: number;
-  line: string;
-}
+  port: 'int',
+  line: 'string',
+});
+export type SystemdSocket = Infer<typeof SYSTEMD_SOCKET>;
 
-export interface SystemdSockets {
-  sockets: SystemdSocket[];
-  no_systemd: boolean;
-}
+const SYSTEMD_SOCKETS = struct('SystemdSockets', { sockets: list(SYSTEMD_SOCKET), no_systemd: 'bool' });
+export type SystemdSockets = Infer<typeof SYSTEMD_SOCKETS>;
 
-export interface SystemdSetting {
+const SYSTEMD_SETTING = struct('SystemdSetting', {
   /** The file `systemctl cat` named before it (`/lib/systemd/system/foo.socket`). */
-  file: string;
+  file: 'string',
   /** Its line in that file, counted from 1. */
-  line: number;
-  section: string;
-  key: string;
-  value: string;
-}
+  line: 'int',
+  section: 'string',
+  key: 'string',
+  value: 'string',
+});
+export type SystemdSetting = Infer<typeof SYSTEMD_SETTING>;
 
-export interface SystemdUnit {
+const SYSTEMD_UNIT = struct('SystemdUnit', {
   /** Its name, from its first file (`foo.socket`, or `foo.socket` of `foo.socket.d/x.conf`). */
-  unit: string;
+  unit: 'string',
   /** The unit file and its drop-ins, in the order systemd applies them. */
-  files: string[];
+  files: list('string'),
   /** Every `key=value`, in order (a continued line joined to its first). */
-  settings: SystemdSetting[];
+  settings: list(SYSTEMD_SETTING),
   /** `[Socket] ListenStream=` in effect: an empty assignment clears the earlier ones (systemd.socket(5)). */
-  listen_streams: SystemdSetting[];
+  listen_streams: list(SYSTEMD_SETTING),
   /** `[Socket] BindIPv6Only=`: `default` unless set (`both`, `ipv6-only`). */
-  bind_ipv6_only: string;
+  bind_ipv6_only: 'string',
   /** `[Socket] BindToDevice=`, or `''`. */
-  bind_to_device: string;
+  bind_to_device: 'string',
   /** A unit was printed. */
-  found: boolean;
-  no_systemd: boolean;
-}
+  found: 'bool',
+  no_systemd: 'bool',
+});
+export type SystemdUnit = Infer<typeof SYSTEMD_UNIT>;
 
-export interface SystemdUnitList {
-  units: SystemdUnit[];
-  no_systemd: boolean;
-}
+const SYSTEMD_UNIT_LIST = struct('SystemdUnitList', { units: list(SYSTEMD_UNIT), no_systemd: 'bool' });
+export type SystemdUnitList = Infer<typeof SYSTEMD_UNIT_LIST>;
 
-export interface SystemdUnitFile {
-  unit: string;
-  state: string;
-}
+const SYSTEMD_UNIT_FILE = struct('SystemdUnitFile', { unit: 'string', state: 'string' });
+export type SystemdUnitFile = Infer<typeof SYSTEMD_UNIT_FILE>;
 
-export interface SystemdUnitFiles {
-  units: SystemdUnitFile[];
-  no_systemd: boolean;
-}
-
-export interface SystemdService {
-  /** `Id=`: `foo.service`. */
-  unit: string;
-  /** `ActiveState=`: `active`, `inactive`, `failed`, `activating`… */
-  active_state: string;
-  /** `SubState=`: `running`, `dead`, `failed`, `auto-restart`… */
-  sub_state: string;
-  /** `Result=`: `success`, `exit-code`, `signal`, `core-dump`, `timeout`… */
-  result: string;
-  /** `UnitFileState=`: `enabled`, `disabled`, `static`… */
-  unit_file_state: string;
-  /** `FragmentPath=`: the unit file. */
-  fragment_path: string;
-  /** Each `ExecStart=` command: its path, then its arguments after argv[0], joined by spaces as systemctl prints them. */
-  exec_start: string[];
-  /** `Environment=`, one `NAME=value` each (systemctl quotes those with spaces). */
-  environment: string[];
-  /** `EnvironmentFiles=` paths (a `-` before one the unit may lack). */
-  environment_files: string[];
-}
-
-export interface SystemdServices {
-  units: SystemdService[];
-  no_systemd: boolean;
-}
-
-const SETTING_TYPE = { struct: 'SystemdSetting', fields: { file: 'string', line: 'int', section: 'string', key: 'string', value: 'string' } } as const;
-
-export const systemdSocketsParser: Parser<SystemdSockets> = {
-  name: 'systemctl-sockets',
-  description: 'Socket units and what they listen on, from `systemctl list-sockets --all --show-types`.',
-  type: {
-    struct: 'SystemdSockets',
-    fields: {
-      sockets: { list: { struct: 'SystemdSocket', fields: { listen: 'string', type: 'string', unit: 'string', activates: 'string', port: 'int', line: 'string' } } },
-      no_systemd: 'bool',
-    },
-  },
-  parse: (text) => total(text, () => ({ sockets: [], no_systemd: false }), parseSockets),
-};
-
-const UNIT_TYPE = {
-  struct: 'SystemdUnit',
-  fields: {
-    unit: 'string',
-    files: { list: 'string' },
-    settings: { list: SETTING_TYPE },
-    listen_streams: { list: SETTING_TYPE },
-    bind_ipv6_only: 'string',
-    bind_to_device: 'string',
-    found: 'bool',
-    no_systemd: 'bool',
-  },
-} as const;
-
-export const systemdUnitParser: Parser<SystemdUnit> = {
-  name: 'systemd-unit',
-  description: 'A unit file and its drop-ins from `systemctl cat -- UNIT`, with its [Socket] listen settings.',
-  type: UNIT_TYPE,
-  parse: (text) => total(text, emptyUnit, parseUnit),
-};
-
-export const systemdUnitsParser: Parser<SystemdUnitList> = {
-  name: 'systemd-units',
-  description: 'Each unit of `systemctl cat -- UNIT…` (several units, one after the other), with its [Socket] listen settings.',
-  type: { struct: 'SystemdUnitList', fields: { units: { list: UNIT_TYPE }, no_systemd: 'bool' } },
-  parse: (text) => total(text, () => ({ units: [], no_systemd: false }), parseUnits),
-};
-
-
-export const systemdUnitFilesParser: Parser<SystemdUnitFiles> = {
-  name: 'systemctl-unit-files',
-  description: 'Unit files and their state from `systemctl list-unit-files`.',
-  type: {
-    struct: 'SystemdUnitFiles',
-    fields: { units: { list: { struct: 'SystemdUnitFile', fields: { unit: 'string', state: 'string' } } }, no_systemd: 'bool' },
-  },
-  parse: (text) => total(text, () => ({ units: [], no_systemd: false }), parseUnitFiles),
-};
+const SYSTEMD_UNIT_FILES = struct('SystemdUnitFiles', { units: list(SYSTEMD_UNIT_FILE), no_systemd: 'bool' });
+export type SystemdUnitFiles = Infer<typeof SYSTEMD_UNIT_FILES>;
 
 /** A service's name and state, as read (the model's ServiceListens carries them on). */
 export const SERVICE_STATE_FIELDS = {
+  /** `Id=`: `foo.service`. */
   unit: 'string',
+  /** `ActiveState=`: `active`, `inactive`, `failed`, `activating`… */
   active_state: 'string',
+  /** `SubState=`: `running`, `dead`, `failed`, `auto-restart`… */
   sub_state: 'string',
+  /** `Result=`: `success`, `exit-code`, `signal`, `core-dump`, `timeout`… */
   result: 'string',
+  /** `UnitFileState=`: `enabled`, `disabled`, `static`… */
   unit_file_state: 'string',
+  /** `FragmentPath=`: the unit file. */
   fragment_path: 'string',
 } as const;
+
+const SYSTEMD_SERVICE = struct('SystemdService', {
+  ...SERVICE_STATE_FIELDS,
+  /** Each `ExecStart=` command: its path, then its arguments after argv[0], joined by spaces as systemctl prints them. */
+  exec_start: list('string'),
+  /** `Environment=`, one `NAME=value` each (systemctl quotes those with spaces). */
+  environment: list('string'),
+  /** `EnvironmentFiles=` paths (a `-` before one the unit may lack). */
+  environment_files: list('string'),
+});
+export type SystemdService = Infer<typeof SYSTEMD_SERVICE>;
 export type ServiceState = Pick<SystemdService, keyof typeof SERVICE_STATE_FIELDS>;
 
-export const SYSTEMD_SERVICE_TYPE = {
-  struct: 'SystemdService',
-  fields: {
-    ...SERVICE_STATE_FIELDS,
-    exec_start: { list: 'string' },
-    environment: { list: 'string' },
-    environment_files: { list: 'string' },
-  },
-} as const;
+const SYSTEMD_SERVICES = struct('SystemdServices', { units: list(SYSTEMD_SERVICE), no_systemd: 'bool' });
+export type SystemdServices = Infer<typeof SYSTEMD_SERVICES>;
 
-export const systemctlShowParser: Parser<SystemdServices> = {
+export const systemdSocketsParser = parser({
+  name: 'systemctl-sockets',
+  description: 'Socket units and what they listen on, from `systemctl list-sockets --all --show-types`.',
+  type: SYSTEMD_SOCKETS,
+  parse: (text) => total(text, () => ({ sockets: [], no_systemd: false }), parseSockets),
+});
+
+export const systemdUnitParser = parser({
+  name: 'systemd-unit',
+  description: 'A unit file and its drop-ins from `systemctl cat -- UNIT`, with its [Socket] listen settings.',
+  type: SYSTEMD_UNIT,
+  parse: (text) => total(text, emptyUnit, parseUnit),
+});
+
+export const systemdUnitsParser = parser({
+  name: 'systemd-units',
+  description: 'Each unit of `systemctl cat -- UNIT…` (several units, one after the other), with its [Socket] listen settings.',
+  type: SYSTEMD_UNIT_LIST,
+  parse: (text) => total(text, () => ({ units: [], no_systemd: false }), parseUnits),
+});
+
+export const systemdUnitFilesParser = parser({
+  name: 'systemctl-unit-files',
+  description: 'Unit files and their state from `systemctl list-unit-files`.',
+  type: SYSTEMD_UNIT_FILES,
+  parse: (text) => total(text, () => ({ units: [], no_systemd: false }), parseUnitFiles),
+});
+
+export const systemctlShowParser = parser({
   name: 'systemctl-show',
   description: "Services' state, ExecStart= and environment from `systemctl show -p Id,ExecStart,Environment,EnvironmentFiles,… -- '*.service'`.",
-  type: { struct: 'SystemdServices', fields: { units: { list: SYSTEMD_SERVICE_TYPE }, no_systemd: 'bool' } },
+  type: SYSTEMD_SERVICES,
   parse: (text) => total(text, () => ({ units: [], no_systemd: false }), parseShow),
-};
+});
 
 /** systemctl's words where systemd is not the init system (containers, WSL1, chroots). */
 const NO_SYSTEMD = ['System has not been booted with systemd', 'Failed to connect to bus', 'Running in chroot'];
