@@ -27,7 +27,8 @@ export function readAnswers(file: string, cwd = '.'): AnswersFile {
   try {
     text = readFileSync(resolve(cwd, file), 'utf8');
   } catch (e) {
-    throw new UsageError(`${file}: cannot read the answers file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    const why = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+    throw new UsageError((t) => t.cannotReadAnswers(file, why));
   }
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false });
@@ -39,12 +40,12 @@ export function readAnswers(file: string, cwd = '.'): AnswersFile {
   const values = new Map<string, unknown>();
   const at = new Map<string, string>();
   if (doc.contents === null) return { values, at };
-  if (!isMap(doc.contents)) throw new UsageError(`${file}:1:1: the answers file must be a map of question id → answer`);
+  if (!isMap(doc.contents)) throw new UsageError((t) => t.answersNotMap(file));
   for (const pair of doc.contents.items) {
     const key = isScalar(pair.key) ? String(pair.key.value) : '';
     const p = lc.linePos((pair.key as { range?: number[] } | null)?.range?.[0] ?? 0);
     const where = `${file}:${p.line}:${p.col}`;
-    if (!isScalar(pair.value)) throw new UsageError(`${where}: the answer for "${key}" must be a single value (text, yes/no)`);
+    if (!isScalar(pair.value)) throw new UsageError((t) => t.answerNotScalar(where, key));
     values.set(key, pair.value.value);
     at.set(key, where);
   }
@@ -74,9 +75,7 @@ export function checkAnswerIds(answers: AnswersFile, flowId: string, ids: Readon
     if (ids.has(key)) continue;
     const guess = didYouMean(key, ids);
     const asked = [...ids].filter((id) => !SETUP_IDS.includes(id));
-    throw new UsageError(
-      `${answers.at.get(key) ?? key}: "${key}" is not a question of flow "${flowId}"${guess ? ` (did you mean "${guess}"?)` : ''}; ` +
-        `its questions: ${asked.length ? asked.join(', ') : '(none)'}, and ${SETUP_IDS.join(', ')}`,
-    );
+    const where = answers.at.get(key) ?? key;
+    throw new UsageError((t) => t.notAQuestion(where, key, flowId, guess ?? null, asked.join(', '), SETUP_IDS.join(', ')));
   }
 }

@@ -32,7 +32,7 @@ export function findFlow(cat: Catalog, id: string) {
   const f = cat.flows.get(id);
   if (f) return f;
   const bad = cat.problems.find((p) => isError(p) && p.file.replace(/\.ya?ml$/, '').endsWith(id));
-  if (bad) throw new UsageError(`flow "${id}" has errors: ${formatProblem(bad)} (run \`tshoot flows lint\`)`);
+  if (bad) throw new UsageError((t) => t.flowHasErrors(id, formatProblem(bad)) + t.runLint);
   const guess = didYouMean(id, cat.flows.keys());
-  throw new UsageError(`unknown flow "${id}"${guess ? ` (did you mean "${guess}"?)` : ''}; known flows: ${[...cat.flows.keys()].join(', ')}`);
+  throw new UsageError((t) => t.unknownFlow(id, guess ?? null, [...cat.flows.keys()].join(', ')));
 }

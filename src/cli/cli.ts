@@ -10,7 +10,9 @@ import { stopFor } from './outcome.js';
 import { didYouMean } from '../flow/problem.js';
 import type { RunOptions } from './run.js';
 import type { DiagnoseOptions } from './diagnose.js';
-import { UsageError } from './target.js';
+import { UsageError, usageMessage } from './target.js';
+import { detectLang } from '../flow/template.js';
+import type { UiLang, UsageText } from '../ui/messages.js';
 import type { ReplayOptions } from './replay.js';
 import type { ResumeOptions } from './resume.js';
 import { VERSION } from '../version.js';
@@ -59,9 +61,11 @@ export async function cli(argv: readonly string[], given: CliIO): Promise<number
 }
 
 async function dispatch(argv: readonly string[], io: CliIO): Promise<number> {
-  const usage = (message: string): number => {
-    io.stderr.write(errorLine(message));
-    (io as JsonIO).usageError?.(message);
+  const lang = argvLang(argv, io.env);
+  // The user reads it in the session's language; `--json` carries the English.
+  const usage = (e: Error): number => {
+    io.stderr.write(errorLine(usageMessage(e, lang)));
+    (io as JsonIO).usageError?.(e.message);
     return EXIT.usage;
   };
   // Bare `tshoot` has nothing to parse: straight to the symptom menu, without loading commander.
@@ -83,7 +87,7 @@ async function dispatch(argv: readonly string[], io: CliIO): Promise<number> {
   sessionOptions(program).action(async (opts: RunOptions, cmd: Command) => {
     // Words the program's action gets are no command of ours (commander would say "too many arguments").
     const word = cmd.args[0];
-    if (word !== undefined) throw new UsageError(unknownCommand(word, program.commands.map((c) => c.name())));
+    if (word !== undefined) throw unknownCommand(word, program.commands.map((c) => c.name()));
     code = await (await import('./menu.js')).menuCommand(io, opts);
   });
 
@@ -230,9 +234,9 @@ async function dispatch(argv: readonly string[], io: CliIO): Promise<number> {
   } catch (e) {
     if (e instanceof CommanderError) {
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return e.exitCode === 0 ? 0 : EXIT.usage;
-      return usage(e.message.replace(/^error: /, ''));
+      return usage(commanderError(e));
     }
-    if (isUsage(e)) return usage(e.message);
+    if (isUsage(e)) return usage(e);
     throw e;
   }
 }
@@ -243,9 +247,44 @@ function isUsage(e: unknown): e is Error {
 }
 
 /** `unknown command 'rnu' (did you mean 'run'?)`: the one message for a word that names no command. */
-export function unknownCommand(word: string, commands: readonly string[]): string {
-  const guess = didYouMean(word, commands);
-  return `unknown command '${word}'${guess ? ` (did you mean '${guess}'?)` : ''}; commands: ${commands.join(', ')}`;
+export function unknownCommand(word: string, commands: readonly string[]): UsageError {
+  const guess = didYouMean(word, commands) ?? null;
+  return new UsageError((t) => t.unknownCommand(word, guess, commands.join(', ')));
+}
+
+/** `--lang` as commander will read it (before `--`), else the locale. */
+function argvLang(argv: readonly string[], env: CliIO['env']): UiLang {
+  const end = argv.indexOf('--');
+  const words = end < 0 ? argv : argv.slice(0, end);
+  const i = words.findIndex((w) => w === '--lang' || w.startsWith('--lang='));
+  const w = words[i];
+  return detectLang(w === undefined ? undefined : w === '--lang' ? words[i + 1] : w.slice('--lang='.length), env);
+}
+
+/**
+ * Commander's own usage errors, by their `code`, in our words (USAGE_TEXT); what it names is
+ * read from its English message (commander 14, lib/command.js). A message of another shape
+ * is said as commander says it.
+ */
+const COMMANDER: Readonly<Record<string, { re: RegExp; say: (t: UsageText, m: RegExpMatchArray) => string }>> = {
+  'commander.unknownOption': { re: /unknown option '([^']*)'(?:\s*\(Did you mean (.+)\?\))?/, say: (t, m) => t.unknownOption(m[1]!, m[2] ?? null) },
+  'commander.unknownCommand': { re: /unknown command '([^']*)'(?:\s*\(Did you mean (.+)\?\))?/, say: (t, m) => t.unknownCommand(m[1]!, m[2] ?? null, null) },
+  'commander.missingArgument': { re: /missing required argument '([^']*)'/, say: (t, m) => t.missingArgument(m[1]!) },
+  'commander.optionMissingArgument': { re: /option '([^']*)' argument missing/, say: (t, m) => t.optionMissingArgument(m[1]!) },
+  'commander.missingMandatoryOptionValue': { re: /required option '([^']*)' not specified/, say: (t, m) => t.requiredOption(m[1]!) },
+  'commander.conflictingOption': { re: /^error: (.*) cannot be used with (.*)$/, say: (t, m) => t.conflicting(m[1]!, m[2]!) },
+  'commander.excessArguments': { re: /too many arguments(?: for '([^']*)')?\. Expected (\d+) arguments? but got (\d+)/, say: (t, m) => t.excessArguments(m[1] ?? null, Number(m[2]), Number(m[3])) },
+  'commander.invalidArgument': {
+    re: /option '(\S+)[^']*' argument '([^']*)' is invalid\. Allowed choices are (.*)\.$/,
+    say: (t, m) => t.badChoice(m[1]!, m[2]!, m[3]!.split(', ')),
+  },
+};
+
+function commanderError(e: Error & { code: string }): UsageError {
+  const c = COMMANDER[e.code];
+  const m = c ? e.message.match(c.re) : null;
+  if (!c || !m) return new UsageError(e.message.replace(/^error: /, ''));
+  return new UsageError((t) => c.say(t, m));
 }
 
 /** The `Examples:` section `--help` ends with. */
@@ -253,12 +292,12 @@ function examples(lines: readonly string[]): string {
   return `\nExamples:\n${lines.map((l) => `  $ ${l}\n`).join('')}`;
 }
 
-async function usageErrors(usage: (message: string) => number, run: () => Promise<number>): Promise<number> {
+async function usageErrors(usage: (e: Error) => number, run: () => Promise<number>): Promise<number> {
   try {
     return await run();
   } catch (e) {
     if (!isUsage(e)) throw e;
-    return usage(e.message);
+    return usage(e);
   }
 }
 

@@ -13,6 +13,7 @@ import { askPaste, type PasteIO } from '../ui/paste.js';
 import { colorEnabled, makeStyle } from '../ui/style.js';
 import { detectLang } from '../flow/template.js';
 import { interruptedNote } from '../ui/cards.js';
+import { MENU_TEXT, type UiLang, type UsageText } from '../ui/messages.js';
 import { EXIT, type CliIO } from './io.js';
 import { runCommand, type RunOptions } from './run.js';
 import { INSTANCE_ID, parseTarget, UsageError } from './target.js';
@@ -70,13 +71,14 @@ export function classifyError(text: string): Classified | null {
 export async function diagnoseCommand(io: CliIO, positional: string | undefined, opts: DiagnoseOptions): Promise<number> {
   const target = positional ?? opts.target;
   if (opts.error === undefined) {
-    if (target === undefined) throw new UsageError('diagnose needs a TARGET (a URL or HOST:PORT), or --error "the error message you saw"');
+    if (target === undefined) throw new UsageError((t) => t.diagnoseNeedsTarget);
     // An instance id names an EC2 instance, read with the AWS CLI by console-connect only.
     return runCommand(io, INSTANCE_ID.test(target.trim().replace(/:\d+$/, '')) ? 'console-connect' : 'triage', { ...opts, target });
   }
-  const text = opts.error === '-' ? await readStdin(io) : opts.error;
+  const lang = detectLang(opts.lang, io.env);
+  const text = opts.error === '-' ? await readStdin(io, lang) : opts.error;
   if (text === null) {
-    io.stderr.write(interruptedNote(detectLang(opts.lang, io.env), null));
+    io.stderr.write(interruptedNote(lang, null));
     return EXIT.interrupted;
   }
   return pastedError(io, text, target, opts, false);
@@ -94,9 +96,7 @@ export async function pastedError(io: CliIO, text: string, target: string | unde
   };
   if (!c) {
     if (target === undefined && !probeWhenUnknown) {
-      throw new UsageError(
-        `cannot tell the symptom from that text (${describe(text)}): paste the whole error line (e.g. "curl: (7) Failed to connect to web port 80 … Connection refused"), give the TARGET to probe it, or run a flow: tshoot run refused|timeout|not-found|console-connect`,
-      );
+      throw new UsageError((t) => t.cannotTell(describe(text, t)));
     }
     note(`cannot tell the symptom from that text: probing ${target ?? 'the target'} → flow "triage"`);
     return runCommand(io, 'triage', { ...opts, ...(target !== undefined ? { target } : {}) });
@@ -119,12 +119,13 @@ const MAX_STDIN = 1024 * 1024;
  * (ui/paste.ts, drawn on stderr): reading a terminal to its end (Ctrl-D) would leave no stdin for
  * the flow's questions.
  */
-async function readStdin(io: CliIO): Promise<string | null> {
+async function readStdin(io: CliIO, lang: UiLang): Promise<string | null> {
   const input = io.stdin as PasteIO['input'];
   if (input.isTTY === true && typeof input.setRawMode === 'function') {
     const style = makeStyle(colorEnabled(io.env, io.stderr.isTTY === true));
     try {
-      return await askPaste({ input, output: io.stderr, style, ...(io.signal ? { signal: io.signal } : {}) }, 'Paste the error message:', 'paste it whole (several lines are fine), then Enter');
+      const t = MENU_TEXT[lang];
+      return await askPaste({ input, output: io.stderr, style, ...(io.signal ? { signal: io.signal } : {}) }, t.pasteQuestion, t.pasteHelp);
     } catch (e) {
       if (e instanceof Interrupted) return null;
       throw e;
@@ -137,19 +138,19 @@ async function readStdin(io: CliIO): Promise<string | null> {
     const b = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Uint8Array);
     bytes += b.length;
     if (bytes > MAX_STDIN) {
-      throw new UsageError(`--error -: more than ${MAX_STDIN / 1024} KiB on stdin; paste the error lines only (the first and last lines of a trace are enough)`);
+      throw new UsageError((t) => t.stdinTooBig(MAX_STDIN / 1024));
     }
     text += decoder.decode(b, { stream: true });
   }
   text += decoder.decode();
-  if (text.trim() === '') throw new UsageError('--error -: stdin was empty; paste the error message, or give it as --error "TEXT"');
+  if (text.trim() === '') throw new UsageError((t) => t.stdinEmpty);
   return text;
 }
 
 /** The text as the usage error names it: its size and first line, cut. */
-function describe(text: string): string {
+function describe(text: string, t: UsageText): string {
   const lines = text.split('\n').filter((l) => l.trim() !== '');
   const first = (lines[0] ?? '').trim();
   const shown = first.length > 60 ? `${first.slice(0, 59)}…` : first;
-  return `${lines.length} line${lines.length === 1 ? '' : 's'}, first ${JSON.stringify(shown)}`;
+  return t.pastedText(lines.length, JSON.stringify(shown));
 }

@@ -44,7 +44,7 @@ export function listCommand(io: CliIO, opts: { flows?: string[]; json?: boolean 
 
 export function graphCommand(io: CliIO, id: string, opts: { format?: string; flows?: string[] }): number {
   const format = (opts.format ?? 'mermaid') as GraphFormat;
-  if (format !== 'mermaid' && format !== 'dot') throw new UsageError(`--format ${JSON.stringify(opts.format)}: use mermaid or dot`);
+  if (format !== 'mermaid' && format !== 'dot') throw new UsageError((t) => t.badChoice('--format', String(opts.format), ['mermaid', 'dot']));
   const cat = openCatalog(io, opts.flows);
   const flow = cat.flows.get(id) ?? findFlow(cat, id);
   io.stdout.write(drawFlow(flow, format));

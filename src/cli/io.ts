@@ -31,9 +31,6 @@ export const EXIT = {
   interrupted: 130,
 } as const;
 
-/** Why a session that has questions cannot run here. */
-export const TERMINAL_NEEDED = 'the session needs a terminal for its questions: run tshoot in one, or pass --non-interactive --answers FILE';
-
 /**
  * Where prompts are drawn, or null when there is no terminal to ask on (stdin must be one).
  * The terminal among stdout and stderr, stdout first, stderr first with `--json`: a user piping

@@ -20,7 +20,7 @@ import { MENU_TEXT } from '../ui/messages.js';
 import { createInquirerPrompter } from '../ui/prompter.js';
 import { askPaste, type PasteIO } from '../ui/paste.js';
 import { colorEnabled, makeStyle, type Style } from '../ui/style.js';
-import { EXIT, promptStream, TERMINAL_NEEDED, type CliIO } from './io.js';
+import { EXIT, promptStream, type CliIO } from './io.js';
 import type { RunOptions } from './run.js';
 import { UsageError } from './target.js';
 
@@ -90,7 +90,7 @@ export async function menuCommand(io: CliIO, opts: RunOptions): Promise<number> 
   const run = shipped ? null : await import('./run.js');
   const setup = run?.runSetup(io, opts) ?? null;
   const out = promptStream(io, opts);
-  if (!out) throw new UsageError(`${TERMINAL_NEEDED}; or name a flow: tshoot run FLOW`);
+  if (!out) throw new UsageError((t) => `${t.terminalNeeded}; ${t.orNameAFlow}`);
   const menu = shipped ?? [...setup!.cat.flows.values()].filter((f) => f.doc.menu !== false).map((f) => ({ id: f.id, title: f.doc.title }));
   const lang = setup?.lang ?? detectLang(opts.lang, io.env);
   const style = setup?.style ?? makeStyle(colorEnabled(io.env, io.stdout.isTTY === true));

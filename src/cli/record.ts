@@ -35,7 +35,8 @@ export function openTranscript(
   try {
     return openRecorder({ path, sourceOf: answerSource(answers), redactHosts: opts.redactHosts === true });
   } catch (e) {
-    throw new UsageError(`cannot write the transcript ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message} (choose another with --transcript FILE, or --no-transcript)`);
+    const why = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+    throw new UsageError((t) => t.cannotWriteTranscript(path, why));
   }
 }
 

@@ -32,7 +32,8 @@ export function readTranscript(io: CliIO, file: string): Transcript {
   try {
     text = readFileSync(resolve(io.cwd, file), 'utf8');
   } catch (e) {
-    throw new UsageError(`${file}:1: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    const why = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+    throw new UsageError((t) => t.cannotRead(`${file}:1`, why));
   }
   try {
     return parseTranscript(file, text);
@@ -49,7 +50,7 @@ export function readTranscript(io: CliIO, file: string): Transcript {
 export function recordedFile(file: string, option: string, paths: readonly string[] | undefined): string[] | undefined {
   if (!paths?.length) return undefined;
   const gone = paths.find((p) => !existsSync(p));
-  if (gone) throw new UsageError(`${file}:1: the session was recorded with ${option} ${gone}, which is not there now: give ${option} in its place`);
+  if (gone) throw new UsageError((t) => t.recordedWithGone(file, option, gone));
   return [...paths];
 }
 
@@ -61,14 +62,14 @@ export function flowsFor(t: Transcript, given: readonly string[] | undefined): s
 /** The flow a transcript names, refused with its location if today's copy has errors. */
 export function transcriptFlow(cat: Catalog, t: Transcript): Flow {
   const flow = cat.flows.get(t.header.flow);
-  if (!flow) throw new UsageError(`${t.file}:1: the transcript's flow "${t.header.flow}" is not among today's flows (${[...cat.flows.keys()].join(', ')}); add its folder with --flows DIR`);
+  if (!flow) throw new UsageError((w) => w.flowNotAmong(t.file, t.header.flow, [...cat.flows.keys()].join(', ')));
   const bad = cat.problems.find((p) => isError(p) && p.file === flow.file);
-  if (bad) throw new UsageError(`${t.file}:1: flow "${flow.id}" has errors: ${formatProblem(bad)}`);
+  if (bad) throw new UsageError((w) => `${t.file}:1: ${w.flowHasErrors(flow.id, formatProblem(bad))}`);
   return flow;
 }
 
 export async function replayCommand(io: CliIO, file: string, opts: ReplayOptions): Promise<number> {
-  if (opts.check && opts.update) throw new UsageError('--check and --update: choose one');
+  if (opts.check && opts.update) throw new UsageError((t) => t.checkOrUpdate);
   const t = readTranscript(io, file);
   const cat = openCatalog(io, flowsFor(t, opts.flows));
   transcriptFlow(cat, t);

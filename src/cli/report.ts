@@ -24,13 +24,13 @@ export interface ReportOptions {
 
 export function reportCommand(io: CliIO, file: string | undefined, opts: ReportOptions): number {
   const format = (opts.format ?? (opts.output?.endsWith('.md') ? 'md' : 'html')) as ReportFormat;
-  if (format !== 'md' && format !== 'html') throw new UsageError(`--format ${JSON.stringify(opts.format)}: use md or html`);
-  if (file !== undefined && opts.latest) throw new UsageError(`${file} and --latest: name a transcript, or ask for the latest, not both`);
+  if (format !== 'md' && format !== 'html') throw new UsageError((t) => t.badChoice('--format', String(opts.format), ['md', 'html']));
+  if (file !== undefined && opts.latest) throw new UsageError((t) => t.fileAndLatest(file));
   // An HTML page is a file to open in a browser: on a terminal it is a screenful of markup.
   // Refused (rather than written somewhere the user did not name) with the two ways on.
   const toStdout = !opts.output || opts.output === '-';
   if (format === 'html' && toStdout && opts.output !== '-' && io.stdout.isTTY) {
-    throw new UsageError('the HTML report is a file to open in a browser, not to print on a terminal: add -o report.html (or --format md to read it here; -o - to print the HTML anyway)');
+    throw new UsageError((t) => t.htmlOnTerminal);
   }
   const t = file === undefined ? latestTranscript(io) : readTranscript(io, file);
   const cat = openCatalog(io, flowsFor(t, opts.flows));
@@ -40,7 +40,8 @@ export function reportCommand(io: CliIO, file: string | undefined, opts: ReportO
     try {
       writeFileSync(out, text, { mode: 0o600 });
     } catch (e) {
-      throw new UsageError(`-o ${opts.output}: cannot write: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      const why = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+      throw new UsageError((t) => t.cannotWriteOutput(opts.output!, why));
     }
     io.stderr.write(`report: ${opts.output}\n`);
   } else io.stdout.write(text);
@@ -56,7 +57,7 @@ function latestTranscript(io: CliIO): Transcript {
     dir = openSafeDir(folder, { own: 2 });
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new UsageError(`no session recorded yet (${folder} does not exist): run a diagnosis first, or name a transcript: tshoot report FILE`);
+    if (code === 'ENOENT') throw new UsageError((t) => t.noSessionYet(folder));
     throw new UsageError(`${folder}: ${code ?? (e as Error).message}`);
   }
   try {
@@ -66,10 +67,10 @@ function latestTranscript(io: CliIO): Transcript {
       .map((name) => ({ name, stat: dir.stat(name) }))
       .filter((f) => f.stat.isFile())
       .sort((a, b) => b.stat.mtimeMs - a.stat.mtimeMs || (a.name < b.name ? 1 : -1))[0];
-    if (!newest) throw new UsageError(`no session recorded yet in ${folder}: run a diagnosis first, or name a transcript: tshoot report FILE`);
+    if (!newest) throw new UsageError((t) => t.noSessionIn(folder));
     const path = resolve(folder, newest.name);
     const bytes = dir.read(newest.name);
-    if (!bytes) throw new UsageError(`${path}: not read: it is not a file of yours alone (one link, not writable by others)`);
+    if (!bytes) throw new UsageError((t) => t.notYours(path));
     io.stderr.write(`report of ${path}\n`);
     try {
       return parseTranscript(path, bytes.toString('utf8'));

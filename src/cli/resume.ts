@@ -38,7 +38,7 @@ export async function resumeCommand(io: CliIO, file: string, opts: ResumeOptions
   const end = t.events.find((l) => l.event.kind === 'outcome');
   const o = end?.event.kind === 'outcome' ? end.event : null;
   if (h.redacted.hosts && !(opts.host?.length && opts.target)) {
-    throw new UsageError(`${file}:1: recorded with --redact-hosts, so its hosts are placeholders: give --target and --host ROLE=DEST to resume it`);
+    throw new UsageError((w) => w.redactedResume(file));
   }
   // A session that ended because a host could not be reached goes on once it can be: the
   // failed command runs again, the steps before it are replayed. A corrected one goes on from
@@ -46,7 +46,8 @@ export async function resumeCommand(io: CliIO, file: string, opts: ResumeOptions
   const cut = corrections.size ? null : o?.outcome === 'error' && o.error?.transport ? beforeUnreachable(io, file, t) : null;
   if (cut) t = cut;
   else if (end && !corrections.size) {
-    throw new UsageError(`${file}:${end.line}: the session already ended (${o?.fix ? `fix ${o.fix.id}` : o?.outcome}); nothing to resume (show it: tshoot replay ${file}; correct an answer: --answer ID=VALUE)`);
+    const how = o?.fix ? `fix ${o.fix.id}` : String(o?.outcome);
+    throw new UsageError((w) => w.alreadyEnded(`${file}:${end.line}`, how, file));
   }
 
   const flows = flowsFor(t, opts.flows);
@@ -55,7 +56,7 @@ export async function resumeCommand(io: CliIO, file: string, opts: ResumeOptions
   // you, is used only when no one but you or root can have written it.
   if (!opts.sshConfig && sshConfig !== undefined) {
     const why = notOnlyYours(sshConfig);
-    if (why) throw new UsageError(`${file}:1: the session was recorded with --ssh-config ${sshConfig}, which ${why}: give --ssh-config to use a config you trust`);
+    if (why) throw new UsageError((w) => w.sshConfigUntrusted(file, sshConfig, why));
   }
   const cat = openCatalog(io, flows);
   const flow = transcriptFlow(cat, t);
@@ -112,14 +113,12 @@ function parseCorrections(t: Transcript, raw: readonly string[]): Map<string, st
   const out = new Map<string, string | boolean>();
   for (const a of raw) {
     const eq = a.indexOf('=');
-    if (eq <= 0) throw new UsageError(`--answer ${JSON.stringify(a)}: expected ID=VALUE, e.g. --answer service=nginx`);
+    if (eq <= 0) throw new UsageError((w) => w.answerFormat(JSON.stringify(a)));
     const id = a.slice(0, eq);
     const q = asked.get(id);
     if (!q) {
       const guess = didYouMean(id, asked.keys());
-      throw new UsageError(
-        `--answer ${JSON.stringify(a)}: ${t.file} has no answer to "${id}" to correct${guess ? ` (did you mean "${guess}"?)` : ''}; it asked: ${[...asked.keys()].join(', ') || 'nothing'}`,
-      );
+      throw new UsageError((w) => w.noAnswerToCorrect(JSON.stringify(a), t.file, id, guess ?? null, [...asked.keys()].join(', ')));
     }
     // The recorded question has no pattern: an input's pattern is checked when it is asked again.
     const r = checkAnswer({ id: q.id, flow: q.flow, node: q.node, input: q.input, text: q.text, ...(q.choices ? { choices: q.choices } : {}) }, a.slice(eq + 1));
@@ -184,7 +183,8 @@ function correctedCopy(io: CliIO, file: string, bytes: number): string {
       fd = openSync(path, 'wx', 0o600);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'EEXIST') continue;
-      throw new UsageError(`cannot write the corrected transcript ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      const why = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+      throw new UsageError((w) => w.cannotWriteCorrected(path, why));
     }
     try {
       writeSync(fd, head);
@@ -193,5 +193,5 @@ function correctedCopy(io: CliIO, file: string, bytes: number): string {
     }
     return path;
   }
-  throw new UsageError(`${base}-corrected-20.ndjson exists: remove old corrected copies of ${file}`);
+  throw new UsageError((w) => w.tooManyCorrected(base, file));
 }

@@ -75,7 +75,7 @@ export interface RunSetup {
 
 export function runSetup(io: CliIO, opts: RunOptions): RunSetup {
   const lang = detectLang(opts.lang, io.env);
-  if (opts.lang !== undefined && opts.lang !== 'en' && opts.lang !== 'ja') throw new UsageError(`--lang ${JSON.stringify(opts.lang)}: use en or ja`);
+  if (opts.lang !== undefined && opts.lang !== 'en' && opts.lang !== 'ja') throw new UsageError((t) => t.badChoice('--lang', String(opts.lang), ['en', 'ja']));
   // Without a terminal to ask on, the session still runs while every answer is known (an
   // answers file, --target, --host); the first question without one stops it (exit 2).
   const promptOut = promptStream(io, opts);
@@ -311,11 +311,11 @@ export function parseHosts(flags: readonly string[]): RoleMap {
   const roles: RoleMap = {};
   for (const f of flags) {
     const m = /^([a-z]+)=(.+)$/.exec(f);
-    if (!m) throw new UsageError(`--host ${JSON.stringify(f)}: expected ROLE=DEST, e.g. --host server=web1`);
+    if (!m) throw new UsageError((t) => t.hostFormat(JSON.stringify(f)));
     const role = m[1] as keyof RoleMap;
-    if (role !== 'client' && role !== 'server' && role !== 'bastion') throw new UsageError(`--host ${JSON.stringify(f)}: unknown role "${m[1]}"; use client, server or bastion`);
+    if (role !== 'client' && role !== 'server' && role !== 'bastion') throw new UsageError((t) => t.hostRole(JSON.stringify(f), m[1]!));
     const dest = m[2]!.trim();
-    if (dest.startsWith('-') || /\s/.test(dest)) throw new UsageError(`--host ${JSON.stringify(f)}: "${dest}" is not a valid destination`);
+    if (dest.startsWith('-') || /\s/.test(dest)) throw new UsageError((t) => t.hostDest(JSON.stringify(f), dest));
     roles[role] = dest;
   }
   roles.client ??= 'local';
@@ -340,7 +340,7 @@ function withCalled(cat: Catalog, flow: Flow): Flow[] {
 function refuseBroken(cat: Catalog, flows: readonly Flow[]): void {
   const files = new Set(flows.map((f) => f.file));
   const bad = cat.problems.filter((p) => isError(p) && files.has(p.file));
-  if (bad.length) throw new UsageError(`${formatProblem(bad[0]!)}${bad.length > 1 ? ` (and ${bad.length - 1} more: run \`tshoot flows lint\`)` : ''}`);
+  if (bad.length) throw new UsageError((t) => (bad.length > 1 ? t.moreProblems(formatProblem(bad[0]!), bad.length - 1) : formatProblem(bad[0]!)));
 }
 
 /** Roles the flows' run nodes use. */

@@ -5,17 +5,37 @@
 import { networkInterfaces, hostname } from 'node:os';
 import { isLoopbackHost, readTarget } from '../engine/target.js';
 import type { Question, TargetInfo } from '../engine/types.js';
-import { SESSION_TEXT, type UiLang } from '../ui/messages.js';
+import { SESSION_TEXT, USAGE_TEXT, type UiLang, type UsageText } from '../ui/messages.js';
 
 export { INSTANCE_ID, isLoopbackHost, NO_TARGET } from '../engine/target.js';
 
+/**
+ * A mistake in how tshoot was called. Its words come from USAGE_TEXT (`(t) => t.hostFormat(f)`):
+ * `message` is the English (`--json`, logs), `in(lang)` what the user reads (cli.ts).
+ */
 export class UsageError extends Error {
   readonly code = 'usage';
+  private readonly words: (t: UsageText) => string;
+
+  constructor(words: string | ((t: UsageText) => string)) {
+    const say = typeof words === 'string' ? () => words : words;
+    super(say(USAGE_TEXT.en));
+    this.words = say;
+  }
+
+  in(lang: UiLang): string {
+    return this.words(USAGE_TEXT[lang]);
+  }
+}
+
+/** An error's message as the user reads it: a usage error's in `lang`, any other's as it is. */
+export function usageMessage(e: Error, lang: UiLang): string {
+  return e instanceof UsageError ? e.in(lang) : e.message;
 }
 
 /** `where` names the target's source in messages: the option, or the pasted error (diagnose). */
 export function parseTarget(raw: string, where = `--target ${JSON.stringify(raw)}`): TargetInfo {
-  if (!raw.trim()) throw new UsageError('--target is empty: give a URL (http://host/path) or HOST:PORT');
+  if (!raw.trim()) throw new UsageError((t) => t.targetEmpty);
   const t = readTarget(raw);
   if ('problem' in t) throw new UsageError(`${where}: ${t.problem}`);
   return t;

@@ -365,7 +365,7 @@ export const SSH_TEXT: Table<SshText> = {
  */
 export interface UsageText {
   readonly unknownOption: (flag: string, guess: string | null) => string;
-  readonly unknownCommand: (word: string, guess: string | null, commands: string) => string;
+  readonly unknownCommand: (word: string, guess: string | null, commands: string | null) => string;
   readonly missingArgument: (name: string) => string;
   readonly optionMissingArgument: (flags: string) => string;
   readonly requiredOption: (flags: string) => string;
@@ -377,6 +377,7 @@ export interface UsageText {
   readonly answerNotScalar: (where: string, key: string) => string;
   readonly notAQuestion: (where: string, key: string, flow: string, guess: string | null, asked: string, setup: string) => string;
   readonly flowHasErrors: (id: string, problem: string) => string;
+  readonly runLint: string;
   readonly unknownFlow: (id: string, guess: string | null, known: string) => string;
   readonly moreProblems: (first: string, more: number) => string;
   readonly diagnoseNeedsTarget: string;
@@ -418,7 +419,7 @@ const meanJa = (guess: string | null, q = '"') => (guess ? ` (${q}${guess}${q} �
 export const USAGE_TEXT: Table<UsageText> = {
   en: {
     unknownOption: (f, g) => `unknown option '${f}'${g ? ` (did you mean ${g}?)` : ''}`,
-    unknownCommand: (w, g, cs) => `unknown command '${w}'${mean(g, "'")}; commands: ${cs}`,
+    unknownCommand: (w, g, cs) => `unknown command '${w}'${mean(g, "'")}${cs ? `; commands: ${cs}` : ''}`,
     missingArgument: (n) => `missing required argument '${n}'`,
     optionMissingArgument: (f) => `option '${f}' argument missing`,
     requiredOption: (f) => `required option '${f}' not specified`,
@@ -430,6 +431,7 @@ export const USAGE_TEXT: Table<UsageText> = {
     answerNotScalar: (w, k) => `${w}: the answer for "${k}" must be a single value (text, yes/no)`,
     notAQuestion: (w, k, flow, g, asked, setup) => `${w}: "${k}" is not a question of flow "${flow}"${mean(g)}; its questions: ${asked || '(none)'}, and ${setup}`,
     flowHasErrors: (id, p) => `flow "${id}" has errors: ${p}`,
+    runLint: ' (run `tshoot flows lint`)',
     unknownFlow: (id, g, known) => `unknown flow "${id}"${mean(g)}; known flows: ${known}`,
     moreProblems: (first, n) => `${first} (and ${n} more: run \`tshoot flows lint\`)`,
     diagnoseNeedsTarget: 'diagnose needs a TARGET (a URL or HOST:PORT), or --error "the error message you saw"',
@@ -466,7 +468,7 @@ export const USAGE_TEXT: Table<UsageText> = {
   },
   ja: {
     unknownOption: (f, g) => `不明なオプション '${f}'${g ? ` (${g} のことですか?)` : ''}`,
-    unknownCommand: (w, g, cs) => `不明なコマンド '${w}'${meanJa(g, "'")}。コマンド: ${cs}`,
+    unknownCommand: (w, g, cs) => `不明なコマンド '${w}'${meanJa(g, "'")}${cs ? `。コマンド: ${cs}` : ''}`,
     missingArgument: (n) => `必須の引数 '${n}' がない`,
     optionMissingArgument: (f) => `オプション '${f}' に値がない`,
     requiredOption: (f) => `必須のオプション '${f}' が指定されていない`,
@@ -478,6 +480,7 @@ export const USAGE_TEXT: Table<UsageText> = {
     answerNotScalar: (w, k) => `${w}: "${k}" の回答は 1 つの値にする (テキスト、yes/no)`,
     notAQuestion: (w, k, flow, g, asked, setup) => `${w}: "${k}" はフロー "${flow}" の質問ではない${meanJa(g)}。質問: ${asked || '(なし)'}、および ${setup}`,
     flowHasErrors: (id, p) => `フロー "${id}" にエラーがある: ${p}`,
+    runLint: ' (`tshoot flows lint` で確認)',
     unknownFlow: (id, g, known) => `不明なフロー "${id}"${meanJa(g)}。あるフロー: ${known}`,
     moreProblems: (first, n) => `${first} (ほかに ${n} 件: \`tshoot flows lint\` で確認)`,
     diagnoseNeedsTarget: 'diagnose には TARGET (URL か HOST:PORT) か --error "見たエラーメッセージ" が必要',
