@@ -5,18 +5,38 @@
  * The login shell (bash, fish, csh…) only ever parses the constant `exec /bin/sh -s`;
  * everything after is POSIX sh. Per command the shell runs
  *
- *     (exec [sudo …] [timeout -k 2 S] 'argv0' 'argv1' …) </dev/null >"$T/o" 2>"$T/e"; r=$?
+ *     set -- 'argv0' 'argv1' …; running=1; x "$@" </dev/null >"$T/o" 2>"$T/e"; r=$?; running=
  *
- * then prints ONE frame with a single `printf` (one write, so one SSH packet: no Nagle /
- * delayed-ACK stall between pieces):
+ * (root commands: `(exec sudo -n -- timeout -k 2 S 'argv0' …) …`, see below), then prints ONE
+ * frame with a single `printf` (one write, so one SSH packet: no Nagle / delayed-ACK stall
+ * between pieces):
  *
  *     #S <nonce>\n <base64 of ≤cap+1 bytes of stdout> \n#X\n <base64 of stderr> \n#E <nonce> <r>\n
  *
  * Why the end marker can't be forged: the command never writes to the channel (its stdout
  * and stderr are files, stdin is /dev/null); only the shell's own printf does, and the
  * payload is base64 (or `od` hex), whose alphabet has no `#`. The 128-bit nonce per command
- * additionally ties a frame to its command. `(exec …)` makes argv[0] an executable looked up
- * on PATH, as with execvp: `cd`, `exit`, `set` or `trap` can't touch our shell.
+ * additionally ties a frame to its command.
+ *
+ * `x` (defined once per shell, `RUN_FUNCTION`) looks argv[0] up on PATH with builtins only, as
+ * execvp does, and runs it by its path: a word with a `/` is never a builtin nor a function,
+ * so `cd`, `exit`, `set` or `trap` can't touch our shell. A simple command by path is what
+ * dash starts with vfork+exec; the `(exec …)` subshell it replaces cost a full fork (issue 18,
+ * BENCHMARKS.md's per-command row). One difference: dash writes its line about a command that
+ * a signal ended (`Terminated`, `Segmentation fault`) where the command's stderr goes, so that
+ * line ends the command's stderr, as it would in a terminal.
+ *
+ * The timeout of a plain command is kept by tshoot, not by a `timeout` program per command
+ * (its fork+exec was a third of the per-command time): the script starts with
+ * `: watchdog MS;`, and when MS pass before the frame, `RemoteShell.exec` opens a second
+ * channel that sends SIGTERM to every process of the shell's session (the command, its
+ * children, whatever they started without `setsid`), waits 2 s and sends SIGKILL, as
+ * `timeout -k 2` did; our shell survives the SIGTERM (its trap does not exit while a command
+ * runs) and prints the frame, output so far included, which then says 124. A shell that was
+ * signalled is not used again (a late signal must not meet the next command); if the command
+ * outlived SIGTERM, the SIGKILL ends the shell too, and the frame is made here (137, its
+ * output lost). Root commands keep the host's `timeout` inside sudo: only a root process may
+ * signal them.
  *
  * Output goes to files rather than pipes so a daemon that a command leaves behind holding
  * stdout can't stall the frame, and only `head -c cap+1` of each is sent: local memory and
@@ -44,7 +64,7 @@
  * timestamp under the parent's PID (timestamp_type=tty), and the later `sudo -n` must find it.
  */
 import { randomBytes } from 'node:crypto';
-import { quoteArgv } from './shell-quote.js';
+import { quoteArg, quoteArgv } from './shell-quote.js';
 import type { ClientChannel, Ssh2Client } from './ssh2-types.js';
 
 /** The constant the login shell parses. Valid in sh, bash, zsh, fish, csh, tcsh. */
@@ -73,7 +93,11 @@ export interface CommandScriptOptions {
   readonly argv: readonly string[];
   readonly nonce: string;
   readonly capBytes: number;
-  /** Seconds for the remote `timeout`, or null when the host has none. */
+  /**
+   * The command's limit in seconds: the host's `timeout` for a root command, the watchdog of
+   * `RemoteShell.exec` for a plain one; null when the host has no `timeout` (the caller's
+   * deadline then ends it).
+   */
   readonly timeoutSec: number | null;
   readonly sudo: SudoMode;
   readonly encoder: ShellInfo['encoder'];
@@ -86,6 +110,14 @@ export interface Frame {
   readonly truncated: { readonly stdout: boolean; readonly stderr: boolean };
 }
 
+/** `: watchdog MS;` at the start of a command script: its timeout, kept by `RemoteShell.exec`. */
+const WATCHDOG = /^: watchdog (\d+);/;
+/** How long a command may outlive the watchdog's SIGTERM before SIGKILL (`timeout -k 2`). */
+const KILL_AFTER_SEC = 2;
+/** The exit a frame says when the watchdog ended its command: coreutils `timeout`'s, and after SIGKILL. */
+const TIMED_OUT = 124;
+const KILLED = 137;
+
 export type ExecOutcome =
   | ({ readonly kind: 'frame' } & Frame)
   | { readonly kind: 'deadline' }
@@ -97,12 +129,24 @@ export function newNonce(): string {
   return randomBytes(16).toString('hex');
 }
 
+/**
+ * `x ARGV0 ARGS…`: run ARGV0 found on PATH as execvp finds it (an empty PATH entry is the
+ * current directory), by its path, never as a builtin or function; not found: 127 as sh says it.
+ * Builtins only (no fork); `set -f` (setup) keeps a PATH entry from being a glob.
+ */
+const RUN_FUNCTION =
+  'x() { case $1 in */*) c=$1 ;; *) c=; IFS=:; for d in $PATH; do ' +
+  '[ -f "${d:-.}/$1" ] && [ -x "${d:-.}/$1" ] && { c=${d:-.}/$1; break; }; done; unset IFS ;; esac; ' +
+  `if [ -z "$c" ]; then printf 'sh: %s: not found\\n' "$1" >&2; return 127; fi; shift; "$c" "$@"; }`;
+
 /** The setup a fresh shell runs once: private temp dir, cleanup trap, and a probe line. */
 export function buildSetupScript(nonce: string): string {
   const dir = `tshoot.${randomBytes(12).toString('hex')}`;
   return [
     `T="\${TMPDIR:-/tmp}/${dir}"; mkdir -m 700 "$T" 2>/dev/null || T=`,
-    `trap 'rm -rf "$T"' EXIT; trap 'exit 129' HUP; trap 'exit 141' PIPE; trap 'exit 143' TERM`,
+    // SIGTERM while a command runs is the watchdog's, for the command: the shell goes on to its frame.
+    `trap 'rm -rf "$T"' EXIT; trap 'exit 129' HUP; trap 'exit 141' PIPE; trap '[ -n "$running" ] || exit 143' TERM; running=; set -f`,
+    RUN_FUNCTION,
     `u=$(id -u 2>/dev/null); b=od; command -v base64 >/dev/null 2>&1 && b=base64`,
     `t=no; (exec timeout -k 1 1 true) >/dev/null 2>&1 && t=yes`,
     `printf '#R %s %s %s %s %s %s\\n' ${nonce} "$$" "\${u:-x}" "$b" "$t" "$T"`,
@@ -132,11 +176,15 @@ export function buildCommandScript(o: CommandScriptOptions): string {
   const validate = o.sudo.kind === 'validate';
   if (o.argv.length === 0 && !validate) throw new Error('empty argv: nothing to run');
   let words = quoteArgv(o.argv);
-  if (o.timeoutSec !== null) words = `timeout -k 2 ${formatSeconds(o.timeoutSec)} ${words}`;
+  let watchdog = '';
+  if (o.timeoutSec !== null) {
+    if (o.sudo.kind === 'none') watchdog = `: watchdog ${Math.max(1, Math.round(o.timeoutSec * 1000))}; `;
+    else words = `timeout -k ${KILL_AFTER_SEC} ${formatSeconds(o.timeoutSec)} ${words}`;
+  }
   let cmd: string;
   switch (o.sudo.kind) {
     case 'none':
-      cmd = `(exec ${words}) </dev/null >"$T/o" 2>"$T/e"; r=$?`;
+      cmd = `${watchdog}set -- ${words}; running=1; x "$@" </dev/null >"$T/o" 2>"$T/e"; r=$?; running=`;
       break;
     case 'n':
       cmd = `(exec sudo -n -- ${words}) </dev/null >"$T/o" 2>"$T/e"; r=$?`;
@@ -231,6 +279,7 @@ export class RemoteShell {
   private waiter: ((text: string | null) => void) | null = null;
 
   private constructor(
+    private readonly client: Ssh2Client,
     private readonly channel: ClientChannel,
     public info: ShellInfo,
   ) {}
@@ -252,7 +301,7 @@ export class RemoteShell {
         opened = channel;
         const nonce = newNonce();
         const placeholder: ShellInfo = { pid: 0, uid: null, encoder: 'od', hasTimeout: false, tmpDir: '' };
-        const shell = new RemoteShell(channel, placeholder);
+        const shell = new RemoteShell(client, channel, placeholder);
         shell.attach();
         shell.waitFor((text) => {
           clearTimeout(timer);
@@ -296,19 +345,31 @@ export class RemoteShell {
     }
     this.buf = '';
     const limit = maxFrameChars(o.capBytes, this.info.encoder);
+    const watchdogMs = Number(WATCHDOG.exec(script)?.[1] ?? NaN);
     return new Promise((resolve) => {
       let done = false;
+      /** The watchdog signalled the shell's session: the command timed out. */
+      let signalled = false;
       const finish = (outcome: ExecOutcome): void => {
         if (done) return;
         done = true;
         clearTimeout(timer);
+        clearTimeout(watchdog);
         o.signal?.removeEventListener('abort', onAbort);
         this.waiter = null;
         if (outcome.kind !== 'frame') this.broken = true;
-        resolve(outcome);
+        // A signalled shell is not used again: the SIGKILL 2 s on must meet nothing of ours.
+        if (signalled) this.destroy();
+        resolve(outcome.kind === 'frame' && signalled ? { ...outcome, exit: TIMED_OUT } : outcome);
       };
       const onAbort = (): void => finish({ kind: 'aborted' });
       const timer = setTimeout(() => finish({ kind: 'deadline' }), o.deadlineMs);
+      const watchdog = Number.isFinite(watchdogMs)
+        ? setTimeout(() => {
+            signalled = true;
+            this.killSession((err) => finish({ kind: 'protocol', detail: `the command outlived its timeout and could not be killed (${err.message})` }));
+          }, watchdogMs)
+        : undefined;
       if (o.signal?.aborted) {
         finish({ kind: 'aborted' });
         return;
@@ -319,7 +380,15 @@ export class RemoteShell {
       let unanswered = o.password !== undefined;
       this.waitFor((text) => {
         if (text === null) {
-          finish({ kind: 'closed', detail: lastLine(this.stderrTail) });
+          // Closed after the watchdog's signals: the command outlived SIGTERM and SIGKILL ended
+          // the shell with it, before it could print its frame.
+          if (signalled) {
+            const none = Buffer.alloc(0);
+            const note = Buffer.from(`tshoot: killed ${KILL_AFTER_SEC} s after its timeout (SIGTERM did not end it); its output is lost\n`);
+            finish({ kind: 'frame', exit: KILLED, stdout: none, stderr: note, truncated: { stdout: false, stderr: false } });
+          } else {
+            finish({ kind: 'closed', detail: lastLine(this.stderrTail) });
+          }
           return true;
         }
         if (unanswered) {
@@ -348,6 +417,41 @@ export class RemoteShell {
       });
       this.channel.write(script);
     });
+  }
+
+  /**
+   * The watchdog: through a channel of its own, SIGTERM to every process of this shell's
+   * session (pkill -s; else the shell's process group: without job control a command stays in
+   * it), then SIGKILL 2 s later, and the temp dir removed. `onError`: the channel did not open.
+   */
+  private killSession(onError: (err: Error) => void): void {
+    const sid = this.info.pid;
+    if (sid <= 1) {
+      onError(new Error('no shell PID'));
+      return;
+    }
+    const script = [
+      `pkill -TERM -s ${sid} 2>/dev/null || kill -TERM -${sid} 2>/dev/null`,
+      `sleep ${KILL_AFTER_SEC}`,
+      `pkill -KILL -s ${sid} 2>/dev/null || kill -KILL -${sid} 2>/dev/null`,
+      `rm -rf -- ${quoteArg(this.info.tmpDir)}`,
+      'exit 0',
+      '',
+    ].join('\n');
+    try {
+      this.client.exec(REMOTE_SHELL_COMMAND, (err, ch) => {
+        if (err) {
+          onError(err);
+          return;
+        }
+        ch.on('error', () => {});
+        ch.stderr.resume();
+        ch.resume();
+        ch.end(script);
+      });
+    } catch (err) {
+      onError(err as Error);
+    }
   }
 
   /** Close the channel (EOF first, so the shell's EXIT trap removes its temp dir). */

@@ -27,8 +27,10 @@ afterAll(() => {
 function localClient(as?: { uid: number; gid: number }): Ssh2Client {
   return {
     exec(command: string, cb: (err: Error | undefined, ch: ClientChannel) => void): boolean {
+      // detached: a session of its own, as sshd gives each channel's command (setsid).
       const cp = spawn('/bin/sh', ['-c', command], {
         cwd: '/',
+        detached: true,
         ...(as === undefined ? {} : { uid: as.uid, gid: as.gid, env: { PATH: '/usr/bin:/bin:/usr/sbin:/sbin', LANG: 'C' } }),
       });
       const ch = Duplex.from({ readable: cp.stdout, writable: cp.stdin }) as unknown as ClientChannel & { stderr: unknown };
@@ -104,6 +106,19 @@ describe('remote shell script on a local /bin/sh', () => {
     await run(s, ['trap', '', 'EXIT']);
     expect((await run(s, ['pwd'])).exit).toBe(0);
     expect((await run(s, ['echo', 'alive'])).stdout).toBe('alive\n');
+  });
+
+  it('finds argv[0] on PATH as execvp does, or says it is not found (127), leaving no output of the command before', async () => {
+    const s = await openLocal();
+    expect((await run(s, ['echo', 'before'])).stdout).toBe('before\n');
+    const missing = await run(s, ['tshoot-no-such-program']);
+    expect(missing).toMatchObject({ exit: 127, stdout: '' });
+    expect(missing.stderr).toContain('tshoot-no-such-program: not found');
+    expect((await run(s, [''])).exit).toBe(127);
+    expect(await run(s, ['/bin/echo', 'by path'])).toMatchObject({ exit: 0, stdout: 'by path\n' });
+    // A glob in argv[0] is a name, not a pattern; `x`, our function, is not what runs either.
+    expect((await run(s, ['ech*', 'no'])).exit).toBe(127);
+    expect((await run(s, ['x', 'echo', 'no'])).exit).toBe(127);
   });
 
   it('reports the remote timeout as exit 124', async () => {

@@ -7,30 +7,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { classifySocketError, createSshExecutor, type HostKeyInfo, SshPool } from '../../src/exec/ssh-executor.js';
 import type { CommandSpec } from '../../src/exec/types.js';
-import { freePort, HAVE_SSHD, keygen, type Sshd, startSshd } from './sshd-harness.js';
+import { eventually, freePort, HAVE_SSHD, keygen, pgrep, type Sshd, startSshd } from './sshd-harness.js';
 
 const CANARY = '/tmp/tshoot-ssh-canary';
 const T = 10_000;
 
 function cmd(argv: string[], extra: Partial<CommandSpec> = {}): CommandSpec {
   return { argv, timeoutMs: T, ...extra };
-}
-
-function pgrep(pattern: string): string {
-  try {
-    return execFileSync('pgrep', ['-af', pattern], { encoding: 'utf8' }).trim();
-  } catch {
-    return '';
-  }
-}
-
-async function eventually(check: () => boolean, ms = 5000): Promise<boolean> {
-  const until = Date.now() + ms;
-  while (Date.now() < until) {
-    if (check()) return true;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return check();
 }
 
 describe.skipIf(!HAVE_SSHD)('ssh executor against a real sshd', () => {

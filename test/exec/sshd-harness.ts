@@ -32,6 +32,25 @@ export interface Sshd {
   stop(): Promise<void>;
 }
 
+/** `pgrep -af PATTERN` on this machine (the sshd's host): the matching processes, or ''. */
+export function pgrep(pattern: string): string {
+  try {
+    return execFileSync('pgrep', ['-af', pattern], { encoding: 'utf8' }).trim();
+  } catch {
+    return '';
+  }
+}
+
+/** Poll `check` every 100 ms for at most `ms`: a host's processes end after our result does. */
+export async function eventually(check: () => boolean, ms = 5000): Promise<boolean> {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    if (check()) return true;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return check();
+}
+
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
