@@ -4,21 +4,24 @@
  * sections, the meta table, the statuses, the headline of each apply state, the footer. What
  * the session recorded (titles, host output) is shown as recorded; every label tshoot adds is
  * checked against the English table, so a label left in English fails whatever its name.
- * Recorded lab sessions, their header's language changed; the apply states from commands
+ * Recorded lab sessions, their header's language ja; the apply states from commands
  * appended after the outcome, as engine/apply.ts records them.
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { loadCatalog } from '../../src/flow/catalog.js';
+import { openCatalog } from '../../src/cli/catalog.js';
+import type { CliIO } from '../../src/cli/io.js';
 import { parseTranscript, type Transcript, type TranscriptEvent } from '../../src/transcript/format.js';
 import { renderReport } from '../../src/transcript/report.js';
 import { CARD_TEXT, REPORT_TEXT } from '../../src/ui/messages.js';
 
-const cat = loadCatalog([], { shipped: 'yaml' });
+// The shipped flows, as `tshoot report` opens them (no cache).
+const cat = openCatalog({ env: { TSHOOT_NO_CACHE: '1' }, cwd: process.cwd() } as unknown as CliIO);
 
 function japanese(file: string): Transcript {
   const t = parseTranscript(file, readFileSync(file, 'utf8'));
-  return { ...t, header: { ...t.header, lang: 'ja' } };
+  expect(t.header.lang).toBe('ja');
+  return t;
 }
 
 /** A copy with `events` appended (after the outcome: the commands of an apply). */
@@ -32,8 +35,10 @@ function both(t: Transcript): { md: string; html: string } {
   return { md: renderReport(t, flow, 'md'), html: renderReport(t, flow, 'html') };
 }
 
-const FIX = 'flows/refused/sessions/nginx-stopped.ndjson';
-const UNRESOLVED = 'flows/not-found/sessions/not-404.ndjson';
+// Sessions recorded in the lab (flows/refused/sessions/nginx-stopped.ndjson and
+// flows/not-found/sessions/not-404.ndjson as they were at this test's commit), their header's lang ja.
+const FIX = 'test/transcript/fixtures/nginx-stopped-ja.ndjson';
+const UNRESOLVED = 'test/transcript/fixtures/not-404-ja.ndjson';
 
 // The English words tshoot adds to a report (the recorded texts and host output aside).
 const en = REPORT_TEXT.en;
@@ -82,7 +87,7 @@ describe('the report of a Japanese session', () => {
     expect(md).toContain('**原因** Nothing listens on port 80');
     for (const l of ['**根拠**', '**対処**', '**確認**', '## チェック', '## フローの経路']) expect(md).toContain(l);
     expect(md).toMatch(/— 終了コード 7 · 148 ms$/m);
-    expect(md).toMatch(/^<sub>flows\/refused\/sessions\/nginx-stopped\.ndjson より。tshoot 0\.1\.0 で記録。<\/sub>$/m);
+    expect(md).toMatch(/^<sub>test\/transcript\/fixtures\/nginx-stopped-ja\.ndjson より。tshoot 0\.1\.0 で記録。<\/sub>$/m);
     const left = englishLeft(ownMarkdown(md, t));
     expect(left, ownMarkdown(md, t)).toEqual([]);
   });
@@ -158,7 +163,8 @@ describe('the report of a Japanese session', () => {
   });
 
   it('an English session keeps its English words (the same transcript, lang en)', () => {
-    const t = parseTranscript(FIX, readFileSync(FIX, 'utf8'));
+    const ja = parseTranscript(FIX, readFileSync(FIX, 'utf8'));
+    const t = { ...ja, header: { ...ja.header, lang: 'en' as const } };
     const { md } = both(t);
     expect(md).toMatch(/^# Connection refused — tshoot report$/m);
     expect(md).toContain('**Cause.** Nothing listens');
