@@ -12,7 +12,8 @@
  *   dist/yaml.cjs               the YAML library
  *
  * The last two are `require`d on first use (a user's flow to check, an answers file), not at
- * start: the shipped flows come checked from step 1.
+ * start: the shipped flows come compiled to data from step 1, and the CLI never reads their
+ * YAML but in `flows lint`.
  */
 import { build } from 'esbuild';
 import { createHash } from 'node:crypto';
@@ -43,7 +44,7 @@ const buildId = (() => {
 })();
 
 // 1. What the CLI would otherwise compute at every start (src/flow/prebuild.ts): the flow
-//    validators as Ajv standalone code, and the shipped flows loaded and checked.
+//    validators as Ajv standalone code, and the shipped flows loaded, checked and compiled to data.
 const tmp = join(root, 'dist', `.prebuild-${process.pid}.mjs`);
 await build({
   absWorkingDir: root,
@@ -104,7 +105,7 @@ ${yamlExports.map((k) => `export function ${k}(...a) { return new.target ? Refle
  * Swaps src/flow/validators.ts (Ajv, compiling at first use) and `yaml` for loaders of the
  * side bundles, src/transcript/validators.ts (TypeBox) for the transcript schemas as JSON,
  * src/flow/schema.ts (TypeBox) for the editor schema as JSON,
- * and src/flow/shipped.ts, shipped-docs.ts for the shipped flows as checked in step 1.
+ * and src/flow/shipped.ts, shipped-docs.ts for the shipped flows as compiled in step 1.
  */
 const prebuilt = {
   name: 'tshoot-prebuilt',

@@ -4,20 +4,21 @@
  * those tools use (the flow schema's TypeBox builders, the graph drawings).
  */
 import { resolve } from 'node:path';
-import { builtinFlowsDir, loadCatalog, type Catalog } from '../flow/catalog.js';
+import { loadCatalog, type Catalog } from '../flow/catalog.js';
 import { checkCacheDir } from '../flow/check-cache.js';
 import { didYouMean, formatProblem, isError } from '../flow/problem.js';
 import type { CliIO } from './io.js';
 import { UsageError } from './target.js';
 
 /**
- * Built-in flows plus the user's `--flows` folders (or files). A user's flow this build has
- * already checked clean comes from the cache (flow/check-cache.ts) unless `fresh`.
+ * Built-in flows plus the user's `--flows` folders (or files). The built-in ones come from the
+ * build's data, and a user's flow this build has already checked with no error from the cache
+ * (flow/check-cache.ts), unless `fresh` (`flows lint`): then every file is read and checked.
  */
 export function openCatalog(io: CliIO, extra: readonly string[] = [], opts: { fresh?: boolean } = {}): Catalog {
   const dir = checkCacheDir(io.env);
-  const paths = [...new Set([builtinFlowsDir(), ...extra.map((d) => resolve(io.cwd, d))])];
-  return loadCatalog(paths, { relativeTo: io.cwd, cache: dir === null ? null : { dir, read: !opts.fresh }, programs: declaredPrograms(io.env) });
+  const paths = [...new Set(extra.map((d) => resolve(io.cwd, d)))];
+  return loadCatalog(paths, { shipped: opts.fresh ? 'yaml' : 'built', relativeTo: io.cwd, cache: dir === null ? null : { dir, read: !opts.fresh }, programs: declaredPrograms(io.env) });
 }
 
 /**

@@ -1,19 +1,16 @@
 /**
  * The symptom menu of a bare `tshoot`, drawn before the rest of the CLI is loaded (issue 8:
  * the first prompt within 1.5× of bare node). The shipped flows' ids and titles come from
- * the build's record of them (flow/as-built.ts), trusted only while every file in `flows/`
- * still has the text the build checked and none has an error; the session modules load while
- * the user reads the menu. Otherwise — no record, a file changed or added, `--flows`,
+ * the build's data (flow/as-built.ts), the flows a built tshoot runs, unless one has an error;
+ * the session modules load while the user reads the menu. Otherwise — from source, `--flows`,
  * `--answers`, `--host` (whose mistakes are reported before any prompt) — `run` draws the
  * same menu from the loaded catalogue.
  */
-import { readFileSync } from 'node:fs';
 import { Interrupted, type Prompter } from '../engine/ports.js';
 import type { Question } from '../engine/types.js';
-import { builtinFlowsDir, flowFiles } from '../flow/files.js';
 import { isError } from '../flow/problem.js';
 import type { TextT } from '../flow/schema.js';
-import { shippedAsBuilt } from '../flow/as-built.js';
+import { builtFlows } from '../flow/as-built.js';
 import { detectLang, pickText, type Lang } from '../flow/template.js';
 import { interruptedNote } from '../ui/cards.js';
 import { MENU_TEXT } from '../ui/messages.js';
@@ -42,18 +39,17 @@ function menuAsk(id: string, input: Question['input'], text: string, rest: Pick<
   return { id, flow: 'menu', node: id, input, text, ...rest };
 }
 
-/** The menu's flows from the build's record, or null when the record does not hold for these files. */
+/** The menu's flows from the build's data, or null from source or when a shipped flow has an error. */
 export function shippedMenu(): MenuEntry[] | null {
+  const built = builtFlows();
   const out: MenuEntry[] = [];
   const ids = new Set<string>();
-  for (const file of flowFiles(builtinFlowsDir())) {
-    const entry = shippedAsBuilt(file, readFileSync(file, 'utf8'));
-    if (!entry || entry.problems.some(isError)) return null;
-    if (ids.has(entry.id)) return null;
+  for (const entry of built ?? []) {
+    if (entry.id === null || entry.problems.some(isError) || ids.has(entry.id)) return null;
     ids.add(entry.id);
     if (entry.menu) out.push({ id: entry.id, title: entry.title });
   }
-  return out;
+  return built && out;
 }
 
 /** The menu's last entry's value: no flow's id (flow/schema.ts FLOW_ID starts with a letter). */

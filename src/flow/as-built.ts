@@ -1,9 +1,9 @@
 /**
- * The build's record of a shipped flow file (shipped.ts, shipped-docs.ts), if this is one and
- * its text is still the one the build checked: the one test both the catalogue and the symptom
- * menu trust the record by. A string compare: no hashing, no `node:crypto` at start.
+ * The shipped flows as the build compiled them (shipped.ts, shipped-docs.ts): what a built
+ * tshoot runs and draws its symptom menu from. Their YAML is not read for that; `flows lint`
+ * reads it (catalog.ts `shipped: 'yaml'`). Null from source, where the YAML is all there is.
  */
-import { basename, dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { builtinFlowsDir } from './files.js';
 import { SHIPPED, type ShippedFlow } from './shipped.js';
 import { SHIPPED_DOCS, type ShippedDoc } from './shipped-docs.js';
@@ -12,11 +12,16 @@ export function isShippedFile(file: string): boolean {
   return dirname(file) === builtinFlowsDir();
 }
 
-export function shippedAsBuilt(file: string, text: string): (ShippedFlow & { readonly doc: ShippedDoc }) | undefined {
-  if (!SHIPPED || !SHIPPED_DOCS) return undefined;
-  const name = basename(file);
-  const entry = Object.hasOwn(SHIPPED, name) ? SHIPPED[name] : undefined;
-  const doc = Object.hasOwn(SHIPPED_DOCS, name) ? SHIPPED_DOCS[name] : undefined;
-  if (!entry || doc === undefined || !isShippedFile(file)) return undefined;
-  return text === doc.text ? { ...entry, doc } : undefined;
+export interface BuiltFlow extends ShippedFlow {
+  /** Where the file is in the package (problems and `Flow.file` name it; it need not be there). */
+  readonly file: string;
+  /** Its data; absent for a file that did not load (its problems say why). */
+  readonly doc?: ShippedDoc;
+}
+
+/** Every shipped flow as built, in file order; null from source. */
+export function builtFlows(): BuiltFlow[] | null {
+  if (!SHIPPED || !SHIPPED_DOCS) return null;
+  const docs = SHIPPED_DOCS;
+  return Object.entries(SHIPPED).map(([name, entry]) => ({ ...entry, file: join(builtinFlowsDir(), name), ...(Object.hasOwn(docs, name) ? { doc: docs[name] } : {}) }));
 }

@@ -1,11 +1,11 @@
 /**
- * Where flows come from: the ones shipped in the package's `flows/`, plus the user's
- * (`--flows DIR` or a file given by path). Reads, loads and compiles them in one go and
- * hands back every problem found.
+ * Where flows come from: the ones shipped with tshoot, plus the user's (`--flows DIR` or a file
+ * given by path). Loads and compiles them in one go and hands back every problem found.
  *
- * A shipped file whose text is still the one the build recorded (shipped-docs.ts) is not
- * parsed, validated nor type-checked again: its data and its own problems come from the
- * build, and it is compiled when first used. Every other file is checked in full.
+ * A built tshoot runs its shipped flows from the build's data (as-built.ts: document, positions,
+ * `let` types, problems), compiled when first used; their YAML is read only by `flows lint`
+ * (`shipped: 'yaml'`) and from source. A user's file this build checked before with no error
+ * comes from its check record (check-cache.ts) the same way; every other file is checked in full.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -14,7 +14,8 @@ import { builtinFlowsDir, flowFiles } from './files.js';
 import { checkedFlowSource, loadFlowSource, type FlowSource, type PositionTable } from './load.js';
 import type { Problem } from './problem.js';
 import type { FlowDocT } from './schema.js';
-import { isShippedFile, shippedAsBuilt } from './as-built.js';
+import { builtFlows, isShippedFile } from './as-built.js';
+import type { FlowRecord } from './shipped-docs.js';
 import { nodeCrypto } from '../lazy.js';
 import { readChecked, recordOf, writeChecked } from './check-cache.js';
 
@@ -28,11 +29,16 @@ export interface Catalog extends FlowSet {
 }
 
 export interface CatalogOptions {
+  /**
+   * The shipped flows, before `paths`: `built`, the build's data (what runs; from source, where
+   * there is none, their YAML); `yaml`, their files read and checked in full (`flows lint`).
+   */
+  readonly shipped?: 'built' | 'yaml';
   /** Problems name files relative to this folder. */
   readonly relativeTo?: string;
   /**
    * The user's flows as last checked (check-cache.ts): `read` false checks every file in full
-   * (`flows lint`), still recording the clean ones.
+   * (`flows lint`), still recording those with no error.
    */
   readonly cache?: { readonly dir: string; readonly read: boolean } | null;
   /** Programs the person running tshoot declares read-only (compile.ts); no cache is used then. */
@@ -40,36 +46,49 @@ export interface CatalogOptions {
 }
 
 export function loadCatalog(paths: readonly string[], opts: CatalogOptions = {}): Catalog {
+  const built = opts.shipped === 'built' ? builtFlows() : null;
   const seen = new Set<string>();
-  for (const p of paths) {
+  const shippedDir = opts.shipped ? builtinFlowsDir() : null;
+  for (const p of [...(opts.shipped && !built ? [shippedDir!] : []), ...paths]) {
     const abs = resolve(p);
+    if (built && abs === shippedDir) continue; // the shipped flows, already there as data
     for (const f of existsSync(abs) && statSync(abs).isDirectory() ? flowFiles(abs) : [abs]) seen.add(f);
   }
-  const files = [...seen];
+  const shown = (file: string) => (opts.relativeTo ? relativeName(file, opts.relativeTo) : file);
   const problems: Problem[] = [];
   const sources: FlowSource[] = [];
-  const hashed: string[] = [];
-  // Files checked in full now: recorded in the cache if no problem names them.
+  // Each file's name and the digest of its text, for the catalogue's digest.
+  const hashed: Array<readonly [string, () => string]> = [];
+  for (const b of built ?? []) {
+    const name = shown(b.file);
+    problems.push(...b.problems.map((p) => ({ ...p, file: name })));
+    if (!b.doc) continue;
+    const doc = b.doc;
+    hashed.push([fileName(b.file), () => doc.sha256]);
+    sources.push(fromRecord(name, doc));
+  }
+  const files = [...(built ?? []).map((b) => b.file), ...seen];
+  // Files checked in full now: recorded in the cache if no error names them.
   const fresh: { file: string; text: string; src: FlowSource }[] = [];
-  // A record says "clean with no declared programs": with some, every file is checked in full.
+  // A record says "no error with no declared programs": with some, every file is checked in full.
   const cache = opts.programs?.size ? null : (opts.cache ?? null);
-  for (const file of files) {
-    const shown = opts.relativeTo ? relativeName(file, opts.relativeTo) : file;
+  for (const file of seen) {
+    const name = shown(file);
     let text: string;
     try {
       text = readFileSync(file, 'utf8');
     } catch (e) {
-      problems.push({ code: 'yaml-syntax', file: shown, line: 1, col: 1, message: `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` });
+      problems.push({ code: 'yaml-syntax', file: name, line: 1, col: 1, message: `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` });
       continue;
     }
-    hashed.push(file.split('/').pop() ?? file, text);
-    const known = shippedAsBuilt(file, text) ?? (cache?.read ? userAsChecked(cache.dir, file, text) : undefined);
+    hashed.push([fileName(file), () => textDigest(text)]);
+    const known = cache?.read && !isShippedFile(file) ? readChecked(cache.dir, file, text) : undefined;
     if (known) {
-      problems.push(...known.problems.map((p) => ({ ...p, file: shown })));
-      sources.push(checkedFlowSource(shown, text, JSON.parse(known.doc.doc) as FlowDocT, () => JSON.parse(known.doc.positions) as PositionTable, known.doc.lets));
+      problems.push(...known.warnings.map((p) => ({ ...p, file: name })));
+      sources.push(fromRecord(name, known.record));
       continue;
     }
-    const r = loadFlowSource(shown, text, { schemaExists: (ref) => existsSync(resolve(dirname(file), ref)) });
+    const r = loadFlowSource(name, text, { schemaExists: (ref) => existsSync(resolve(dirname(file), ref)) });
     problems.push(...r.problems);
     if (r.flow) {
       sources.push(r.flow);
@@ -81,9 +100,10 @@ export function loadCatalog(paths: readonly string[], opts: CatalogOptions = {})
   if (cache) {
     for (const f of fresh) {
       const flow = compiled.flows.get(f.src.doc.id);
-      // The modeline's schema is the editor's, not the check's: a missing one does not keep the record out.
-      if (!flow || flow.file !== f.src.file || problems.some((p) => p.file === f.src.file && p.code !== 'missing-schema')) continue;
-      writeChecked(cache.dir, f.file, recordOf(f.text, f.src, flow.lets));
+      const own = problems.filter((p) => p.file === f.src.file);
+      // Warnings are not errors (an English-only text, the modeline's schema for editors): kept in the record.
+      if (!flow || flow.file !== f.src.file || own.some((p) => p.severity !== 'warning')) continue;
+      writeChecked(cache.dir, f.file, f.text, { record: recordOf(f.src, flow.lets), warnings: own.map(({ file: _, ...p }) => p) });
     }
   }
   // The digest only when asked (a recording, `replay --update`, `resume`).
@@ -95,7 +115,7 @@ export function loadCatalog(paths: readonly string[], opts: CatalogOptions = {})
     get digest() {
       if (digest === undefined) {
         const hash = nodeCrypto().createHash('sha256');
-        for (const part of hashed) hash.update(part).update('\0');
+        for (const [name, of] of hashed) hash.update(name).update('\0').update(of()).update('\0');
         digest = `sha256:${hash.digest('hex')}`;
       }
       return digest;
@@ -103,10 +123,18 @@ export function loadCatalog(paths: readonly string[], opts: CatalogOptions = {})
   };
 }
 
-/** The cache's record of a user's flow file, if this build checked this very text clean. */
-function userAsChecked(dir: string, file: string, text: string) {
-  const doc = readChecked(dir, file, text);
-  return doc ? { problems: [] as Problem[], doc } : undefined;
+/** `sha256:HEX` of one file's text: the catalogue's digest is made of these (the build's for shipped files). */
+export function textDigest(text: string): string {
+  return `sha256:${nodeCrypto().createHash('sha256').update(text).digest('hex')}`;
+}
+
+/** A flow from its record (the build's, or the check cache's): no YAML read. */
+function fromRecord(file: string, rec: FlowRecord): FlowSource {
+  return checkedFlowSource(file, JSON.parse(rec.doc) as FlowDocT, () => JSON.parse(rec.positions) as PositionTable, rec.lets);
+}
+
+function fileName(file: string): string {
+  return file.split('/').pop() ?? file;
 }
 
 function relativeName(file: string, base: string): string {

@@ -1,10 +1,11 @@
 /**
- * The user's flows as this build last checked them: what the build's record (shipped-docs.ts)
+ * The user's flows as this build last checked them: what the build's data (shipped-docs.ts)
  * is for the shipped flows, kept in `$XDG_CACHE_HOME/tshoot/flows/` for the user's own. A file
  * whose text is exactly the one a run of this very build (version.ts `BUILD`) found free of
- * problems is not parsed, validated nor type-checked again: its data and positions come from
- * the record, as a shipped flow's do. Anything else — another text, another build, a record
- * that does not read — is checked in full, and the record rewritten when the check is clean.
+ * errors is not parsed, validated nor type-checked again: its data, positions and warnings
+ * (an English-only text, a missing modeline schema: warnings are not errors) come from the
+ * record, as a shipped flow's do. Anything else — another text, another build, a record that
+ * does not read — is checked in full, and the record rewritten when the check has no error.
  *
  * One record per build and flow file (named by both), so the cache holds at most one entry per
  * file ever loaded, for the three builds used last (xdg.ts). A record that cannot be read or
@@ -18,31 +19,41 @@
  * again is: the read-only verdict of every run node (`changesHost`, which compile.ts skips for a
  * checked flow) is computed from the record's data, so a record cannot let a command that
  * changes the host run outside a fix. The data itself is not derived from the text: that is the
- * YAML parse the record exists to skip (a 201-event replay of a 151-node flow: 1.5× start with the
- * record's data, 2.7× when parsed again, 3.4× checked in full; see the issue 12 report).
+ * YAML parse the record exists to skip. It pays (issue 18, measured 2026-12-01 with the bench's
+ * 201-event session of a 151-node English-only flow, 253 warnings): replay --check 1.6× start
+ * with the record, 2.6× checked in full (BENCHMARKS.md).
  */
 import type { Flow } from './compile.js';
 import type { FlowSource } from './load.js';
+import type { Problem } from './problem.js';
 import type { FlowDocT } from './schema.js';
-import type { ShippedDoc } from './shipped-docs.js';
+import type { FlowRecord } from './shipped-docs.js';
 import { changesHost } from './read-only.js';
 import { BUILD } from '../version.js';
 import { cacheDir, openCache } from '../xdg.js';
 
 /** What a check leaves for the next run (or, for the shipped flows, the build leaves for every run). */
-export function recordOf(text: string, src: FlowSource, lets: Flow['lets']): ShippedDoc {
+export function recordOf(src: FlowSource, lets: Flow['lets']): FlowRecord {
   return {
-    text,
     doc: JSON.stringify(src.doc),
     positions: JSON.stringify(src.positions()),
     lets: Object.fromEntries(lets.map(([name, , type]) => [name, type])),
   };
 }
 
-/** A record: the build's `ShippedDoc` fields, and which build checked which file. */
-interface CheckedRecord extends ShippedDoc {
+/** A record: the compiled data, and which build checked which text of which file, with its warnings. */
+interface CheckedRecord extends FlowRecord {
   readonly build: string;
   readonly file: string;
+  readonly text: string;
+  /** The file's warnings, `file` left out (the catalogue names the file as its caller does). */
+  readonly warnings: readonly Omit<Problem, 'file'>[];
+}
+
+/** A user's flow as this build checked it: its data, and the warnings the check found. */
+export interface Checked {
+  readonly record: FlowRecord;
+  readonly warnings: readonly Omit<Problem, 'file'>[];
 }
 
 /** `$XDG_CACHE_HOME/tshoot/flows/`, else `~/.cache/tshoot/flows/`; null when running from source. */
@@ -50,8 +61,8 @@ export function checkCacheDir(env: Readonly<Record<string, string | undefined>>)
   return BUILD === null ? null : cacheDir(env, 'flows');
 }
 
-/** The record of `file` (absolute) if this build checked exactly `text` clean. */
-export function readChecked(dir: string, file: string, text: string): ShippedDoc | undefined {
+/** The record of `file` (absolute) if this build checked exactly `text` and found no error. */
+export function readChecked(dir: string, file: string, text: string): Checked | undefined {
   if (BUILD === null) return undefined;
   let rec: Partial<CheckedRecord> | null;
   try {
@@ -61,9 +72,11 @@ export function readChecked(dir: string, file: string, text: string): ShippedDoc
     return undefined;
   }
   if (!rec || typeof rec !== 'object' || rec.build !== BUILD || rec.file !== file || rec.text !== text) return undefined;
-  if (typeof rec.doc !== 'string' || typeof rec.positions !== 'string' || !rec.lets || typeof rec.lets !== 'object') return undefined;
+  if (typeof rec.doc !== 'string' || typeof rec.positions !== 'string' || !rec.lets || typeof rec.lets !== 'object' || !Array.isArray(rec.warnings)) return undefined;
+  // A record says what it holds is no error: anything else in it is not trusted.
+  if (!rec.warnings.every((w) => w !== null && typeof w === 'object' && w.severity === 'warning')) return undefined;
   if (!onlyReads(rec.doc)) return undefined;
-  return { text, doc: rec.doc, positions: rec.positions, lets: rec.lets };
+  return { record: { doc: rec.doc, positions: rec.positions, lets: rec.lets }, warnings: rec.warnings };
 }
 
 /**
@@ -80,10 +93,10 @@ function onlyReads(doc: string): boolean {
   }
 }
 
-/** Records `file` as checked clean (xdg.ts `Cache.write`). */
-export function writeChecked(dir: string, file: string, doc: ShippedDoc): void {
+/** Records `file` as checked with no error (xdg.ts `Cache.write`). */
+export function writeChecked(dir: string, file: string, text: string, checked: Checked): void {
   if (BUILD === null) return;
-  const rec: CheckedRecord = { build: BUILD, file, ...doc };
+  const rec: CheckedRecord = { build: BUILD, file, text, ...checked.record, warnings: checked.warnings };
   openCache(dir).write(recordName(BUILD, file), JSON.stringify(rec), BUILD);
 }
 

@@ -94,7 +94,7 @@ export function compileFlows(sources: readonly FlowSource[], opts: CompileOption
     for (const [nid, node] of Object.entries(src.doc.nodes)) {
       if (node.kind !== 'fix') continue;
       const seen = fixIds.get(node.id);
-      // Positions only for a duplicate: `loc` of a checked flow parses its YAML.
+      // Positions only for a duplicate: `loc` of a checked flow parses its position table.
       const here = () => src.loc(['nodes', nid, 'id']);
       if (seen) {
         const first = seen.loc();
@@ -160,8 +160,8 @@ export function compileOne(src: FlowSource, problems: Problem[], opts: CompileOp
       problems.push({ code: 'schema', ...src.keyLoc(['let', name]), message: `let "${name}" has the name of a node or global`, hint: 'rename it' });
       continue;
     }
-    // A checked flow's let types come from the build; cel-js checks each let when first evaluated.
-    const known = src.checked === true ? src.letTypes?.[name] : undefined;
+    // A checked flow's let types come from its record; cel-js checks each let when first evaluated.
+    const known = src.checked?.[name];
     const r = known !== undefined ? ({ ok: true, type: known } as const) : checkExpression(env, expr);
     if (!r.ok) {
       if (!dependant(r.message)) problems.push({ code: 'bad-expression', ...src.loc(['let', name]), message: `let ${name}: ${r.message}`, hint: celHint(r.message, env, types, lets) });
@@ -173,9 +173,9 @@ export function compileOne(src: FlowSource, problems: Problem[], opts: CompileOp
   }
 
   const at = (id: string, ...rest: Array<string | number>) => src.loc(id ? ['nodes', id, ...rest] : rest);
-  // A flow the build checked (src.checked) has no problems left to find: its conditions, texts
+  // A checked flow (src.checked) has no problems left to find: its conditions, texts
   // and evidence are type-checked by cel-js on first evaluation instead of all of them here.
-  const verify = src.checked !== true;
+  const verify = src.checked === undefined;
   // CEL's `matches()` runs a regex on host output too: hold its pattern to the same rule as
   // `extract` regexes. Only a literal can be checked, so only a literal is allowed.
   const checkMatches = (id: string, path: Array<string | number>, expr: string) => {
@@ -454,7 +454,7 @@ function runType(prefix: string, id: string, node: RunNodeT, src: FlowSource, pr
       fields[name] = p.type;
     } else {
       // A flow the build checked has safe regexes: only their groups are needed here.
-      if (src.checked !== true && !compileRegex(ex.regex, () => src.loc(['nodes', id, 'extract', name, 'regex']), id, problems)) {
+      if (src.checked === undefined && !compileRegex(ex.regex, () => src.loc(['nodes', id, 'extract', name, 'regex']), id, problems)) {
         poisoned.add(name);
         continue;
       }

@@ -9,12 +9,16 @@ import { fileURLToPath } from 'node:url';
 
 let builtin: string | undefined;
 
-/** The package's own `flows/` folder, found from this module's location (src or dist). */
+/**
+ * The package's own `flows/` folder, found from this module's location (src or dist): the
+ * package's folder, whether or not `flows/` is there (a built tshoot runs its shipped flows
+ * from the build's data, flow/as-built.ts).
+ */
 export function builtinFlowsDir(): string {
   if (builtin) return builtin;
   let dir = dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 6; i++) {
-    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'flows'))) return (builtin = join(dir, 'flows'));
+    if (existsSync(join(dir, 'package.json'))) return (builtin = join(dir, 'flows'));
     dir = dirname(dir);
   }
   throw new Error('cannot find the flows/ folder of tshoot');

@@ -22,11 +22,12 @@ export interface FlowSource {
   loc(path: Path): Loc;
   /** Position of the key of `path` (a node's id, a field's name). */
   keyLoc(path: Path): Loc;
-  /** Its problems are already known (the build checked this very text): compile it lazily. */
-  readonly checked?: boolean;
-  /** A checked flow's `let` types as the build's compiler found them: not type-checked again. */
-  readonly letTypes?: Readonly<Record<string, string>>;
-  /** Every position at once, for a record of the check (check-cache.ts); from the parse already done. */
+  /**
+   * Present when its problems are already known (the build's data, or a user's flow's check
+   * record): the `let` types its check found. It is compiled lazily, not type-checked again.
+   */
+  readonly checked?: Readonly<Record<string, string>>;
+  /** Every position at once (what `loc` and `keyLoc` look up), for a record of the check. */
   positions(): PositionTable;
 }
 
@@ -70,8 +71,9 @@ export function loadFlowSource(file: string, text: string, opts: LoadOptions = {
     problems.push({ code: 'yaml-syntax', ...at(firstAlias(ydoc)), message: (e as Error).message.split('\n')[0] ?? String(e) });
     return { flow: null, problems };
   }
-  const loc = (path: Path): Loc => at(rangeOf(ydoc, path, false));
-  const keyLoc = (path: Path): Loc => at(rangeOf(ydoc, path, true));
+  let table: PositionTable | undefined;
+  const positions = (): PositionTable => (table ??= positionTable(ydoc, lineCounter));
+  const { loc, keyLoc } = locators(file, positions);
 
   const v = flowValidators();
   const schemas = v.schemas;
@@ -122,32 +124,36 @@ export function loadFlowSource(file: string, text: string, opts: LoadOptions = {
   if (problems.some((p) => p.code === 'schema' || p.code === 'unknown-kind' || p.code === 'unknown-role')) {
     return { flow: null, problems };
   }
-  return { flow: { file, doc: data as FlowDocT, loc, keyLoc, positions: () => positionTable(ydoc, lineCounter) }, problems };
+  return { flow: { file, doc: data as FlowDocT, loc, keyLoc, positions }, problems };
 }
 
 /**
- * A flow already loaded and checked — shipped (the build's record) or the user's (check-cache.ts)
- * — with the same text: the data and the positions (`positionTable`) come from the record, so
- * the YAML is not parsed at all; without a table it is parsed on the first position asked for.
+ * A flow already loaded and checked — shipped (the build's data) or the user's (check-cache.ts):
+ * its data, positions and `let` types come from the record; no YAML at all.
  */
-export function checkedFlowSource(file: string, text: string, doc: FlowDocT, positions?: () => PositionTable, letTypes?: Readonly<Record<string, string>>): FlowSource {
+export function checkedFlowSource(file: string, doc: FlowDocT, positions: () => PositionTable, letTypes: Readonly<Record<string, string>>): FlowSource {
   let table: PositionTable | undefined;
-  const positionsOf = (): PositionTable => {
-    if (table) return table;
-    if (positions) return (table = positions());
-    const lc = new LineCounter();
-    return (table = positionTable(parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true }), lc));
-  };
+  const positionsOf = (): PositionTable => (table ??= positions());
+  return { file, doc, ...locators(file, positionsOf), checked: letTypes, positions: positionsOf };
+}
+
+/**
+ * `loc` and `keyLoc` of every flow, loaded or from a record: one lookup in its position table
+ * (of the deepest part of the path that exists).
+ */
+function locators(file: string, positions: () => PositionTable): Pick<FlowSource, 'loc' | 'keyLoc'> {
   const at = (key: boolean) => (path: Path): Loc => {
-    const [line = 1, col = 1] = lookUp(positionsOf(), path, key);
+    const [line = 1, col = 1] = lookUp(positions(), path, key);
     return { file, line, col };
   };
-  return { file, doc, loc: at(false), keyLoc: at(true), checked: true, ...(letTypes ? { letTypes } : {}), positions: positionsOf };
+  return { loc: at(false), keyLoc: at(true) };
 }
 
 /**
  * Every path of a document (segments joined by NUL) → `[line, col]` of its value, and of its
- * key when it is a map entry: what `loc` and `keyLoc` answer, precomputed by the build.
+ * key when it is a map entry: what `loc` and `keyLoc` answer (for a shipped flow, computed by
+ * the build). A value's position is its start, else its key's, else its parent's; a key
+ * defined twice answers for the first.
  */
 export type PositionTable = Record<string, readonly number[]>;
 
@@ -157,7 +163,6 @@ export function positionTable(doc: Document, lc: LineCounter): PositionTable {
     const p = lc.linePos(offset);
     return [p.line, p.col];
   };
-  // The same offsets as rangeOf: a value's start, else its key's, else its parent's.
   const walk = (node: Node | null, path: string[], offset: number, keyOffset: number | null): void => {
     const k = path.join('\0');
     if (Object.hasOwn(out, k)) return; // a duplicate key: rangeOf finds the first
@@ -315,30 +320,6 @@ function fieldsAt(schema: object, path: Path): string[] {
 
 function unescapePointer(s: string): string {
   return s.replace(/~1/g, '/').replace(/~0/g, '~');
-}
-
-/** The source offset of `path` in the document (of its key when `key`), or of its deepest existing parent. */
-function rangeOf(doc: Document, path: Path, key: boolean): number {
-  let node: Node | null = doc.contents as Node | null;
-  let offset = node?.range?.[0] ?? 0;
-  for (let i = 0; i < path.length && node; i++) {
-    const seg = path[i];
-    if (isMap(node)) {
-      const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(seg));
-      if (!pair) break;
-      const k = pair.key as Node | null;
-      const val = pair.value as Node | null;
-      if (key && i === path.length - 1) return k?.range?.[0] ?? offset;
-      offset = val?.range?.[0] ?? k?.range?.[0] ?? offset;
-      node = val;
-    } else if (isSeq(node)) {
-      const item = node.items[Number(seg)] as Node | undefined;
-      if (!item) break;
-      offset = item.range?.[0] ?? offset;
-      node = item;
-    } else break;
-  }
-  return offset;
 }
 
 /** The name and offsets of the key that `offset` (the error's position) points into, and of its first occurrence. */

@@ -3,15 +3,16 @@
  * - the flow validators as Ajv standalone code (replaces validators.ts in the bundle);
  * - the transcript schemas as JSON (replaces transcript/validators.ts), the flow schema for
  *   editors likewise (replaces flow/schema.ts, so that TypeBox is not in the bundle);
- * - the shipped flows loaded and checked, with their text (fills in shipped.ts,
- *   shipped-docs.ts).
+ * - the shipped flows loaded, checked and compiled to data: the document, its position table,
+ *   its `let` types, its problems and its text's digest (fills in shipped.ts, shipped-docs.ts);
+ *   the CLI runs them from that data and never reads their YAML (`flows lint` does).
  * Run by esbuild.config.mjs from a throwaway bundle of this module; not part of the CLI.
  */
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { Ajv } from 'ajv';
 import standalone from 'ajv/dist/standalone/index.js';
-import { flowFiles } from './catalog.js';
+import { flowFiles, textDigest } from './catalog.js';
 import { compileOne } from './compile.js';
 import { recordOf } from './check-cache.js';
 import { loadFlowSource } from './load.js';
@@ -56,25 +57,24 @@ export function transcriptSchemasJson(): string {
   return JSON.stringify(schemas);
 }
 
-/** The shipped flows of `dir` as loaded and checked now: shipped.ts and shipped-docs.ts. */
+/** The shipped flows of `dir` as loaded, checked and compiled now: shipped.ts and shipped-docs.ts. */
 export function shippedFlows(dir: string): { index: Record<string, ShippedFlow>; docs: Record<string, ShippedDoc> } {
   const index: Record<string, ShippedFlow> = {};
   const docs: Record<string, ShippedDoc> = {};
   for (const file of flowFiles(dir)) {
+    const name = basename(file);
     const text = readFileSync(file, 'utf8');
-    const r = loadFlowSource(file, text);
-    // A file that does not load stays out: it is checked (and refused) at every start.
-    if (!r.flow) continue;
+    const r = loadFlowSource(name, text);
     const problems: Problem[] = [...r.problems];
+    // A file that does not load is shipped as its problems: the catalogue refuses it by them.
+    if (!r.flow) {
+      index[name] = { id: null, title: name, menu: false, problems };
+      continue;
+    }
     const compiled = compileOne(r.flow, problems);
     const doc = r.flow.doc;
-    index[basename(file)] = {
-      id: doc.id,
-      title: doc.title,
-      menu: doc.menu !== false,
-      problems,
-    };
-    docs[basename(file)] = recordOf(text, r.flow, compiled.lets);
+    index[name] = { id: doc.id, title: doc.title, menu: doc.menu !== false, problems };
+    docs[name] = { ...recordOf(r.flow, compiled.lets), sha256: textDigest(text) };
   }
   return { index, docs };
 }

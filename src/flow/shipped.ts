@@ -1,20 +1,18 @@
 /**
- * The shipped flows as the build loaded and checked them (esbuild.config.mjs fills this in;
- * from source it is null and every flow is checked at load). A shipped file whose text is
- * still the build's (as-built.ts) is not parsed, validated nor type-checked again: its data and its
- * problems come from here, its positions from the table in shipped-docs.ts (load.ts
- * `checkedFlowSource`), and it is compiled on first use (compile.ts). Any other file — the user's flows, or a
- * shipped file edited after the build — is checked in full.
+ * The shipped flows as the build compiled them (esbuild.config.mjs fills this in from
+ * prebuild.ts; from source it is null and the YAML in `flows/` is loaded and checked). The data
+ * is the product: a built tshoot runs its shipped flows from here and shipped-docs.ts, never
+ * from their YAML, which only `flows lint` (and development from source) reads.
  */
 import type { Problem } from './problem.js';
 import type { TextT } from './schema.js';
 
 export interface ShippedFlow {
-  /** What the symptom menu shows (cli/menu.ts), without the whole document. */
-  readonly id: string;
+  /** What the symptom menu shows (cli/menu.ts), without the whole document; null: the file does not load. */
+  readonly id: string | null;
   readonly title: TextT;
   readonly menu: boolean;
-  /** The file's own problems (loader and compiler, not those between flows); `file` is replaced. */
+  /** The file's own problems (loader and compiler, not those between flows); `file` is the file's name. */
   readonly problems: readonly Problem[];
 }
 

@@ -1,7 +1,7 @@
 /**
- * The record of a user's flow checked clean (src/flow/check-cache.ts), through the built CLI:
- * written after a clean check, trusted only for the very same text and build, never by lint,
- * and never in the way of an error.
+ * The record of a user's flow checked with no error (src/flow/check-cache.ts), through the built
+ * CLI: written after such a check (warnings kept in it), trusted only for the very same text and
+ * build, never by lint, and never in the way of an error.
  */
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -76,13 +76,28 @@ describe('the check record of a user flow', () => {
     expect((JSON.parse(readFileSync(s.records()[0]!, 'utf8')) as Record_).text).toBe(askFlow);
   });
 
-  it('is not written for a flow with a problem, warnings included', async () => {
-    // A text without its Japanese is a warning: the run goes on, nothing is recorded.
+  it('is written for a flow with warnings only (kept in it), and read next time; never for an error', async () => {
+    // A text without its Japanese is a warning (issue 18: most users' flows are English only).
     const s = setup({ 'ask-demo.yaml': askFlow.replace('title: { en: Done, ja: 完了 }', 'title: { en: Done }'), 'answers.yaml': 'q: a\n' });
-    const r = await s.run();
-    expect(r.code).toBe(0);
+    const first = await s.run();
+    expect(first.code).toBe(0);
     expect((await runCli(['flows', 'lint', join(s.dir, 'ask-demo.yaml')], { env: s.env })).stdout).toContain('warning: no ja text');
-    expect(s.records()).toEqual([]);
+    const [rec, ...more] = s.records();
+    expect(more).toEqual([]);
+    const r = JSON.parse(readFileSync(rec!, 'utf8')) as Record_ & { warnings: Array<{ code: string; severity: string; line: number }> };
+    // Each of lint's warnings (the missing Japanese, the modeline's schema not beside the flow), without its file.
+    expect(r.warnings).toContainEqual(expect.objectContaining({ code: 'missing-translation', severity: 'warning', node: 'done' }));
+    expect(r.warnings.every((w) => w.severity === 'warning' && !('file' in w))).toBe(true);
+    // The next run reads it: a document planted in the record is what runs.
+    writeFileSync(rec!, JSON.stringify({ ...r, doc: r.doc.replace('"Fixed"', '"From the record"') }));
+    expect(JSON.parse((await s.run()).stdout)).toMatchObject({ fix: { title: 'From the record' } });
+    // A record whose "warnings" hold an error is no record of a flow without errors: not read.
+    writeFileSync(rec!, JSON.stringify({ ...r, doc: r.doc.replace('"Fixed"', '"From the record"'), warnings: [{ ...r.warnings[0], severity: 'error' }] }));
+    expect((await s.run()).stdout).toBe(first.stdout);
+
+    const bad = setup({ 'ask-demo.yaml': askFlow.replace('goto: done', 'goto: dnoe'), 'answers.yaml': 'q: a\n' });
+    expect((await bad.run()).code).toBe(2);
+    expect(bad.records()).toEqual([]);
   });
 
   it('that does not read, or comes from another build, is checked again and rewritten', async () => {

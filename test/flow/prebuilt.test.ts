@@ -1,12 +1,12 @@
 /**
- * What the build precomputes for the shipped flows (issue 8) must answer exactly as the
- * full load does: positions from the table, the lazily compiled flow, the problems.
+ * What the build compiles the shipped flows to (issue 8, 18) must answer exactly as the full
+ * load does: the lazily compiled flow from the data, the problems, the positions.
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { builtinFlowsDir, flowFiles } from '../../src/flow/catalog.js';
 import { compileFlows, compileOne } from '../../src/flow/compile.js';
-import { checkedFlowSource, loadFlowSource, type FlowSource, type Path } from '../../src/flow/load.js';
+import { checkedFlowSource, loadFlowSource, type FlowSource } from '../../src/flow/load.js';
 import type { Problem } from '../../src/flow/problem.js';
 import { shippedFlows } from '../../src/flow/prebuild.js';
 import { generateFlow } from '../bench/gen-flow.js';
@@ -20,27 +20,14 @@ function loaded(file: string): { text: string; src: FlowSource } {
   return { text, src: r.flow };
 }
 
-describe('position table', () => {
-  it.each(files)('%s: every loc and keyLoc as the YAML gives them', (file) => {
-    const { text, src } = loaded(file);
-    const table = src.positions();
-    const cached = checkedFlowSource(file, text, src.doc, () => table);
-    const paths: Path[] = Object.keys(table).map((k) => (k === '' ? [] : k.split('\0')));
-    // Missing parts fall back to the deepest part that exists.
-    const extra: Path[] = paths.slice(0, 200).flatMap((p) => [[...p, 'nope'], [...p, 7, 'x']]);
-    for (const p of [...paths, ...extra, ['nodes', 'missing', 'next', 0, 'when']]) {
-      expect(cached.loc(p), JSON.stringify(p)).toEqual(src.loc(p));
-      expect(cached.keyLoc(p), JSON.stringify(p)).toEqual(src.keyLoc(p));
-    }
-  });
-});
-
 describe('checked (lazily compiled) flows', () => {
   it('compile to the same flows, problems and edges as a full load', () => {
     const full = files.map((f) => loaded(f).src);
+    const { docs } = shippedFlows(builtinFlowsDir());
+    // As the catalogue makes them from the build's data: JSON in, no YAML.
     const cached = files.map((f) => {
-      const { text, src } = loaded(f);
-      return checkedFlowSource(src.file, text, src.doc);
+      const rec = docs[f.split('/').pop()!]!;
+      return checkedFlowSource(f, JSON.parse(rec.doc), () => JSON.parse(rec.positions), rec.lets);
     });
     const a = compileFlows(full);
     const b = compileFlows(cached);
@@ -55,6 +42,10 @@ describe('checked (lazily compiled) flows', () => {
       expect(g.lets).toEqual(f.lets);
       expect(Object.keys(g.types)).toEqual(Object.keys(f.types));
       expect(g.env.check('target.port == 80').valid).toBe(true);
+      for (const nid of Object.keys(f.doc.nodes)) {
+        expect(g.loc(['nodes', nid, 'kind'])).toEqual(f.loc(['nodes', nid, 'kind']));
+        expect(g.loc(['nodes', nid, 'nope', 3])).toEqual(f.loc(['nodes', nid]));
+      }
     }
   });
 
@@ -65,6 +56,7 @@ describe('checked (lazily compiled) flows', () => {
       const { src } = loaded(file);
       expect(JSON.parse(docs[name]!.doc)).toEqual(src.doc);
       expect(index[name]!.id).toBe(src.doc.id);
+      expect(docs[name]!.sha256).toMatch(/^sha256:[0-9a-f]{64}$/);
     }
   });
 });
