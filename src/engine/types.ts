@@ -6,6 +6,7 @@
 import type { CommandResult, Role, TransportErrorCode } from '../exec/types.js';
 import type { Loc } from '../flow/problem.js';
 import type { Lang } from '../flow/template.js';
+import type { HostsInfo, TargetInfo } from '../flow/globals.js';
 
 export type Answer = string | boolean;
 
@@ -41,23 +42,8 @@ export interface Command {
   readonly title: string;
 }
 
-export interface TargetInfo {
-  readonly url: string;
-  readonly scheme: string;
-  readonly host: string;
-  readonly port: number;
-  readonly path: string;
-  /** The host is a loopback name or address (localhost, 127.0.0.0/8, ::1). */
-  readonly loopback: boolean;
-  /** False when the flow runs without a target (then the fields are empty). */
-  readonly given: boolean;
-}
-
-export interface HostsInfo {
-  readonly client: string;
-  readonly server: string;
-  readonly bastion: string;
-}
+/** The target and hosts a flow reads: declared once with their CEL types. */
+export type { HostsInfo, TargetInfo } from '../flow/globals.js';
 
 export interface Evidence {
   readonly role: Role;

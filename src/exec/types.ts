@@ -5,8 +5,9 @@
  * returned, not thrown, so that a flow can branch on it.
  */
 
-export type Role = 'client' | 'server' | 'bastion' | 'local';
-export const ROLES: readonly Role[] = ['client', 'server', 'bastion', 'local'];
+/** The hosts a flow's commands run on; the flow and transcript schemas are built from this list. */
+export const ROLES = ['client', 'server', 'bastion', 'local'] as const;
+export type Role = (typeof ROLES)[number];
 
 export interface CommandSpec {
   /** The argv, already rendered. Never joined into a string for a local shell. */
@@ -20,14 +21,8 @@ export interface CommandSpec {
 }
 
 /** How a host could not be reached. A flow can branch on these (`node.error == "refused"`). */
-export type TransportErrorCode =
-  | 'dns'
-  | 'refused'
-  | 'timeout'
-  | 'auth'
-  | 'host-key'
-  | 'disconnected'
-  | 'unconfigured';
+export const TRANSPORT_ERROR_CODES = ['dns', 'refused', 'timeout', 'auth', 'host-key', 'disconnected', 'unconfigured'] as const;
+export type TransportErrorCode = (typeof TRANSPORT_ERROR_CODES)[number];
 
 export interface TransportError {
   readonly code: TransportErrorCode;

@@ -5,30 +5,16 @@
  * by `flows lint` rather than found during an outage.
  */
 import { Environment } from '@marcbachmann/cel-js';
-import type { ValueType } from '../parsers/types.js';
+import type { StructType, ValueType } from '../parsers/types.js';
 import { nginxConfigParser } from '../parsers/nginx-config.js';
 import { splitLines } from '../parsers/text.js';
 import { registerModels } from '../models/cel.js';
 
-export type { ValueType };
+export { GLOBALS } from './globals.js';
 
-/** A struct type with a name: every such type is registered once in an environment. */
-export type StructType = Extract<ValueType, { struct: string }>;
+export type { StructType, ValueType };
 
 const LIMITS = { maxAstNodes: 2_000, maxDepth: 64, maxListElements: 256, maxMapEntries: 256, maxCallArguments: 16 };
-
-export const TARGET_TYPE: StructType = {
-  struct: 'Target',
-  fields: { url: 'string', scheme: 'string', host: 'string', port: 'int', path: 'string', loopback: 'bool', given: 'bool' },
-};
-
-export const HOSTS_TYPE: StructType = {
-  struct: 'Hosts',
-  fields: { client: 'string', server: 'string', bastion: 'string', server_is_client: 'bool' },
-};
-
-/** Types of the variables every flow can read, beside its nodes' own. */
-export const GLOBALS: Readonly<Record<string, ValueType>> = { target: TARGET_TYPE, hosts: HOSTS_TYPE, lang: 'string' };
 
 export function typeName(t: ValueType): string {
   if (typeof t === 'string') return t;

@@ -4,6 +4,7 @@
  * `tshoot flows schema`, checked by a test).
  */
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { ROLES } from '../exec/types.js';
 
 /** Node ids are CEL identifiers, so that conditions can name a node's result. */
 export const NODE_ID = '^[a-z][a-z0-9_]*$';
@@ -13,7 +14,7 @@ export const FLOW_ID = '^[a-z][a-z0-9]*(-[a-z0-9]+)*$';
 /** A `together` entry: a node of this flow, or `FLOW.NODE` of a flow it calls. */
 export const TOGETHER_REF = '^([a-z][a-z0-9]*(-[a-z0-9]+)*\\.)?[a-z][a-z0-9_]*$';
 
-const RoleT = Type.Union([Type.Literal('client'), Type.Literal('server'), Type.Literal('bastion'), Type.Literal('local')]);
+const RoleT = Type.Union(ROLES.map((r) => Type.Literal(r)));
 
 const NodeRef = Type.String({ pattern: NODE_ID, description: 'The id of a node in this flow.' });
 

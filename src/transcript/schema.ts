@@ -3,21 +3,20 @@
  * format.ts and for the checks of each line. Loaded by the type checker, by the build (which
  * precompiles the checks, see validators.ts) and from source (tests); never by the built CLI.
  */
-import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { Type, type Static, type TBoolean, type TInteger, type TSchema, type TString } from '@sinclair/typebox';
 import { FORMAT, FORMAT_VERSION } from './constants.js';
+import { ROLES, TRANSPORT_ERROR_CODES } from '../exec/types.js';
+import { TARGET_TYPE } from '../flow/globals.js';
+import { LANGS } from '../flow/template.js';
+import type { StructFields } from '../parsers/types.js';
 
-const Role = Type.Union([Type.Literal('client'), Type.Literal('server'), Type.Literal('bastion'), Type.Literal('local')]);
-const Lang = Type.Union([Type.Literal('en'), Type.Literal('ja')]);
+// The vocabulary shared with the engine is declared there once (issue 18); the schemas are built from it.
+const Role = Type.Union(ROLES.map((r) => Type.Literal(r)));
+const Lang = Type.Union(LANGS.map((l) => Type.Literal(l)));
+const TransportCode = Type.Union(TRANSPORT_ERROR_CODES.map((c) => Type.Literal(c)));
 
-const Target = Type.Object({
-  url: Type.String(),
-  scheme: Type.String(),
-  host: Type.String(),
-  port: Type.Integer({ minimum: 0, maximum: 65535 }),
-  path: Type.String(),
-  loopback: Type.Boolean(),
-  given: Type.Boolean(),
-});
+/** `target`'s fields from its CEL type (each a string, int or bool), the port in range. */
+const Target = Type.Object({ ...scalarFields(TARGET_TYPE.fields), port: Type.Integer({ minimum: 0, maximum: 65535 }) });
 
 /** A file as it was when the session was recorded: its absolute path and `sha256:HEX` of its bytes. */
 const FileRef = Type.Object({ path: Type.String({ minLength: 1 }), sha256: Type.String() });
@@ -96,15 +95,7 @@ const ResultEvent = Type.Object({
   transport: Type.Union([
     Type.Null(),
     Type.Object({
-      code: Type.Union([
-        Type.Literal('dns'),
-        Type.Literal('refused'),
-        Type.Literal('timeout'),
-        Type.Literal('auth'),
-        Type.Literal('host-key'),
-        Type.Literal('disconnected'),
-        Type.Literal('unconfigured'),
-      ]),
+      code: TransportCode,
       message: Type.String(),
     }),
   ]),
@@ -154,3 +145,15 @@ export const EVENTS = {
 
 export type EventKind = keyof typeof EVENTS;
 export type TranscriptEvent = { [K in EventKind]: Static<(typeof EVENTS)[K]> }[EventKind];
+
+type ScalarSchema<T> = T extends 'int' ? TInteger : T extends 'bool' ? TBoolean : TString;
+
+/** A struct's scalar fields as TypeBox schemas, so that `Static<…>` is the struct's `Infer<…>`. */
+function scalarFields<F extends StructFields>(fields: F): { [K in keyof F]: ScalarSchema<F[K]> } {
+  const out: Record<string, TSchema> = {};
+  for (const [k, t] of Object.entries(fields)) {
+    if (typeof t !== 'string') throw new Error(`transcript schema: ${k} is not a scalar`);
+    out[k] = t === 'int' ? Type.Integer() : t === 'bool' ? Type.Boolean() : Type.String();
+  }
+  return out as { [K in keyof F]: ScalarSchema<F[K]> };
+}
