@@ -10,12 +10,15 @@ import type { HostsInfo, TargetInfo } from '../flow/globals.js';
 
 export type Answer = string | boolean;
 
+/** How a question is answered; the flow and transcript schemas are built from this list. */
+export const INPUT_KINDS = ['confirm', 'select', 'input'] as const;
+
 export interface Question {
   /** The node id; `flow.node` when the question comes from a called flow. */
   readonly id: string;
   readonly flow: string;
   readonly node: string;
-  readonly input: 'confirm' | 'select' | 'input';
+  readonly input: (typeof INPUT_KINDS)[number];
   readonly text: string;
   readonly help?: string;
   readonly choices?: ReadonlyArray<{ readonly value: string; readonly label: string }>;

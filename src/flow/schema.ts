@@ -5,6 +5,7 @@
  */
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { ROLES } from '../exec/types.js';
+import { INPUT_KINDS } from '../engine/types.js';
 
 /** Node ids are CEL identifiers, so that conditions can name a node's result. */
 export const NODE_ID = '^[a-z][a-z0-9_]*$';
@@ -62,7 +63,7 @@ const Choice = Type.Object(
 export const AskNode = Type.Object(
   {
     kind: Type.Literal('ask'),
-    input: Type.Union([Type.Literal('confirm'), Type.Literal('select'), Type.Literal('input')]),
+    input: Type.Union(INPUT_KINDS.map((k) => Type.Literal(k))),
     text: Text,
     help: Type.Optional(Text),
     choices: Type.Optional(Type.Array(Choice, { minItems: 1 })),

@@ -12,8 +12,8 @@ export interface Template {
   readonly parts: readonly Part[];
 }
 
-export type Lang = 'en' | 'ja';
-export const LANGS: readonly Lang[] = ['en', 'ja'];
+export const LANGS = ['en', 'ja'] as const;
+export type Lang = (typeof LANGS)[number];
 
 export class TemplateError extends Error {
   readonly code = 'bad-template';

@@ -6,6 +6,7 @@
 import { Type, type Static, type TBoolean, type TInteger, type TSchema, type TString } from '@sinclair/typebox';
 import { FORMAT, FORMAT_VERSION } from './constants.js';
 import { ROLES, TRANSPORT_ERROR_CODES } from '../exec/types.js';
+import { INPUT_KINDS } from '../engine/types.js';
 import { TARGET_TYPE } from '../flow/globals.js';
 import { LANGS } from '../flow/template.js';
 import type { StructFields } from '../parsers/types.js';
@@ -59,7 +60,7 @@ const QuestionEvent = Type.Object({
   id: Type.String(),
   flow: Type.String(),
   node: Type.String(),
-  input: Type.Union([Type.Literal('confirm'), Type.Literal('select'), Type.Literal('input')]),
+  input: Type.Union(INPUT_KINDS.map((k) => Type.Literal(k))),
   text: Type.String(),
   choices: Type.Optional(Type.Array(Choice)),
   setup: Setup,
