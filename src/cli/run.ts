@@ -20,6 +20,7 @@ import { fileRef } from '../transcript/format.js';
 import type { Recorder, SessionInfo } from '../transcript/recorder.js';
 import { formatProblem, isError } from '../flow/problem.js';
 import { detectLang, type Lang } from '../flow/template.js';
+import { SSH_TEXT } from '../ui/messages.js';
 import { closestAlias, createAnswersPrompter, createInquirerPrompter, type TerminalPrompter } from '../ui/prompter.js';
 import { createTerminalReporter, type TerminalReporter } from '../ui/reporter.js';
 import { interruptedNote } from '../ui/cards.js';
@@ -170,7 +171,7 @@ async function openPorts(s: RunSetup, flow: Flow, hooks: SessionHooks): Promise<
     },
   };
   const roles: RoleMap = { ...s.roles };
-  const ssh = sshConnections(opts, terminal, flow.id);
+  const ssh = sshConnections(opts, terminal, flow.id, s.lang);
   // A host given by flag is not asked again when its name does not resolve: the flag is named,
   // with the closest ssh alias.
   const hosts = createExecutors(roles, ssh.remote, async (role) => {
@@ -253,7 +254,7 @@ interface SshConnections {
   close(): Promise<void>;
 }
 
-function sshConnections(opts: RunOptions, terminal: TerminalPrompter | null, flowId: string): SshConnections {
+function sshConnections(opts: RunOptions, terminal: TerminalPrompter | null, flowId: string, lang: Lang): SshConnections {
   let pool: SshPool | null = null;
   const remote: RemoteFactory = async (dest, { jump }) => {
     const ssh = await import('../exec/ssh.js');
@@ -262,6 +263,7 @@ function sshConnections(opts: RunOptions, terminal: TerminalPrompter | null, flo
       pool,
       ...(opts.sshConfig ? { configFile: opts.sshConfig } : {}),
       acceptNewHostKeys: opts.acceptNewHostKeys === true,
+      lang,
       ...(jump ? { jump } : {}),
       ...(terminal
         ? {
@@ -271,7 +273,7 @@ function sshConnections(opts: RunOptions, terminal: TerminalPrompter | null, flo
                 flow: flowId,
                 node: 'hostkey',
                 input: 'confirm',
-                text: `The authenticity of host ${info.host}:${info.port} can't be established. ${info.keyType} key fingerprint is ${info.fingerprint}. Trust it and continue?`,
+                text: SSH_TEXT[lang].trustHostKey(`${info.host}:${info.port}`, info.keyType, info.fingerprint),
                 default: false,
               })) === true,
             askSecret: (prompt) => terminal.secret(prompt),

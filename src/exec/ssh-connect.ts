@@ -37,6 +37,7 @@ import {
   ssh2,
 } from './ssh2-types.js';
 import type { TransportError, TransportErrorCode } from './types.js';
+import { SSH_TEXT, type SshText, type UiLang } from '../ui/messages.js';
 
 export interface HostKeyInfo {
   /** The name the key is filed under (HostName, or HostKeyAlias). */
@@ -57,6 +58,8 @@ export interface ConnectOptions {
   readonly confirmHostKey?: (info: HostKeyInfo) => Promise<boolean>;
   /** Ask for a key passphrase or a sudo password; null = declined. Answers are never stored. */
   readonly askSecret?: (prompt: string) => Promise<string | null>;
+  /** The language of the messages and prompts (the CLI's set-up passes the session's); default en. */
+  readonly lang?: UiLang;
 }
 
 /** One connection attempt to a resolved destination. */
@@ -81,10 +84,11 @@ const DEFAULT_KEEPALIVE_MS = 15_000;
 /** TCP or the jump host's tunnel, then the handshake: a client ready for channels, or why not. */
 export async function connectSsh(c: Connecting): Promise<Ssh2Client | TransportError> {
   const r = c.resolved;
+  const t = SSH_TEXT[c.opts.lang ?? 'en'];
   if (r.proxyCommand !== null) {
-    return { code: 'unconfigured', message: `${c.label}: ProxyCommand is not supported; use ProxyJump instead` };
+    return { code: 'unconfigured', message: t.proxyCommand(c.label) };
   }
-  const sock = r.proxyJump === null ? await tcpConnect(r, c.label, c.timeoutMs) : await c.tunnel(r.proxyJump);
+  const sock = r.proxyJump === null ? await tcpConnect(r, c.label, c.timeoutMs, t) : await c.tunnel(r.proxyJump);
   if (!('pipe' in sock)) return sock;
   const entries = await readKnownHosts([...r.userKnownHostsFiles, ...r.globalKnownHostsFiles]);
   const preferred = knownKeyTypes(entries, hostKeyName(r.hostname, r.port, r.hostKeyAlias)).flatMap(algorithmsForKeyType);
@@ -95,7 +99,7 @@ export async function connectSsh(c: Connecting): Promise<Ssh2Client | TransportE
 }
 
 /** A tunnel to `host:port` from a connected host (ProxyJump's `-W`). */
-export function forwardOut(client: Ssh2Client, host: string, port: number, label: string): Promise<ClientChannel | TransportError> {
+export function forwardOut(client: Ssh2Client, host: string, port: number, label: string, lang: UiLang = 'en'): Promise<ClientChannel | TransportError> {
   return new Promise((resolve) => {
     client.forwardOut('127.0.0.1', 0, host, port, (err, stream) => {
       if (!err) resolve(stream);
@@ -108,18 +112,18 @@ export function forwardOut(client: Ssh2Client, host: string, port: number, label
             : /timed out|unreachable|no route/i.test(msg)
               ? 'timeout'
               : 'disconnected';
-        resolve({ code, message: `${host}:${port} via ${label}: ${msg || 'the jump host could not open the tunnel'}` });
+        resolve({ code, message: SSH_TEXT[lang].tunnel(`${host}:${port}`, label, msg || null) });
       }
     });
   });
 }
 
-function tcpConnect(r: ResolvedDest, label: string, timeoutMs: number): Promise<Socket | TransportError> {
+function tcpConnect(r: ResolvedDest, label: string, timeoutMs: number, t: SshText): Promise<Socket | TransportError> {
   return new Promise((resolve) => {
     const sock = netConnect({ host: r.hostname, port: r.port });
     const timer = setTimeout(() => {
       sock.destroy();
-      resolve({ code: 'timeout', message: `${label}: no TCP connection within ${seconds(timeoutMs)} s (packets dropped?)` });
+      resolve({ code: 'timeout', message: t.tcpTimeout(label, seconds(timeoutMs)) });
     }, timeoutMs);
     sock.once('connect', () => {
       clearTimeout(timer);
@@ -132,7 +136,7 @@ function tcpConnect(r: ResolvedDest, label: string, timeoutMs: number): Promise<
     sock.once('error', (err: NodeJS.ErrnoException) => {
       clearTimeout(timer);
       sock.destroy();
-      resolve(classifySocketError(err, label));
+      resolve(classifySocketError(err, label, t));
     });
   });
 }
@@ -144,6 +148,7 @@ function tcpConnect(r: ResolvedDest, label: string, timeoutMs: number): Promise<
  */
 function handshake(c: Connecting, sock: Duplex, serverHostKey: string[]): Promise<Ssh2Client | TransportError> {
   const r = c.resolved;
+  const t = SSH_TEXT[c.opts.lang ?? 'en'];
   return new Promise((resolve) => {
     const ssh = new NodeSSH();
     let client: Ssh2Client | null = null;
@@ -161,7 +166,7 @@ function handshake(c: Connecting, sock: Duplex, serverHostKey: string[]): Promis
       resolve(v);
     };
     const deadline = new PausableTimer(c.timeoutMs, () => {
-      failure ??= { code: 'timeout', message: `${c.label}: no SSH handshake within ${seconds(c.timeoutMs)} s` };
+      failure ??= { code: 'timeout', message: t.handshakeTimeout(c.label, seconds(c.timeoutMs)) };
       finish(failure);
     });
     const auth = new AuthPlan(r, c.opts, deadline);
@@ -179,7 +184,7 @@ function handshake(c: Connecting, sock: Duplex, serverHostKey: string[]): Promis
             verify(err === null);
           },
           (e: unknown) => {
-            failure ??= { code: 'host-key', message: `${c.label}: host key check failed: ${(e as Error).message}` };
+            failure ??= { code: 'host-key', message: t.hostKeyCheckFailed(c.label, (e as Error).message) };
             verify(false);
           },
         );
@@ -194,7 +199,7 @@ function handshake(c: Connecting, sock: Duplex, serverHostKey: string[]): Promis
     const made = ssh.connection as Ssh2Client | null;
     if (made === null) {
       ready.catch(() => undefined);
-      finish({ code: 'disconnected', message: `${c.label}: node-ssh made no connection` });
+      finish({ code: 'disconnected', message: t.noConnection(c.label) });
       return;
     }
     client = made;
@@ -205,18 +210,18 @@ function handshake(c: Connecting, sock: Duplex, serverHostKey: string[]): Promis
         finish(made);
       },
       // Our listeners have settled it by now; this only covers a failure they did not see.
-      (err: Error & { level?: string; code?: string }) => finish(failure ?? classifySshError(err, c.label)),
+      (err: Error & { level?: string; code?: string }) => finish(failure ?? classifySshError(err, c.label, t)),
     );
     made.on('error', (err) => {
       if (!settled) {
         if (failure === null && err.level === 'client-authentication') failure = auth.failure(c.label);
-        finish(failure ?? classifySshError(err, c.label));
+        finish(failure ?? classifySshError(err, c.label, t));
       } else {
         c.onLost(made);
       }
     });
     made.on('close', () => {
-      if (!settled) finish(failure ?? { code: 'disconnected', message: `${c.label}: the server closed the connection during the handshake` });
+      if (!settled) finish(failure ?? { code: 'disconnected', message: t.closedInHandshake(c.label) });
       else c.onLost(made);
     });
   });
@@ -225,6 +230,7 @@ function handshake(c: Connecting, sock: Duplex, serverHostKey: string[]): Promis
 /** null = accepted; otherwise why not (OpenSSH sshconnect.c check_host_key()). */
 async function verifyHostKey(c: Connecting, blob: Buffer, deadline: PausableTimer): Promise<TransportError | null> {
   const r = c.resolved;
+  const t = SSH_TEXT[c.opts.lang ?? 'en'];
   const name = hostKeyName(r.hostname, r.port, r.hostKeyAlias);
   const files = [...r.userKnownHostsFiles, ...r.globalKnownHostsFiles];
   const dest = { host: r.hostname, port: r.port, alias: r.hostKeyAlias };
@@ -236,17 +242,13 @@ async function verifyHostKey(c: Connecting, blob: Buffer, deadline: PausableTime
     case 'known':
       return null;
     case 'revoked':
-      return fail(`the ${keyType} host key ${fp} is marked @revoked in ${status.entry.file}:${status.entry.line}; refusing to connect`);
+      return fail(t.revoked(keyType, fp, `${status.entry.file}:${status.entry.line}`));
     case 'changed':
-      return fail(
-        `HOST KEY CHANGED — possibly someone in the middle. The server now shows ${keyType} ${fp}, but ${status.entry.file}:${status.entry.line} has ${fingerprintSha256(status.entry.key)}. If the change is expected, remove that line (${forgetHostCommand(name, status.entry.file)}) and connect again`,
-      );
+      return fail(t.changed(keyType, fp, `${status.entry.file}:${status.entry.line}`, fingerprintSha256(status.entry.key), forgetHostCommand(name, status.entry.file)));
     case 'other-type': {
       const e = status.entries[0];
       const where = e === undefined ? '' : ` (${e.file}:${e.line}: ${keyTypeOfBlob(e.key)} ${fingerprintSha256(e.key)})`;
-      return fail(
-        `the server shows a ${keyType} host key ${fp}, but only keys of other types are known for it${where}; refusing, as the host may have been replaced. If expected, remove the old entries (${[...new Set(status.entries.map((x) => x.file))].map((f) => forgetHostCommand(name, f)).join('; ')})`,
-      );
+      return fail(t.otherType(keyType, fp, where, [...new Set(status.entries.map((x) => x.file))].map((f) => forgetHostCommand(name, f)).join('; ')));
     }
     case 'unknown':
       break;
@@ -257,20 +259,20 @@ async function verifyHostKey(c: Connecting, blob: Buffer, deadline: PausableTime
     await appendKnownHost(first, name, blob, r.hashKnownHosts);
     return null;
   };
-  const unknown = `unknown host key ${keyType} ${fp}`;
+  const unknown = t.unknownKey(keyType, fp);
   if (r.strictHostKeyChecking === 'yes' && c.opts.acceptNewHostKeys !== true) {
-    return fail(`${unknown}, and StrictHostKeyChecking is yes; add it to ${first ?? '~/.ssh/known_hosts'} after checking it`);
+    return fail(t.strictYes(unknown, first ?? '~/.ssh/known_hosts'));
   }
   if (c.opts.acceptNewHostKeys === true || r.strictHostKeyChecking === 'accept-new') return record();
   // StrictHostKeyChecking=no is treated like "ask": a diagnosis tool must not trust blindly.
   const confirm = c.opts.confirmHostKey;
   if (confirm === undefined) {
-    return fail(`${unknown}; not accepted without a prompt. Check the fingerprint, then run interactively or with --accept-new-host-keys`);
+    return fail(t.noPrompt(unknown));
   }
   deadline.pause();
   try {
     const yes = await confirm({ host: r.hostKeyAlias ?? r.hostname, port: r.port, keyType, fingerprint: fp });
-    if (!yes) return fail(`${unknown} was not accepted`);
+    if (!yes) return fail(t.notAccepted(unknown));
   } finally {
     deadline.resume();
   }
@@ -283,12 +285,15 @@ class AuthPlan {
   private readonly tried: string[] = [];
   private readonly notes: string[] = [];
   private serverMethods: string[] | null = null;
+  private readonly t: SshText;
 
   constructor(
     private readonly r: ResolvedDest,
     private readonly opts: ConnectOptions,
     private readonly deadline: PausableTimer,
-  ) {}
+  ) {
+    this.t = SSH_TEXT[opts.lang ?? 'en'];
+  }
 
   async next(methodsLeft: string[] | null): Promise<NextAuth> {
     if (methodsLeft !== null) this.serverMethods = methodsLeft;
@@ -317,12 +322,12 @@ class AuthPlan {
   failure(label: string): TransportError {
     const parts: string[] = [];
     if (this.serverMethods !== null && !this.serverMethods.includes('publickey')) {
-      parts.push(`the server accepts only ${this.serverMethods.join(', ')}; tshoot logs in with keys`);
+      parts.push(this.t.authOnly(this.serverMethods.join(', ')));
     } else {
-      parts.push(this.tried.length > 0 ? `tried ${this.tried.join(', ')}` : 'no key to try (no ssh-agent, no identity file found)');
+      parts.push(this.tried.length > 0 ? this.t.authTried(this.tried.join(', ')) : this.t.authNoKey);
     }
     parts.push(...this.notes);
-    return { code: 'auth', message: `${label}: authentication failed for user ${this.r.user} (${parts.join('; ')})` };
+    return { code: 'auth', message: this.t.authFailed(label, this.r.user, parts.join('; ')) };
   }
 
   private async loadKey(file: string): Promise<ParsedKey | null> {
@@ -335,30 +340,30 @@ class AuthPlan {
     const parsed = ssh2.utils.parseKey(data);
     if (!(parsed instanceof Error)) return parsed.isPrivateKey() ? parsed : null;
     if (!/no passphrase given/i.test(parsed.message)) {
-      this.notes.push(`${file} could not be read as a private key`);
+      this.notes.push(this.t.keyUnreadable(file));
       return null;
     }
     const ask = this.opts.askSecret;
     if (ask === undefined) {
-      this.notes.push(`key ${file} is passphrase-protected and there is no prompt to ask for it (load it with ssh-add first)`);
+      this.notes.push(this.t.keyNoPrompt(file));
       return null;
     }
     for (let attempt = 0; attempt < 3; attempt++) {
       this.deadline.pause();
       let pass: string | null;
       try {
-        pass = await ask(`Enter passphrase for key '${file}': `);
+        pass = await ask(this.t.passphrase(file));
       } finally {
         this.deadline.resume();
       }
       if (pass === null) {
-        this.notes.push(`no passphrase given for ${file}`);
+        this.notes.push(this.t.noPassphrase(file));
         return null;
       }
       const key = ssh2.utils.parseKey(data, pass);
       if (!(key instanceof Error)) return key;
     }
-    this.notes.push(`wrong passphrase for ${file}`);
+    this.notes.push(this.t.wrongPassphrase(file));
     return null;
   }
 }
@@ -414,36 +419,33 @@ class PausableTimer {
   }
 }
 
-export function classifySocketError(err: NodeJS.ErrnoException, label: string): TransportError {
+export function classifySocketError(err: NodeJS.ErrnoException, label: string, t: SshText = SSH_TEXT.en): TransportError {
   switch (err.code) {
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
     case 'EAI_NONAME':
     case 'EAI_NODATA':
-      return {
-        code: 'dns',
-        message: `${label}: host name not found${err.code === 'EAI_AGAIN' ? ' (DNS server not answering)' : ''}`,
-      };
+      return { code: 'dns', message: t.nameNotFound(label, err.code === 'EAI_AGAIN') };
     case 'ECONNREFUSED':
-      return { code: 'refused', message: `${label}: connection refused` };
+      return { code: 'refused', message: t.refused(label) };
     case 'ETIMEDOUT':
-      return { code: 'timeout', message: `${label}: connection timed out` };
+      return { code: 'timeout', message: t.timedOut(label) };
     case 'EHOSTUNREACH':
     case 'ENETUNREACH':
-      return { code: 'timeout', message: `${label}: no route to host (${err.code})` };
+      return { code: 'timeout', message: t.noRoute(label, err.code) };
     case 'ECONNRESET':
     case 'EPIPE':
-      return { code: 'disconnected', message: `${label}: connection reset` };
+      return { code: 'disconnected', message: t.reset(label) };
     default:
       return { code: 'disconnected', message: `${label}: ${err.message}` };
   }
 }
 
-function classifySshError(err: Error & { level?: string; code?: string }, label: string): TransportError {
-  if (typeof err.code === 'string') return classifySocketError(err as NodeJS.ErrnoException, label);
-  if (err.level === 'client-authentication') return { code: 'auth', message: `${label}: authentication failed` };
-  if (err.level === 'client-timeout') return { code: 'timeout', message: `${label}: SSH handshake timed out` };
-  if (/verification failed|host denied/i.test(err.message)) return { code: 'host-key', message: `${label}: host key not accepted` };
+function classifySshError(err: Error & { level?: string; code?: string }, label: string, t: SshText): TransportError {
+  if (typeof err.code === 'string') return classifySocketError(err as NodeJS.ErrnoException, label, t);
+  if (err.level === 'client-authentication') return { code: 'auth', message: t.authFailedShort(label) };
+  if (err.level === 'client-timeout') return { code: 'timeout', message: t.handshakeTimedOut(label) };
+  if (/verification failed|host denied/i.test(err.message)) return { code: 'host-key', message: t.hostKeyRefused(label) };
   return { code: 'disconnected', message: `${label}: ${err.message.split('\n')[0]}` };
 }
 

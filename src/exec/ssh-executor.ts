@@ -23,6 +23,7 @@ import type { Duplex } from 'node:stream';
 import { knownHostName } from './known-hosts.js';
 import { buildCommandScript, type ExecOutcome, newNonce, RemoteShell } from './remote-shell.js';
 import { type Connecting, type ConnectOptions, connectSsh, forwardOut } from './ssh-connect.js';
+import { SSH_TEXT } from '../ui/messages.js';
 import { type ResolvedDest, resolveSshDest } from './ssh-config.js';
 import { type ShellHost, ShellPool } from './ssh-shells.js';
 import { type RunOn, Sudo, SUDO_AUTH_MS } from './ssh-sudo.js';
@@ -158,7 +159,7 @@ export class SshConnection implements ShellHost {
     const where = `${resolved.hostname.includes(':') ? `[${resolved.hostname}]` : resolved.hostname}:${resolved.port}`;
     this.label = resolved.alias === resolved.hostname ? `ssh ${where}` : `ssh ${resolved.alias} (${where})`;
     this.shells = new ShellPool(this, opts.maxShells);
-    this.sudo = new Sudo(resolved, this.runOn, opts.askSecret, () => this.closed);
+    this.sudo = new Sudo(resolved, this.runOn, opts.askSecret, () => this.closed, opts.lang);
   }
 
   async run(cmd: CommandSpec, signal?: AbortSignal): Promise<CommandResult> {
@@ -192,7 +193,7 @@ export class SshConnection implements ShellHost {
   async forwardOut(host: string, port: number): Promise<ClientChannel | TransportError> {
     const client = await this.ensureClient();
     if (!('exec' in client)) return client;
-    return forwardOut(client, host, port, this.label);
+    return forwardOut(client, host, port, this.label, this.opts.lang);
   }
 
   /** Kill what still runs, close the shells and the connection. Idempotent. */
@@ -348,9 +349,9 @@ export class SshConnection implements ShellHost {
 
   ensureClient(): Promise<Ssh2Client | TransportError> {
     if (this.client !== null) return Promise.resolve(this.client);
-    if (this.closed) return Promise.resolve({ code: 'disconnected', message: `${this.label}: the session was closed` });
+    if (this.closed) return Promise.resolve({ code: 'disconnected', message: SSH_TEXT[this.opts.lang ?? 'en'].closed(this.label) });
     if (this.losses >= 2) {
-      return Promise.resolve({ code: 'disconnected', message: `${this.label}: the connection was lost twice; not reconnecting` });
+      return Promise.resolve({ code: 'disconnected', message: SSH_TEXT[this.opts.lang ?? 'en'].lostTwice(this.label) });
     }
     this.connecting ??= connectSsh(this.attempt()).then((c) => {
       this.connecting = null;

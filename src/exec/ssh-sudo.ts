@@ -9,6 +9,7 @@
 import { newNonce, type RemoteShell, type SudoMode } from './remote-shell.js';
 import type { ResolvedDest } from './ssh-config.js';
 import type { CommandResult, CommandSpec } from './types.js';
+import { SSH_TEXT, type SshText, type UiLang } from '../ui/messages.js';
 
 const SUDO_PASSWORD_RE = /password is required|a terminal is required|askpass/i;
 const SUDO_BAD_PASSWORD_RE = /incorrect password|Sorry, try again|no password was provided/i;
@@ -36,23 +37,28 @@ export class Sudo {
   /** False once `sudo -n` still asks right after `sudo -v` (timestamp_timeout=0). */
   private timestampLasts = true;
   private ask: SudoAsk | null = null;
+  /** The words of its notes and its password prompt, in the session's language. */
+  private readonly t: SshText;
 
   constructor(
     private readonly resolved: ResolvedDest,
     private readonly runOn: RunOn,
     private readonly askSecret: ((prompt: string) => Promise<string | null>) | undefined,
     private readonly isClosed: () => boolean,
-  ) {}
+    lang: UiLang = 'en',
+  ) {
+    this.t = SSH_TEXT[lang];
+  }
 
   async run(shell: RemoteShell, cmd: CommandSpec, t0: number, signal?: AbortSignal): Promise<CommandResult> {
     let result = await this.runOn(shell, cmd, { kind: 'n' }, t0, signal);
     if (!(result.exit === 1 && SUDO_PASSWORD_RE.test(result.stderr))) return result;
-    const who = `sudo on ${this.resolved.alias}`;
+    const who = this.t.sudoOn(this.resolved.alias);
     for (let asked = 0; ; ) {
       let password = this.password;
       let ask: SudoAsk | null = null;
       if (password === null) {
-        if (asked++ === 3) return withNote(result, `${who} did not accept the password of ${this.resolved.user} (3 tries)`);
+        if (asked++ === 3) return withNote(result, this.t.sudoWrongPassword(who, this.resolved.user, 3));
         // Commands that need it meanwhile share one question and its answer until it is judged.
         ask = this.ask ??= { answer: this.askPassword() };
         const waitFrom = performance.now();
@@ -60,10 +66,7 @@ export class Sudo {
         t0 += performance.now() - waitFrom; // the person's time, not the command's
         if (password === null) {
           if (this.ask === ask) this.ask = null;
-          return withNote(
-            result,
-            `${who} needs a password for ${this.resolved.user} and there is no way to ask for it here; run interactively, or allow this command without a password (NOPASSWD in sudoers)`,
-          );
+          return withNote(result, this.t.sudoNoPrompt(who, this.resolved.user));
         }
         if (!this.usable(shell)) return result;
       }
@@ -75,7 +78,7 @@ export class Sudo {
         return result;
       }
       if (this.password === password) this.password = null;
-      if (!this.usable(shell)) return withNote(result, `${who} did not accept the password of ${this.resolved.user}`);
+      if (!this.usable(shell)) return withNote(result, this.t.sudoWrongPassword(who, this.resolved.user, null));
     }
   }
 
@@ -91,7 +94,7 @@ export class Sudo {
       const v = await this.prompted(shell, check, 'validate', password, t0, signal);
       if (v.badPassword) return v;
       if (v.result.exit !== 0) {
-        return { result: withNote(v.result, `\`sudo -v\` failed on ${this.resolved.alias}, so ${cmd.argv[0] ?? 'the command'} was not run`), badPassword: false };
+        return { result: withNote(v.result, this.t.sudoValidateFailed(this.resolved.alias, cmd.argv[0] ?? null)), badPassword: false };
       }
       const again = await this.runOn(shell, cmd, { kind: 'n' }, t0, signal);
       if (!(again.exit === 1 && SUDO_PASSWORD_RE.test(again.stderr))) return { result: again, badPassword: false };
@@ -125,7 +128,7 @@ export class Sudo {
   private async askPassword(): Promise<string | null> {
     const ask = this.askSecret;
     if (ask === undefined) return null;
-    return ask(`[sudo] password for ${this.resolved.user}@${this.resolved.alias}: `);
+    return ask(this.t.sudoPassword(this.resolved.user, this.resolved.alias));
   }
 }
 
