@@ -27,70 +27,47 @@
  */
 import type { Environment } from '@marcbachmann/cel-js';
 import { apacheConfigParser, mergeApacheConfigs, type ApacheConfig, type ApacheDirective } from '../parsers/apache-config.js';
-import type { ValueType } from '../parsers/types.js';
+import { list, struct, type Infer } from '../parsers/types.js';
 import { unsafeRegex } from '../flow/regex-safety.js';
 import { apacheSockets } from './apache-listen.js';
 import type { CelHelpers } from './cel.js';
 import { ssParser } from '../parsers/ss.js';
 
-export interface ApacheRequest {
+export const APACHE_REQUEST_TYPE = struct('ApacheRequest', {
   /** Every step was evaluated; else `reason` says which was not. */
-  known: boolean;
-  reason: string;
+  known: 'bool',
+  reason: 'string',
   /** The status Apache sends; 0 when a handler behind it (proxy, CGI, FastCGI) decides. */
-  status: number;
+  status: 'int',
   /**
    * Who answers: `file`, `index` (an autoindex listing), `proxy` (ProxyPass or a proxy:
    * handler), `cgi`, `redirect` (Redirect*, or 301 to add a directory's `/`), `miss` (404),
    * `denied` (403: Require), `dir-forbidden` (403: a directory without index or listing).
    */
-  answer: string;
+  answer: 'string',
   /** The vhost (`''` file: the main server). */
-  vhost_file: string;
-  vhost_line: number;
-  server_name: string;
+  vhost_file: 'string',
+  vhost_line: 'int',
+  server_name: 'string',
   /** The file Apache maps the URL to (`r->filename`, its `%f`), or `proxy:URL` for the proxy. */
-  filename: string;
+  filename: 'string',
   /** What mapped it: `DocumentRoot`, `Alias`, `AliasMatch`, `ScriptAlias`, `ProxyPass`, … and where. */
-  via: string;
-  via_file: string;
-  via_line: number;
+  via: 'string',
+  via_file: 'string',
+  via_line: 'int',
   /** The root the URL is mapped under (DocumentRoot or the alias's target). */
-  root: string;
+  root: 'string',
   /** Redirect target (`Location`). */
-  location: string;
+  location: 'string',
   /** The upstream for `proxy` (`http://127.0.0.1:8080/x`, `unix:/run/php.sock|fcgi://localhost`). */
-  upstream: string;
+  upstream: 'string',
   /** Files Apache checked, in order. */
-  checked: string[];
+  checked: list('string'),
   /** Internal redirects on the way (`FallbackResource /index.php`, `DirectoryIndex index.php`). */
-  redirects: string[];
-  probe: string[];
-}
-
-const S = 'string' as const;
-export const APACHE_REQUEST_TYPE = {
-  struct: 'ApacheRequest',
-  fields: {
-    known: 'bool',
-    reason: S,
-    status: 'int',
-    answer: S,
-    vhost_file: S,
-    vhost_line: 'int',
-    server_name: S,
-    filename: S,
-    via: S,
-    via_file: S,
-    via_line: 'int',
-    root: S,
-    location: S,
-    upstream: S,
-    checked: { list: S },
-    redirects: { list: S },
-    probe: { list: S },
-  },
-} as const satisfies ValueType;
+  redirects: list('string'),
+  probe: list('string'),
+});
+export type ApacheRequest = Infer<typeof APACHE_REQUEST_TYPE>;
 
 export interface ApacheAsk {
   /** The local address the connection arrived at, and its port. */

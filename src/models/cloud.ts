@@ -23,7 +23,7 @@
 import type { Environment } from '@marcbachmann/cel-js';
 import type { CelHelpers } from './cel.js';
 import { type AwsAclEntry, type AwsSgRule, awsEc2Parser } from '../parsers/aws-ec2.js';
-import type { ValueType } from '../parsers/types.js';
+import { struct, type Infer } from '../parsers/types.js';
 import { type Cidr, cidrContains, parseCidr } from './ip.js';
 import { ec2ConnectSource, type Ec2ConnectRanges } from './ec2-connect-ranges.js';
 
@@ -41,23 +41,25 @@ export interface SgQuery {
 
 export type SgReason = 'allowed' | 'no-rule-for-port' | 'source-not-covered' | 'prefix-list' | 'source-group' | 'partial' | 'no-source';
 
-export interface SgVerdict {
-  allowed: boolean;
+export const SG_VERDICT_TYPE = struct('SgVerdict', {
+  allowed: 'bool',
   /** `''` when known; otherwise why not (then `allowed` is false). */
-  unknown: string;
-  reason: SgReason;
+  unknown: 'string',
+  reason: 'string',
   /** The rule that decided (allowed, or the one that makes it unknown); empty otherwise. */
-  group_id: string;
-  proto: string;
-  from_port: number;
-  to_port: number;
+  group_id: 'string',
+  proto: 'string',
+  from_port: 'int',
+  to_port: 'int',
   /** The rule's source that decided: a CIDR, `pl-…` or `sg-…`. */
-  rule_source: string;
+  rule_source: 'string',
   /** Rules for the port from any source (`source-not-covered`: the port is open, not to this source). */
-  port_rules: number;
+  port_rules: 'int',
   /** The source assumed, comma-joined. */
-  source: string;
-}
+  source: 'string',
+});
+// CEL sees `reason` as a string; the TypeScript code keeps the closed set.
+export type SgVerdict = Infer<typeof SG_VERDICT_TYPE> & { reason: SgReason };
 
 export interface NaclQuery {
   port: number;
@@ -66,26 +68,28 @@ export interface NaclQuery {
   ephemeral?: readonly [number, number];
 }
 
-export interface NaclLeg {
+const NACL_LEG_TYPE = struct('NaclLeg', {
   /** `allow`, `deny`, `partial` (some ports or addresses of the source denied), `unknown`. */
-  action: string;
+  action: 'string',
   /** The deciding entry's rule number (the first deny when `partial`); 32767 for `*`. */
-  rule: number;
+  rule: 'int',
   /** The deciding entry as the console shows it: `#100 ALLOW tcp 22-22 0.0.0.0/0`. */
-  entry: string;
+  entry: 'string',
   /** The ports the leg asked about: `22`, `1024-65535`. */
-  ports: string;
-  unknown: string;
-}
+  ports: 'string',
+  unknown: 'string',
+});
+export type NaclLeg = Infer<typeof NACL_LEG_TYPE>;
 
-export interface NaclVerdict {
-  allowed: boolean;
-  unknown: string;
-  acl_id: string;
-  inbound: NaclLeg;
-  outbound: NaclLeg;
-  source: string;
-}
+export const NACL_VERDICT_TYPE = struct('NaclVerdict', {
+  allowed: 'bool',
+  unknown: 'string',
+  acl_id: 'string',
+  inbound: NACL_LEG_TYPE,
+  outbound: NACL_LEG_TYPE,
+  source: 'string',
+});
+export type NaclVerdict = Infer<typeof NACL_VERDICT_TYPE>;
 
 /** AWS's recommendation for NACL return traffic: it covers every client's ephemeral range. */
 export const DEFAULT_EPHEMERAL: readonly [number, number] = [1024, 65535];
@@ -163,32 +167,6 @@ export function registerCloud(
   // The date of the copy answered from, for the card: "ranges as of …".
   env.registerFunction('ec2_connect_ranges_date(): string', () => ranges.createDate);
 }
-
-export const SG_VERDICT_TYPE = {
-  struct: 'SgVerdict',
-  fields: {
-    allowed: 'bool',
-    unknown: 'string',
-    reason: 'string',
-    group_id: 'string',
-    proto: 'string',
-    from_port: 'int',
-    to_port: 'int',
-    rule_source: 'string',
-    port_rules: 'int',
-    source: 'string',
-  },
-} as const satisfies ValueType;
-
-const NACL_LEG_TYPE = {
-  struct: 'NaclLeg',
-  fields: { action: 'string', rule: 'int', entry: 'string', ports: 'string', unknown: 'string' },
-} as const satisfies ValueType;
-
-export const NACL_VERDICT_TYPE = {
-  struct: 'NaclVerdict',
-  fields: { allowed: 'bool', unknown: 'string', acl_id: 'string', inbound: NACL_LEG_TYPE, outbound: NACL_LEG_TYPE, source: 'string' },
-} as const satisfies ValueType;
 
 // ---------------------------------------------------------------------------------------------
 

@@ -16,10 +16,7 @@ import { NFT_JSON_RULESET as NFT_JSON_TYPE, type NftJsonRuleset } from '../parse
 import type { CelHelpers } from './cel.js';
 import { evaluate, FW_FATE_TYPE, FW_PACKET_TYPE, FW_VERDICT_TYPE, packetFate, type FwPacket } from './firewall.js';
 import { familyOf } from './firewall-ip.js';
-import { fixFor, fwFixType } from './firewall-fix.js';
-
-
-export const FW_FIX_TYPE = fwFixType(FW_FATE_TYPE);
+import { fixFor, FW_FIX_TYPE } from './firewall-fix.js';
 
 export function registerFirewall(env: Environment, { register, toCel, fromCel }: CelHelpers): void {
   for (const t of [IPT_SAVE_TYPE, NFT_JSON_TYPE, FW_PACKET_TYPE, FW_VERDICT_TYPE, FW_FATE_TYPE, FW_FIX_TYPE]) register(t);

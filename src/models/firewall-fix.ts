@@ -12,44 +12,28 @@
  */
 import type { IptRule, IptSave } from '../parsers/iptables-save.js';
 import type { NftJsonRule, NftJsonRuleset } from '../parsers/nft-json.js';
-import type { ValueType } from '../parsers/types.js';
-import { describe, packetFate, type Firewall, type FwFate, type FwPacket, type FwRuleRef, type FwVerdict } from './firewall.js';
+import { list, struct, type Infer } from '../parsers/types.js';
+import { describe, FW_FATE_TYPE, packetFate, type Firewall, type FwPacket, type FwRuleRef, type FwVerdict } from './firewall.js';
 
-export interface FwFix {
+export const FW_FIX_TYPE = struct('FwFix', {
   /** `none` (nothing to fix), `delete-rule`, `insert-accept`, `ufw`, `firewalld`, `unknown`. */
-  kind: string;
+  kind: 'string',
   /** One sentence: what is wrong and what the commands do. */
-  summary: string;
+  summary: 'string',
   /** Each command as argv (run without a shell) … */
-  argvs: string[][];
+  argvs: list(list('string')),
   /** … and as one shell-quoted line, for a card. */
-  commands: string[];
+  commands: list('string'),
   /** How the change survives a reboot. */
-  persist: string[];
-  persist_note: string;
+  persist: list('string'),
+  persist_note: 'string',
   /** After the fix, in the model: `yes` (the connection gets through), `no`, `unknown`. */
-  clears: string;
+  clears: 'string',
   /** The fate after the fix, in words (what still stops it when `clears` is `no`). */
-  after: string;
-  fate: FwFate;
-}
-
-export function fwFixType(fate: ValueType): ValueType & { struct: string } {
-  return {
-    struct: 'FwFix',
-    fields: {
-      kind: 'string',
-      summary: 'string',
-      argvs: { list: { list: 'string' } },
-      commands: { list: 'string' },
-      persist: { list: 'string' },
-      persist_note: 'string',
-      clears: 'string',
-      after: 'string',
-      fate: fate,
-    },
-  };
-}
+  after: 'string',
+  fate: FW_FATE_TYPE,
+});
+export type FwFix = Infer<typeof FW_FIX_TYPE>;
 
 /**
  * The fix for `packet` (the client's SYN, as `packetFate` takes it).

@@ -26,147 +26,97 @@
  */
 import type { IptMatch, IptRule, IptSave } from '../parsers/iptables-save.js';
 import type { NftJsonExpr, NftJsonRule, NftJsonRuleset, NftJsonValue } from '../parsers/nft-json.js';
-import type { ValueType } from '../parsers/types.js';
+import { list, struct, type Infer } from '../parsers/types.js';
 import { familyOf, inNet, parseAddr, parseNet, prefixNet } from './firewall-ip.js';
 
 export type CtState = 'new' | 'established' | 'related' | 'invalid' | 'untracked' | '';
 export type Hook = 'prerouting' | 'input' | 'forward' | 'output' | 'postrouting';
 
-export interface FwPacket {
+export const FW_PACKET_TYPE = struct('FwPacket', {
   /** 4 or 6; 0 → taken from `src`. */
-  family: number;
+  family: 'int',
   /** `tcp`, `udp`, `icmp`, `icmpv6`. */
-  proto: string;
-  src: string;
-  dst: string;
-  sport: number;
-  dport: number;
+  proto: 'string',
+  src: 'string',
+  dst: 'string',
+  sport: 'int',
+  dport: 'int',
   /** Interface names; `''` when not known (a match on it is then unknown). */
-  iif: string;
-  oif: string;
+  iif: 'string',
+  oif: 'string',
   /** `new`, `established`, `related`, `invalid`, `untracked`; `''` when not known. */
-  ct_state: string;
+  ct_state: 'string',
   /** The hook the packet is headed for: `input` (walks prerouting, input), `output` (output, postrouting), `forward`. */
-  hook: string;
+  hook: 'string',
   /** TCP flags, comma-separated (`SYN`, `SYN,ACK`, `RST,ACK`); `''` → `SYN` for a new connection, else unknown. */
-  tcp_flags: string;
-}
+  tcp_flags: 'string',
+});
+export type FwPacket = Infer<typeof FW_PACKET_TYPE>;
 
-export interface FwRuleRef {
+const REF_TYPE = struct('FwRule', {
   /** `iptables` or `nft`; `''` when no rule decided (no base chain at all). */
-  source: string;
+  source: 'string',
   /** iptables: `legacy` or `nf_tables`; nft: `''`. */
-  backend: string;
+  backend: 'string',
   /** `ip`, `ip6`, `inet`… (iptables: `ip` or `ip6`). */
-  family: string;
-  table: string;
-  chain: string;
+  family: 'string',
+  table: 'string',
+  chain: 'string',
   /** nft rule handle (0 for iptables and for policies). */
-  handle: number;
+  handle: 'int',
   /** 1-based position in the chain (0 for a policy). */
-  position: number;
+  position: 'int',
   /** Line in the iptables-save input (0 for nft). */
-  line: number;
+  line: 'int',
   /** The iptables-save line, or the nft rule's expressions as JSON; for a policy `policy drop`. */
-  text: string;
+  text: 'string',
   /** iptables-save arguments after `-A CHAIN` (for `iptables -D`). */
-  args: string[];
+  args: list('string'),
   /** The chain's policy decided, not a rule. */
-  policy: boolean;
-}
+  policy: 'bool',
+});
+export type FwRuleRef = Infer<typeof REF_TYPE>;
 
-export interface FwVerdict {
+export const FW_VERDICT_TYPE = struct('FwVerdict', {
   /** `accept`, `drop`, `reject`, `unknown`. */
-  verdict: string;
+  verdict: 'string',
   /** `tcp-reset`, `icmp-port-unreachable`, `icmp-host-prohibited`, `icmpx-admin-prohibited`…; `''` unless reject. */
-  reject_with: string;
+  reject_with: 'string',
   /** `tcp-reset` or `icmp` (`''` unless reject). */
-  reject_kind: string;
+  reject_kind: 'string',
   /** What the client sees, in words: "refused with a TCP reset", "answered with ICMP port-unreachable". */
-  effect: string;
+  effect: 'string',
   /** Why: for `unknown`, what was not understood; else how it was decided. */
-  reason: string;
-  rule: FwRuleRef;
+  reason: 'string',
+  rule: REF_TYPE,
   /** Base chains and chains entered, in order: `iptables ip filter INPUT`, `ufw-before-input`, `nft inet guard input`. */
-  path: string[];
+  path: list('string'),
   /** Who manages the rules: `ufw`, `firewalld`, `docker`, or `''`. */
-  manager: string;
+  manager: 'string',
   /** The packet's ct state after the walk (`untracked` after NOTRACK). */
-  ct_state: string;
-}
+  ct_state: 'string',
+});
+export type FwVerdict = Infer<typeof FW_VERDICT_TYPE>;
 
-export interface FwFate {
+export const FW_FATE_TYPE = struct('FwFate', {
   /** `accept` (both ways pass), `drop`, `reject`, `unknown`: the connection's fate. */
-  verdict: string;
+  verdict: 'string',
   /**
    * What the client sees: `connected`, `refused` (TCP reset), `icmp-<code>`, `timeout`,
    * `stalled` (connect() succeeds, then nothing reaches the server: its ACK is dropped),
    * `broken` (connect() may succeed, then an error: its ACK is rejected), `unknown`.
    */
-  observed: string;
+  observed: 'string',
   /** The client's SYN at the server's input. */
-  syn: FwVerdict;
+  syn: FW_VERDICT_TYPE,
   /** The server's answer at its output: SYN-ACK, the stack's RST (no listener) or the REJECT's own reset/ICMP. */
-  reply: FwVerdict;
+  reply: FW_VERDICT_TYPE,
   /** The client's ACK completing the handshake, at the server's input (verdict `''` when not sent). */
-  ack: FwVerdict;
+  ack: FW_VERDICT_TYPE,
   /** Which packet decided (`syn`, `reply`, `ack`; `''` when all pass). */
-  decided_by: string;
-}
-
-const REF_TYPE = {
-  struct: 'FwRule',
-  fields: {
-    source: 'string',
-    backend: 'string',
-    family: 'string',
-    table: 'string',
-    chain: 'string',
-    handle: 'int',
-    position: 'int',
-    line: 'int',
-    text: 'string',
-    args: { list: 'string' },
-    policy: 'bool',
-  },
-} as const satisfies ValueType;
-
-export const FW_VERDICT_TYPE = {
-  struct: 'FwVerdict',
-  fields: {
-    verdict: 'string',
-    reject_with: 'string',
-    reject_kind: 'string',
-    effect: 'string',
-    reason: 'string',
-    rule: REF_TYPE,
-    path: { list: 'string' },
-    manager: 'string',
-    ct_state: 'string',
-  },
-} as const satisfies ValueType;
-
-export const FW_PACKET_TYPE = {
-  struct: 'FwPacket',
-  fields: {
-    family: 'int',
-    proto: 'string',
-    src: 'string',
-    dst: 'string',
-    sport: 'int',
-    dport: 'int',
-    iif: 'string',
-    oif: 'string',
-    ct_state: 'string',
-    hook: 'string',
-    tcp_flags: 'string',
-  },
-} as const satisfies ValueType;
-
-export const FW_FATE_TYPE = {
-  struct: 'FwFate',
-  fields: { verdict: 'string', observed: 'string', syn: FW_VERDICT_TYPE, reply: FW_VERDICT_TYPE, ack: FW_VERDICT_TYPE, decided_by: 'string' },
-} as const satisfies ValueType;
+  decided_by: 'string',
+});
+export type FwFate = Infer<typeof FW_FATE_TYPE>;
 
 /** The firewall as read from the host: either part may be empty. */
 export interface Firewall {

@@ -16,24 +16,20 @@
  */
 import type { PsOwner } from '../parsers/ps-owners.js';
 import type { SsSocket } from '../parsers/ss.js';
-import type { ValueType } from '../parsers/types.js';
+import { struct, type Infer } from '../parsers/types.js';
 
-export interface NginxMaster {
+export const NGINX_MASTER_TYPE = struct('NginxMaster', {
   /** A root-started nginx master holds a listening socket here. */
-  found: boolean;
-  pid: number;
+  found: 'bool',
+  pid: 'int',
   /** Its absolute `-c` path, or `''` (none, relative, odd characters, or several masters disagree). */
-  conf: string;
+  conf: 'string',
   /** Why nothing was found or `conf` is empty; what was refused. */
-  reason: string;
+  reason: 'string',
   /** The master's `ps` line. */
-  line: string;
-}
-
-export const NGINX_MASTER_TYPE = {
-  struct: 'NginxMaster',
-  fields: { found: 'bool', pid: 'int', conf: 'string', reason: 'string', line: 'string' },
-} as const satisfies ValueType;
+  line: 'string',
+});
+export type NginxMaster = Infer<typeof NGINX_MASTER_TYPE>;
 
 const MASTER = /^nginx: master process(?:\s|$)/;
 const SAFE_PATH = /^\/[A-Za-z0-9._/+@,=-]+$/;

@@ -26,114 +26,73 @@
  */
 import type { Environment } from '@marcbachmann/cel-js';
 import { nginxConfigParser, type NginxConfig, type NginxDirective } from '../parsers/nginx-config.js';
-import type { ValueType } from '../parsers/types.js';
+import { list, struct, type Infer } from '../parsers/types.js';
 import { unsafeRegex } from '../flow/regex-safety.js';
 import { editDistance } from '../util/edit-distance.js';
 import type { CelHelpers } from './cel.js';
 
-export interface NginxRequest {
+export const NGINX_REQUEST_TYPE = struct('NginxRequest', {
   /** A server block listens on the port. */
-  found: boolean;
+  found: 'bool',
   /** Every step was evaluated; else `reason` says which was not. */
-  known: boolean;
-  reason: string;
+  known: 'bool',
+  reason: 'string',
   /** The status nginx sends; 0 when an upstream's answer decides it. */
-  status: number;
+  status: 'int',
   /**
    * Who answers: `file` (a static file), `index` (a directory's listing), `upstream`, `return`
    * (a `return`/`rewrite` redirect or code), `miss` (404: the file nginx looked for is not
    * there), `dir-forbidden` (403: a directory without index), `denied` (403: `deny`),
    * `internal` (404: an `internal` location asked from outside), `bad-request`, `loop`, `empty_gif`.
    */
-  answer: string;
-  server_file: string;
-  server_line: number;
+  answer: 'string',
+  server_file: 'string',
+  server_line: 'int',
   /** The name that selected the server (`''`: the default server of the port). */
-  server_name: string;
+  server_name: 'string',
   /** Where to ask nginx from the server itself: `ADDR:PORT` it listens on. */
-  listen: string;
+  listen: 'string',
   /** The location that answered (or missed), as written: `~ \.php$`, `= /`, `/static/`. */
-  location: string;
-  location_file: string;
-  location_line: number;
+  location: 'string',
+  location_file: 'string',
+  location_line: 'int',
   /** The URI nginx ended with (`$uri`), and `$request_filename` for it. */
-  uri: string;
-  request_filename: string;
+  uri: 'string',
+  request_filename: 'string',
   /** The directory the URI is mapped under (`root`, or `alias` with the location's prefix). */
-  root: string;
+  root: 'string',
   /** `root` or `alias`. */
-  via: string;
-  root_file: string;
-  root_line: number;
+  via: 'string',
+  root_file: 'string',
+  root_line: 'int',
   /** The location's prefix an alias replaces (`''` for root): kept when a URL is suggested. */
-  prefix: string;
+  prefix: 'string',
   /** The file the miss is about (for `miss`: the first candidate nginx looked for), its directory and name. */
-  fs_path: string;
-  dir: string;
-  name: string;
+  fs_path: 'string',
+  dir: 'string',
+  name: 'string',
   /** The URI whose file was missed (the location prefix included). */
-  miss_uri: string;
+  miss_uri: 'string',
   /** Files nginx checked, in order (`try_files`, `index`, the static file). */
-  checked: string[];
+  checked: list('string'),
   /** `proxy`, `fastcgi`, `uwsgi`, `grpc`, `scgi` for an upstream answer. */
-  handler: string;
+  handler: 'string',
   /** The upstream as written (`http://backend`, `unix:/run/php.sock`), its addresses, and the URI it is sent. */
-  upstream: string;
-  upstream_addrs: string[];
-  upstream_uri: string;
+  upstream: 'string',
+  upstream_addrs: list('string'),
+  upstream_uri: 'string',
   /** `SCRIPT_FILENAME` for FastCGI when it can be evaluated. */
-  script: string;
+  script: 'string',
   /** The internal redirects on the way: `try_files → /index.php`, `error_page 404 → /404.html`. */
-  redirects: string[];
+  redirects: list('string'),
   /** Paths whose existence decides the answer (stat them and ask again with facts). */
-  probe: string[];
+  probe: list('string'),
   /** The directories the server maps URLs under (roots and aliases it can evaluate). */
-  roots: string[];
-  access_log: string;
-  regex_locations: boolean;
-}
-
-const S = 'string' as const;
-const I = 'int' as const;
-export const NGINX_REQUEST_TYPE = {
-  struct: 'NginxRequest',
-  fields: {
-    found: 'bool',
-    known: 'bool',
-    reason: S,
-    status: I,
-    answer: S,
-    server_file: S,
-    server_line: I,
-    server_name: S,
-    listen: S,
-    location: S,
-    location_file: S,
-    location_line: I,
-    uri: S,
-    request_filename: S,
-    root: S,
-    via: S,
-    root_file: S,
-    root_line: I,
-    prefix: S,
-    fs_path: S,
-    dir: S,
-    name: S,
-    miss_uri: S,
-    checked: { list: S },
-    handler: S,
-    upstream: S,
-    upstream_addrs: { list: S },
-    upstream_uri: S,
-    script: S,
-    redirects: { list: S },
-    probe: { list: S },
-    roots: { list: S },
-    access_log: S,
-    regex_locations: 'bool',
-  },
-} as const satisfies ValueType;
+  roots: list('string'),
+  access_log: 'string',
+  regex_locations: 'bool',
+});
+export type NginxRequest = Infer<typeof NGINX_REQUEST_TYPE>;
 
 /** What the caller knows about the request beside the configuration. */
 export interface NginxAsk {
@@ -1294,22 +1253,18 @@ export function encodeUri(p: string): string {
 // ---------------------------------------------------------------------------------------------
 // The URL the user probably meant
 
-export interface NginxMatch {
+export const NGINX_MATCH_TYPE = struct('NginxMatch', {
   /** A close file was found under the directory the miss was in. */
-  found: boolean;
+  found: 'bool',
   /** The file, and the URI that maps to it (the alias's location prefix kept). */
-  fs_path: string;
-  uri: string;
+  fs_path: 'string',
+  uri: 'string',
   /** The URI percent-encoded, to put in a URL. */
-  url_path: string;
+  url_path: 'string',
   /** How it differs: `case`, `extension`, `directory`, `typo`, per component. */
-  how: string;
-}
-
-export const NGINX_MATCH_TYPE = {
-  struct: 'NginxMatch',
-  fields: { found: 'bool', fs_path: 'string', uri: 'string', url_path: 'string', how: 'string' },
-} as const satisfies ValueType;
+  how: 'string',
+});
+export type NginxMatch = Infer<typeof NGINX_MATCH_TYPE>;
 
 const NO_MATCH: NginxMatch = { found: false, fs_path: '', uri: '', url_path: '', how: '' };
 
@@ -1409,51 +1364,31 @@ function shape(s: string): string {
 // ---------------------------------------------------------------------------------------------
 // The same URL under another server block (the Host header picked the wrong one)
 
-export interface NginxOtherHost {
+export const NGINX_OTHER_HOST_TYPE = struct('NginxOtherHost', {
   /** Another server block on the same socket serves the URL as a static file with `name` as Host. */
-  found: boolean;
+  found: 'bool',
   /** Every other server block was evaluated; else `reason` says which was not (no concrete name, a path not known). */
-  known: boolean;
-  reason: string;
+  known: 'bool',
+  reason: 'string',
   /** The Host header that selects that block (a concrete name, checked by server selection). */
-  name: string;
-  server_file: string;
-  server_line: number;
+  name: 'string',
+  server_file: 'string',
+  server_line: 'int',
   /** The block that answered the user's request. */
-  here_file: string;
-  here_line: number;
+  here_file: 'string',
+  here_line: 'int',
   /** `ADDR:PORT` to ask it from the server itself. */
-  listen: string;
+  listen: 'string',
   /** The file it serves, and the root/alias that maps it. */
-  fs_path: string;
-  root: string;
-  via: string;
-  root_file: string;
-  root_line: number;
+  fs_path: 'string',
+  root: 'string',
+  via: 'string',
+  root_file: 'string',
+  root_line: 'int',
   /** Paths whose existence decides any other block's answer (stat them and ask again). */
-  probe: string[];
-}
-
-export const NGINX_OTHER_HOST_TYPE = {
-  struct: 'NginxOtherHost',
-  fields: {
-    found: 'bool',
-    known: 'bool',
-    reason: S,
-    name: S,
-    server_file: S,
-    server_line: I,
-    here_file: S,
-    here_line: I,
-    listen: S,
-    fs_path: S,
-    root: S,
-    via: S,
-    root_file: S,
-    root_line: I,
-    probe: { list: S },
-  },
-} as const satisfies ValueType;
+  probe: list('string'),
+});
+export type NginxOtherHost = Infer<typeof NGINX_OTHER_HOST_TYPE>;
 
 const HOSTNAME = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/;
 

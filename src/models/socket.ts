@@ -27,31 +27,30 @@
 import type { Environment } from '@marcbachmann/cel-js';
 import type { CelHelpers } from './cel.js';
 import { type SsOutput, type SsSocket, ssParser } from '../parsers/ss.js';
-import type { ValueType } from '../parsers/types.js';
+import { list, struct, type Infer } from '../parsers/types.js';
 import { type Ip, isAnyIp, isLoopbackIp, isMappedV4, parseIp, unmapV4 } from './ip.js';
 
-export interface ListenSocket {
-  line: string;
-  process: string;
-  processes: string;
-  pid: number;
-  pids: number[];
+const LISTEN_SOCKET_TYPE = struct('ListenSocket', {
+  line: 'string',
+  process: 'string',
+  processes: 'string',
+  pid: 'int',
+  pids: list('int'),
   /** As ss printed it: `0.0.0.0`, `*`, `[::]`, `127.0.0.1%lo`. */
-  addr: string;
-  port: number;
+  addr: 'string',
+  port: 'int',
   /** `ipv4`, `ipv6`, or `''` when ss's format leaves it open (a lone `*`). */
-  family: string;
+  family: 'string',
   /** IPv6 sockets: `yes`, `no`, or `''` (not shown by this ss). */
-  v6only: string;
+  v6only: 'string',
   /** The device it is bound to (`%eth0`), or `''`. */
-  iface: string;
-}
+  iface: 'string',
+});
+export type ListenSocket = Infer<typeof LISTEN_SOCKET_TYPE>;
 
 /** A socket on the port that does not take the connection, and why (a `SocketReason`). */
-export interface PassedSocket {
-  socket: ListenSocket;
-  reason: string;
-}
+const PASSED_SOCKET_TYPE = struct('PassedSocket', { socket: LISTEN_SOCKET_TYPE, reason: 'string' });
+export type PassedSocket = Infer<typeof PASSED_SOCKET_TYPE>;
 
 export type SocketReason =
   // accepted
@@ -73,24 +72,26 @@ export type SocketReason =
   | 'ss-format'
   | 'truncated';
 
-export interface SocketVerdict {
-  accepts: boolean;
+export const SOCKET_VERDICT_TYPE = struct('SocketVerdict', {
+  accepts: 'bool',
   /** `''` when the model knows; otherwise what it cannot tell (then `accepts` is false). */
-  unknown: string;
-  reason: SocketReason;
+  unknown: 'string',
+  reason: 'string',
   /** The accepting socket; when none accepts, the one `reason` is about (empty when none is). */
-  socket: ListenSocket;
+  socket: LISTEN_SOCKET_TYPE,
   /** The SO_REUSEPORT group the kernel picks from per connection (one socket when no group). */
-  group: ListenSocket[];
+  group: list(LISTEN_SOCKET_TYPE),
   /** Every other socket on the port, and why it does not take the connection. */
-  passed: PassedSocket[];
+  passed: list(PASSED_SOCKET_TYPE),
   /** The destination as the kernel sees it: `ipv4` for `::ffff:a.b.c.d`. */
-  family: string;
-  dest: string;
-  port: number;
+  family: 'string',
+  dest: 'string',
+  port: 'int',
   /** The device assumed for the incoming packets (`lo` for a loopback destination), or `''`. */
-  iface: string;
-}
+  iface: 'string',
+});
+// CEL sees `reason` as a string; the TypeScript code keeps the closed set.
+export type SocketVerdict = Infer<typeof SOCKET_VERDICT_TYPE> & { reason: SocketReason };
 
 export interface SocketQuery {
   /** The address the client connects to, as the server receives it. */
@@ -101,38 +102,6 @@ export interface SocketQuery {
   /** The device the packets come in on, when known (`lo` for a client on the host itself). */
   iface?: string;
 }
-
-const LISTEN_SOCKET_TYPE = {
-  struct: 'ListenSocket',
-  fields: {
-    line: 'string',
-    process: 'string',
-    processes: 'string',
-    pid: 'int',
-    pids: { list: 'int' },
-    addr: 'string',
-    port: 'int',
-    family: 'string',
-    v6only: 'string',
-    iface: 'string',
-  },
-} as const satisfies ValueType;
-
-export const SOCKET_VERDICT_TYPE = {
-  struct: 'SocketVerdict',
-  fields: {
-    accepts: 'bool',
-    unknown: 'string',
-    reason: 'string',
-    socket: LISTEN_SOCKET_TYPE,
-    group: { list: LISTEN_SOCKET_TYPE },
-    passed: { list: { struct: 'PassedSocket', fields: { socket: LISTEN_SOCKET_TYPE, reason: 'string' } } },
-    family: 'string',
-    dest: 'string',
-    port: 'int',
-    iface: 'string',
-  },
-} as const satisfies ValueType;
 
 /**
  * The socket the kernel would hand a TCP connection to `q.addr`:`q.port`.

@@ -13,41 +13,32 @@
  * line still holds them: unknown). The flow asks the socket model (models/socket.ts) whether the
  * sockets `serviceSockets` lists would take the requested address:port.
  */
-import { SERVICE_STATE_FIELDS, type ServiceState, type SystemdService, type SystemdServices } from '../parsers/systemd-units.js';
+import { list, struct, type Infer } from '../parsers/types.js';
+import { SERVICE_STATE_FIELDS, type SystemdService, type SystemdServices } from '../parsers/systemd-units.js';
 import { ssParser, type SsOutput } from '../parsers/ss.js';
 
-export interface ServicePort {
-  port: number;
+const PORT_TYPE = struct('ServicePort', {
+  port: 'int',
   /** `0.0.0.0`, `::` (and IPv4: bindv6only 0 assumed), `*` (both families), an address; `''` not known. */
-  addr: string;
+  addr: 'string',
   /** The words that tell it (`--bind 0.0.0.0:8080`, `PORT=8080 (Environment=)`, a default named). */
-  evidence: string;
-}
+  evidence: 'string',
+});
+export type ServicePort = Infer<typeof PORT_TYPE>;
 
-export interface ServiceListen {
-  /** The program the rules recognised (`gunicorn`, `http.server`…), else its file name. */
-  program: string;
-  ports: ServicePort[];
-  /** Why no port can be told (empty when `ports` is not). */
-  unknown: string;
-}
-
-export interface ServiceListens extends ServiceListen, ServiceState {
+export const SERVICE_LISTENS_TYPE = struct('ServiceListens', {
+  ...SERVICE_STATE_FIELDS,
   /** The ExecStart= the ports come from. */
-  command: string;
-}
-
-const PORT_TYPE = { struct: 'ServicePort', fields: { port: 'int', addr: 'string', evidence: 'string' } } as const;
-export const SERVICE_LISTENS_TYPE = {
-  struct: 'ServiceListens',
-  fields: {
-    ...SERVICE_STATE_FIELDS,
-    command: 'string',
-    program: 'string',
-    ports: { list: PORT_TYPE },
-    unknown: 'string',
-  },
-} as const;
+  command: 'string',
+  /** The program the rules recognised (`gunicorn`, `http.server`…), else its file name. */
+  program: 'string',
+  ports: list(PORT_TYPE),
+  /** Why no port can be told (empty when `ports` is not). */
+  unknown: 'string',
+});
+export type ServiceListens = Infer<typeof SERVICE_LISTENS_TYPE>;
+/** What one ExecStart= tells: its program and ports, or why none can be told. */
+export type ServiceListen = Pick<ServiceListens, 'program' | 'ports' | 'unknown'>;
 
 /** Every service of `systemctl show`, with what its (last) ExecStart= tells of its port. */
 export function serviceListens(show: SystemdServices): ServiceListens[] {
