@@ -35,6 +35,12 @@ import type {
 const MAX_HOPS = 1_000;
 const DEFAULT_TIMEOUT_S = 10;
 const EVIDENCE_DEFAULT_LINES = 20;
+/**
+ * Commands one exec runs at once on one host (role): each takes a shell of that host's one
+ * connection, and on a loaded machine ten shells starting at once did not all start within their
+ * 10 s (a lab recording, issue 17). The ones listed first run; the others when reached.
+ */
+export const MAX_TOGETHER_PER_HOST = 4;
 
 export class EngineError extends Error {
   readonly code = 'unexpected-event';
@@ -184,11 +190,17 @@ function hostOf(s: SessionState, role: string): string {
  * of running it again: same role, host, argv and root, a result that came back from the host (a
  * transport failure is no answer of the command's), and the node does not ask to `recheck`.
  */
-function earlier(s: SessionState, node: RunNodeT, argv: readonly string[]): RanCommand | undefined {
+function earlier(s: SessionState, node: RunNodeT, argv: readonly string[], id: string): RanCommand | undefined {
   if (node.recheck === true || !s.ran) return undefined;
-  const key = keyOf(s, '', node, argv);
-  return s.ran.find((r) => sameCommand(r, key));
+  const key = keyOf(s, id, node, argv);
+  // A host that could not be reached (connect timeout, refused) when a command ran ahead is what
+  // the first node to take it finds too: a second wait would tell nothing new. Any other
+  // transport failure (a shell that did not start, a lost connection) is no answer of the
+  // command's: the node runs it.
+  return s.ran.find((r) => sameCommand(r, key) && (!r.result.transport || (r.prefetched === true && UNREACHED.has(r.result.transport.code))));
 }
+
+const UNREACHED: ReadonlySet<string> = new Set(['timeout', 'refused']);
 
 /** What makes two commands the same one: role, host, argv, root. */
 function keyOf(s: SessionState, id: string, node: RunNodeT, argv: readonly string[]): Prefetched {
@@ -201,33 +213,44 @@ function sameCommand(a: Prefetched, b: Prefetched): boolean {
 
 /**
  * The commands of a run node's `together` that run beside its own (issue 17), in their declared
- * order: read-only run nodes of this flow or of a flow it calls, whose argv lint allows to use
- * only `target` and literals, so each is the command its node runs when the flow reaches it.
- * Left out: a node whose role has no host yet (a prefetch never asks for one, issue 16), one that
- * says `recheck`, a command the session already ran or already runs here.
+ * order, then those their nodes list (a node run ahead starts no exec of its own when reached),
+ * at most `MAX_TOGETHER_PER_HOST` on one host: read-only run nodes of this flow or of a flow it calls, whose argv lint allows
+ * to use only `target` and literals, so each is the command its node runs when the flow reaches
+ * it. Left out: a node whose role has no host yet (a prefetch never asks for one, issue 16), one
+ * that says `recheck`, a command the session already ran or already runs here.
  */
 function together(flows: FlowSet, s: SessionState, flow: Flow, frame: Frame, node: RunNodeT, own: Prefetched): Array<{ readonly cmd: Command; readonly key: Prefetched }> {
   const out: Array<{ cmd: Command; key: Prefetched }> = [];
-  for (const ref of node.together ?? []) {
+  const seen = new Set([`${flow.id}.${frame.node}`]);
+  // Breadth first: the listed nodes, then what they list, and so on.
+  const todo: Array<{ from: Flow; ref: string }> = (node.together ?? []).map((ref) => ({ from: flow, ref }));
+  for (let i = 0; i < todo.length; i++) {
+    const { from, ref } = todo[i]!;
     const dot = ref.indexOf('.');
-    const f = dot < 0 ? flow : flows.flows.get(ref.slice(0, dot));
+    const f = dot < 0 ? from : flows.flows.get(ref.slice(0, dot));
     const id = dot < 0 ? ref : ref.slice(dot + 1);
     const n = f?.node(id);
-    if (!f || n?.kind !== 'run' || n.recheck === true) continue;
-    if (n.role !== 'local' && hostOf(s, n.role) === '') continue;
+    if (!f || n?.kind !== 'run' || seen.has(`${f.id}.${id}`)) continue;
+    seen.add(`${f.id}.${id}`);
+    for (const r of n.together ?? []) todo.push({ from: f, ref: r });
+    if (n.recheck === true || (n.role !== 'local' && hostOf(s, n.role) === '')) continue;
     const fr: Frame = f === flow ? { ...frame, node: id } : { flow: f.id, node: id, vars: {}, runs: {} };
+    const qid = f === flow ? qualify(s, id) : `${f.id}.${id}`;
     const argv = renderArgv(f, n.argv, context(f, s, fr));
-    if (!argv.ok || earlier(s, n, argv.argv)) continue;
-    const key = keyOf(s, f === flow ? qualify(s, id) : `${f.id}.${id}`, n, argv.argv);
-    if ([own, ...out.map((o) => o.key)].some((k) => k.id === key.id || sameCommand(k, key))) continue;
-    out.push({ cmd: { ...commandOf(f, s, fr, n, argv.argv), id: key.id }, key });
+    if (!argv.ok || earlier(s, n, argv.argv, qid)) continue;
+    const key = keyOf(s, qid, n, argv.argv);
+    const keys = [own, ...out.map((o) => o.key)];
+    if (keys.some((k) => k.id === qid || sameCommand(k, key))) continue;
+    if (keys.filter((k) => k.role === key.role && k.host === key.host).length >= MAX_TOGETHER_PER_HOST) continue;
+    out.push({ cmd: { ...commandOf(f, s, fr, n, key.argv), id: qid }, key });
   }
   return out;
 }
 
-/** A command run ahead came back: kept in `ran` for its node (a transport failure is not kept, as a node's own is not). */
+/** A command run ahead came back: kept in `ran` for its node (of transport failures, only a host not reached: `earlier`). */
 function keptAhead(s: SessionState, ahead: Prefetched, result: CommandResult): SessionState {
-  const ran = result.transport ? s.ran : [...(s.ran ?? []), { ...ahead, result, prefetched: true as const }];
+  const keep = !result.transport || UNREACHED.has(result.transport.code);
+  const ran = keep ? [...(s.ran ?? []), { ...ahead, result, prefetched: true as const }] : s.ran;
   return withPrefetch({ ...s, commands: s.commands + 1, ...(ran ? { ran } : {}) }, (s.prefetch ?? []).filter((p) => p !== ahead));
 }
 
@@ -277,12 +300,15 @@ function advance(flows: FlowSet, state: SessionState, effects: Effect[]): Step {
         const argv = renderArgv(flow, node.argv, ctx);
         if (!argv.ok) return finish(s, effects, { kind: 'error', code: 'expression', message: argv.message, flow: flow.id, node: frame.node, loc: flow.loc(['nodes', frame.node, 'argv']) });
         const cmd = commandOf(flow, s, frame, node, argv.argv);
-        const had = earlier(s, node, argv.argv);
+        const had = earlier(s, node, argv.argv, cmd.id);
         // A result the session already has is not fetched again (issue 17): derived from the
         // earlier result alone, so a replay walks the same way without anything recorded for it.
         // One run ahead for this very node (`together`) is shown as its own run.
         if (had) {
-          const mine = had.prefetched === true && had.id === cmd.id;
+          // Run ahead and not taken yet: this node's own run from now on (a later node reuses it
+          // from here); a transport failure is taken once, then the command runs again.
+          const mine = had.prefetched === true;
+          if (mine) s = { ...s, ran: (s.ran ?? []).flatMap((r) => (r !== had ? [r] : had.result.transport ? [] : [{ ...keyOf(s, cmd.id, node, had.argv), result: had.result }])) };
           return received(flows, { ...s, status: 'running', pending: cmd.id }, flow, frame, node, { kind: 'result', id: cmd.id, result: had.result }, mine ? null : had.id, effects, mine);
         }
         const ahead = together(flows, s, flow, frame, node, keyOf(s, cmd.id, node, argv.argv));

@@ -193,7 +193,7 @@ export interface RanCommand {
   readonly argv: readonly string[];
   readonly root: boolean;
   readonly result: CommandResult;
-  /** Run beside another node's command (`together`) for the node whose id it has, before the flow reached it. */
+  /** Run beside another node's command (`together`), for the node whose id it has, and not taken by a node yet (then it is that node's). */
   readonly prefetched?: true;
 }
 

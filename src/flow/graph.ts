@@ -45,7 +45,7 @@ function label(id: string, node: FlowNodeT): string {
     case 'ask':
       return `ask: ${pickText(node.text, 'en')}`;
     case 'run':
-      return `${node.role}: ${node.argv.join(' ')}`;
+      return `${node.role}: ${node.argv.join(' ')}${node.together ? ` (+${node.together.length} run together)` : ''}`;
     case 'branch':
       return node.title ? pickText(node.title, 'en') : id;
     case 'fix':

@@ -41,7 +41,7 @@ export function checkTogether(flows: ReadonlyMap<string, Flow>, check: (flow: Fl
           const guess = didYouMean(id, Object.keys(f.doc.nodes));
           return problem(`node "${id}" does not exist in flow "${f.id}"`, guess ? `did you mean "${dot < 0 ? guess : `${fid}.${guess}`}"?` : 'name a run node');
         }
-        if (listed.kind !== 'run') return problem(`"${ref}" is a ${listed.kind} node; only run nodes run together`, 'name a run node (a fix’s apply never runs ahead)');
+        if (listed.kind !== 'run') return problem(`"${ref}" is a ${listed.kind} node; only run nodes run together`, 'name a run node; a fix’s apply never runs ahead');
         if (listed.recheck === true) return problem(`"${ref}" says recheck: it runs again when reached, so running it ahead gains nothing`, 'leave it out of together, or drop its recheck');
         const why = notFixed(listed);
         if (why) {

@@ -10,7 +10,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { step } from '../../src/engine/engine.js';
+import { MAX_TOGETHER_PER_HOST, step } from '../../src/engine/engine.js';
 import { runSession } from '../../src/engine/runner.js';
 import { Interrupted, type Executors, type Prompter, type Reporter, type SessionObserver } from '../../src/engine/ports.js';
 import { INITIAL_STATE, type Command, type Effect, type EngineEvent, type SessionState, type ShowItem } from '../../src/engine/types.js';
@@ -24,8 +24,8 @@ import { res } from '../helpers/result.js';
 const target = { url: 'http://198.18.2.10/', scheme: 'http', host: '198.18.2.10', port: 80, path: '/', loopback: false, given: true };
 const startEvent = (flow: string, server = 'web1'): Extract<EngineEvent, { kind: 'start' }> => ({ kind: 'start', flow, target, hosts: { client: 'local', server, bastion: '' }, lang: 'en' });
 
-// The client's probe runs with the server's listeners and firewall dump, and a node of the flow
-// it calls; the flow reaches them one after another afterwards.
+// The client's probe runs with the server's listeners (and what they run with: the firewall dump),
+// and a node of the flow it calls; the flow reaches them one after another afterwards.
 const AHEAD = `id: ahead
 title: ahead
 start: probe
@@ -35,7 +35,7 @@ nodes:
     title: connect from the client
     role: client
     argv: [nc, -vz, -w, "5", --, "{{ target.host }}", "{{ string(target.port) }}"]
-    together: [listeners, firewall, behind.rules]
+    together: [listeners, behind.rules]
     next: listeners
   listeners:
     kind: run
@@ -43,6 +43,7 @@ nodes:
     role: server
     argv: [ss, -ltnpe]
     root: true
+    together: [firewall]
     summary: "{{ string(size(listeners.stdout)) + ' bytes' }}"
     next: firewall
   firewall:
@@ -103,21 +104,21 @@ const NFT = res('{"nftables": []}\n');
 const REFUSED = res('', 1, 'nc: connect to 198.18.2.10 port 80 (tcp) failed: Connection refused\n');
 
 describe('together: read-only steps run at the same time', () => {
-  it('one exec effect: the node’s own command first, then the listed ones in declared order (a called flow’s node by its qualified id)', () => {
+  it('one exec effect: the node’s own command first, then the listed ones in declared order, each with its own list (a called flow’s node by its qualified id)', () => {
     const cat = flows();
     const s0 = step(cat, INITIAL_STATE, startEvent('ahead'));
-    expect(describeEffects(s0.effects)).toEqual(['exec probe, listeners, firewall, behind.rules']);
+    expect(describeEffects(s0.effects)).toEqual(['exec probe, listeners, behind.rules, firewall']);
     const exec = s0.effects[0]!;
     if (exec.kind !== 'exec') throw new Error('no exec');
     expect(exec.commands.map((c) => [c.role, c.argv.join(' '), c.root])).toEqual([
       ['client', 'nc -vz -w 5 -- 198.18.2.10 80', false],
       ['server', 'ss -ltnpe', true],
-      ['server', 'iptables-save', true],
       ['server', 'nft -j list ruleset', true],
+      ['server', 'iptables-save', true],
     ]);
-    expect(exec.commands[3]).toMatchObject({ flow: 'behind', node: 'rules' });
+    expect(exec.commands[2]).toMatchObject({ flow: 'behind', node: 'rules' });
     expect(s0.state.pending).toBe('probe');
-    expect(s0.state.prefetch?.map((p) => p.id)).toEqual(['listeners', 'firewall', 'behind.rules']);
+    expect(s0.state.prefetch?.map((p) => p.id)).toEqual(['listeners', 'behind.rules', 'firewall']);
   });
 
   it('the nodes run ahead are reached later without an exec, shown as their own runs with their own durations; checks and values as if run there', () => {
@@ -161,17 +162,101 @@ describe('together: read-only steps run at the same time', () => {
     const s1 = step(cat, s0.state, { kind: 'result', id: 'probe', result: REFUSED });
     expect(describeEffects(s1.effects)).toEqual(['result probe', 'goto listeners', 'ask host.server']);
     const s2 = step(cat, s1.state, { kind: 'answer', id: 'host.server', value: 'web1' });
-    expect(describeEffects(s2.effects)).toEqual(['exec listeners']);
+    // Reached, the node runs with its own list.
+    expect(describeEffects(s2.effects)).toEqual(['exec listeners, firewall']);
   });
 
-  it('a transport failure run ahead is not kept: the node runs its command when reached', () => {
+  it('a result run ahead is taken by the first node with that command (its own run); a later one reuses it from there', () => {
+    const cat = catalog({
+      'ahead.yaml': AHEAD.replace(
+        '    root: true\n    next: behind\n',
+        `    root: true
+    next: nft_here
+  nft_here:
+    kind: run
+    title: nft rules, read here first
+    role: server
+    argv: [nft, -j, list, ruleset]
+    root: true
+    next: behind
+`,
+      ),
+      'behind.yaml': BEHIND,
+    });
+    expect(cat.problems.filter(isError)).toEqual([]);
+    let s: SessionState = step(cat, INITIAL_STATE, startEvent('ahead')).state;
+    for (const [id, r] of [['listeners', SS], ['firewall', RULES], ['behind.rules', NFT]] as const) s = step(cat, s, { kind: 'result', id, result: r }).state;
+    const done = step(cat, s, { kind: 'result', id: 'probe', result: REFUSED });
+    expect(describeEffects(done.effects).filter((e) => !e.startsWith('goto'))).toEqual([
+      'result probe',
+      'prefetched listeners',
+      'prefetched firewall',
+      'prefetched nft_here',
+      'reused behind.rules from nft_here',
+      'outcome unresolved done',
+    ]);
+    expect(done.state.ran?.map((r) => r.id)).toEqual(['listeners', 'firewall', 'nft_here', 'probe']);
+    expect(done.state.ran?.some((r) => r.prefetched)).toBe(false);
+  });
+
+  it('a host not reached when a command ran ahead: its own node finds that (no second connect timeout), no other node takes it', () => {
     const cat = flows();
     let s = step(cat, INITIAL_STATE, startEvent('ahead')).state;
     const lost: CommandResult = { ...SS, exit: null, stdout: '', transport: { code: 'timeout', message: 'ssh: connection timed out' } };
     s = step(cat, s, { kind: 'result', id: 'listeners', result: lost }).state;
     s = step(cat, s, { kind: 'result', id: 'firewall', result: RULES }).state;
     s = step(cat, s, { kind: 'result', id: 'behind.rules', result: NFT }).state;
-    expect(describeEffects(step(cat, s, { kind: 'result', id: 'probe', result: REFUSED }).effects)).toEqual(['result probe', 'goto listeners', 'exec listeners']);
+    const done = step(cat, s, { kind: 'result', id: 'probe', result: REFUSED });
+    expect(describeEffects(done.effects)).toEqual(['result probe', 'goto listeners', 'prefetched listeners', 'outcome error listeners']);
+    expect(done.state.outcome).toMatchObject({ kind: 'error', code: 'unreachable', transport: 'timeout' });
+    // Taken once: nothing of it is left for another node with the same command.
+    expect(done.state.ran?.some((r) => r.result.transport)).toBe(false);
+    // A shell that did not start is no news about the host: the node runs its command.
+    const shell: CommandResult = { ...lost, transport: { code: 'disconnected', message: 'ssh server: the remote shell did not start within 10 s' } };
+    let t = step(cat, INITIAL_STATE, startEvent('ahead')).state;
+    for (const [id, r] of [['listeners', shell], ['behind.rules', NFT], ['firewall', RULES]] as const) t = step(cat, t, { kind: 'result', id, result: r }).state;
+    expect(describeEffects(step(cat, t, { kind: 'result', id: 'probe', result: REFUSED }).effects)).toEqual(['result probe', 'goto listeners', 'exec listeners']);
+  });
+
+  it('at most MAX_TOGETHER_PER_HOST commands at once on one host: the ones listed first', () => {
+    const many = AHEAD.replace('together: [listeners, behind.rules]', 'together: [listeners, behind.rules, extra1, extra2]').replace(
+      '  behind:\n',
+      `  extra1:
+    kind: run
+    title: routes
+    role: server
+    argv: [ip, route]
+    next: extra2
+  extra2:
+    kind: run
+    title: local resolve
+    role: client
+    argv: [getent, ahosts, --, "{{ target.host }}"]
+    next: behind
+  behind:
+`,
+    ).replace('    root: true\n    next: behind\n', '    root: true\n    next: extra1\n');
+    const hops = (t: string) => t.replace('argv: [getent, ahosts, --, "{{ target.host }}"]\n    next: behind', 'argv: [getent, ahosts, --, "{{ target.host }}"]\n    next: nft_more');
+    const cat = catalog({ 'ahead.yaml': many, 'behind.yaml': BEHIND });
+    expect(cat.problems.filter(isError)).toEqual([]);
+    expect(MAX_TOGETHER_PER_HOST).toBe(4);
+    // Server: listeners, behind.rules, extra1, then firewall (listed by listeners): four, all run; the client's two too.
+    expect(describeEffects(step(cat, INITIAL_STATE, startEvent('ahead')).effects)).toEqual(['exec probe, listeners, behind.rules, extra1, extra2, firewall']);
+    // A fifth server command: the one listed last (firewall, listed by listeners) waits until reached.
+    const five = hops(many).replace('together: [listeners, behind.rules, extra1, extra2]', 'together: [listeners, behind.rules, extra1, extra2, nft_more]').replace(
+      '  behind:\n',
+      `  nft_more:
+    kind: run
+    title: nft tables
+    role: server
+    argv: [nft, list, tables]
+    next: behind
+  behind:
+`,
+    );
+    const cat5 = catalog({ 'ahead.yaml': five, 'behind.yaml': BEHIND });
+    expect(cat5.problems.filter(isError)).toEqual([]);
+    expect(describeEffects(step(cat5, INITIAL_STATE, startEvent('ahead')).effects)).toEqual(['exec probe, listeners, behind.rules, extra1, extra2, nft_more']);
   });
 
   it('results that come back in any order give the same walk, transcript and state', async () => {
@@ -180,16 +265,16 @@ describe('together: read-only steps run at the same time', () => {
     const inOrder = await session(cat, answer, 'in order');
     const reversed = await session(cat, answer, 'reversed');
     expect(reversed.arrived).not.toEqual(inOrder.arrived);
-    expect(reversed.arrived.slice(0, 4)).toEqual(['behind.rules', 'firewall', 'listeners', 'probe']);
+    expect(reversed.arrived.slice(0, 4)).toEqual(['firewall', 'behind.rules', 'listeners', 'probe']);
     expect(inOrder.events).toEqual([
       'command probe',
       'command listeners',
-      'command firewall',
       'command behind.rules',
+      'command firewall',
       'result probe',
       'result listeners',
-      'result firewall',
       'result behind.rules',
+      'result firewall',
     ]);
     expect(reversed.events).toEqual(inOrder.events);
     expect(reversed.walk).toEqual(inOrder.walk);
@@ -221,8 +306,8 @@ describe('together: read-only steps run at the same time', () => {
     const ended: string[] = [];
     const reporter: Reporter = { commandsStart: () => {}, commandsEnd: (cs) => ended.push(...cs.map((c) => c.id)), show: () => {} };
     await expect(runSession(cat, startEvent('ahead'), { prompter: noQuestions, executors, reporter, observers: [observer], signal: ac.signal })).rejects.toBeInstanceOf(Interrupted);
-    expect(started).toEqual(['probe', 'listeners', 'firewall', 'behind.rules']);
-    expect(events).toEqual(['command probe', 'command listeners', 'command firewall', 'command behind.rules']);
+    expect(started).toEqual(['probe', 'listeners', 'behind.rules', 'firewall']);
+    expect(events).toEqual(['command probe', 'command listeners', 'command behind.rules', 'command firewall']);
     expect(ended).toEqual([]);
   });
 });
@@ -232,7 +317,7 @@ describe('together: only sound prefetches pass lint', () => {
     const cat = catalog({ 'ahead.yaml': ahead, 'behind.yaml': behind });
     return cat.problems.filter((p) => p.code === 'bad-together').map((p) => formatProblem(p).replace(/^\S*\/(ahead|behind)\.yaml/, '$1.yaml'));
   };
-  const withTogether = (list: string) => AHEAD.replace('together: [listeners, firewall, behind.rules]', `together: ${list}`);
+  const withTogether = (list: string) => AHEAD.replace('together: [listeners, behind.rules]', `together: ${list}`);
 
   it('a node whose argv reads a result is refused at the together entry, naming the argv’s file:line', () => {
     const reads = withTogether('[status]').replace(
@@ -260,11 +345,12 @@ describe('together: only sound prefetches pass lint', () => {
       expect.stringMatching(/^ahead\.yaml:10:\d+ node "probe": "firewall" says recheck/),
       expect.stringMatching(/^ahead\.yaml:10:\d+ node "probe": "firewall" is listed twice/),
       expect.stringMatching(/^ahead\.yaml:10:\d+ node "probe": flow "behnd" does not exist \(did you mean "behind\.rules"\?\)/),
+      expect.stringMatching(/^ahead\.yaml:18:\d+ node "listeners": "firewall" says recheck/),
     ]);
     // The flow's own id spelled out is the flow itself: allowed (listeners is a run node).
     expect(problemsOf(withTogether('[ahead.listeners]'))).toEqual([]);
     // A flow that this one does not call: its nodes may never be reached.
-    const notCalled = problemsOf(AHEAD.replace('together: [listeners, firewall, behind.rules]', 'together: [listeners]'), BEHIND.replace('    next: done', '    together: [ahead.listeners]\n    next: done'));
+    const notCalled = problemsOf(AHEAD.replace('together: [listeners, behind.rules]', 'together: [listeners]'), BEHIND.replace('    next: done', '    together: [ahead.listeners]\n    next: done'));
     expect(notCalled).toEqual([expect.stringMatching(/^behind\.yaml:\d+:\d+ node "rules": flow "ahead" is not called from flow "behind"/)]);
   });
 });
