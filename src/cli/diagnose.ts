@@ -13,7 +13,7 @@ import { askPaste, type PasteIO } from '../ui/paste.js';
 import { colorEnabled, makeStyle } from '../ui/style.js';
 import { detectLang } from '../flow/template.js';
 import { interruptedNote } from '../ui/cards.js';
-import { MENU_TEXT, type UiLang, type UsageText } from '../ui/messages.js';
+import { MENU_TEXT, NOTE_TEXT, type UiLang, type UsageText } from '../ui/messages.js';
 import { EXIT, type CliIO } from './io.js';
 import { runCommand, type RunOptions } from './run.js';
 import { INSTANCE_ID, parseTarget, UsageError } from './target.js';
@@ -91,6 +91,7 @@ export async function diagnoseCommand(io: CliIO, positional: string | undefined,
  */
 export async function pastedError(io: CliIO, text: string, target: string | undefined, opts: RunOptions, probeWhenUnknown: boolean): Promise<number> {
   const c = classifyError(text);
+  const lang = detectLang(opts.lang, io.env);
   const note = (s: string) => {
     if (!opts.json && !opts.quiet) io.stderr.write(`tshoot: ${s}\n`);
   };
@@ -98,16 +99,16 @@ export async function pastedError(io: CliIO, text: string, target: string | unde
     if (target === undefined && !probeWhenUnknown) {
       throw new UsageError((t) => t.cannotTell(describe(text, t)));
     }
-    note(`cannot tell the symptom from that text: probing ${target ?? 'the target'} → flow "triage"`);
+    note(NOTE_TEXT[lang].probing(target ?? null));
     return runCommand(io, 'triage', { ...opts, ...(target !== undefined ? { target } : {}) });
   }
   // A target read from pasted text is checked here, so that a refusal names where it came from
   // (a host such as `-oProxyCommand=…` would be an option to nc).
-  if (target === undefined && c.target !== undefined) parseTarget(c.target, `--error: the target ${JSON.stringify(c.target)} in that text`);
+  if (target === undefined && c.target !== undefined) parseTarget(c.target, (t) => t.targetInText(JSON.stringify(c.target)));
   let chosen = target ?? c.target;
   if (chosen && c.flow === 'console-connect' && !/:\d+$|^[a-z]+:\/\//i.test(chosen)) chosen = `${chosen}:22`;
-  const named = !chosen && c.host ? ` (the text names ${c.host}, not its port)` : '';
-  note(`${c.why} → flow "${c.flow}"${chosen ? ` for ${chosen}` : named}`);
+  const named = !chosen && c.host ? NOTE_TEXT[lang].namesHostOnly(c.host) : '';
+  note(NOTE_TEXT[lang].toFlow(c.why, c.flow, chosen ?? null) + named);
   return runCommand(io, c.flow, { ...opts, ...(chosen ? { target: chosen } : {}) });
 }
 

@@ -14,6 +14,8 @@ import { openCatalog } from './catalog.js';
 import type { CliIO } from './io.js';
 import { flowsFor, readTranscript } from './replay.js';
 import { UsageError } from './target.js';
+import { detectLang } from '../flow/template.js';
+import { NOTE_TEXT } from '../ui/messages.js';
 
 export interface ReportOptions {
   format?: string;
@@ -43,7 +45,7 @@ export function reportCommand(io: CliIO, file: string | undefined, opts: ReportO
       const why = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
       throw new UsageError((t) => t.cannotWriteOutput(opts.output!, why));
     }
-    io.stderr.write(`report: ${opts.output}\n`);
+    io.stderr.write(`${NOTE_TEXT[detectLang(undefined, io.env)].reportWritten(opts.output!)}\n`);
   } else io.stdout.write(text);
   return 0;
 }
@@ -71,7 +73,7 @@ function latestTranscript(io: CliIO): Transcript {
     const path = resolve(folder, newest.name);
     const bytes = dir.read(newest.name);
     if (!bytes) throw new UsageError((t) => t.notYours(path));
-    io.stderr.write(`report of ${path}\n`);
+    io.stderr.write(`${NOTE_TEXT[detectLang(undefined, io.env)].reportOf(path)}\n`);
     try {
       return parseTranscript(path, bytes.toString('utf8'));
     } catch (e) {

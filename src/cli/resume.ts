@@ -25,6 +25,7 @@ import type { CliIO } from './io.js';
 import { flowsFor, readTranscript, recordedFile, transcriptFlow } from './replay.js';
 import { runCommand, type RunOptions } from './run.js';
 import { UsageError } from './target.js';
+import { NOTE_TEXT } from '../ui/messages.js';
 
 export type ResumeOptions = Omit<RunOptions, 'transcript' | 'redactHosts' | 'lang' | 'answerValues'> & {
   /** `--answer ID=VALUE` (repeatable): corrections of recorded answers. */
@@ -61,12 +62,13 @@ export async function resumeCommand(io: CliIO, file: string, opts: ResumeOptions
   const cat = openCatalog(io, flows);
   const flow = transcriptFlow(cat, t);
   const changed = changedFiles([...(opts.sshConfig ? [] : (h.sshConfig ? [h.sshConfig] : [])), ...(h.flowFiles ?? [])]);
-  for (const c of changed) io.stderr.write(`tshoot: ${c} changed since ${file} was recorded; its recorded steps are checked as they are replayed\n`);
+  const note = NOTE_TEXT[h.lang];
+  for (const c of changed) io.stderr.write(`tshoot: ${note.fileChanged(c, file)}\n`);
   // The flow may now come from another file (another --flows): never silently.
   const now = resolve(io.cwd, flow.file);
-  const moved = h.flowFiles && !h.flowFiles.some((f) => f.path === now) ? `tshoot: flow "${flow.id}" now comes from ${now}, not from ${h.flowFiles.map((f) => f.path).join(', ')} as recorded; its recorded steps are checked as they are replayed\n` : '';
+  const moved = h.flowFiles && !h.flowFiles.some((f) => f.path === now) ? `tshoot: ${note.flowMoved(flow.id, now, h.flowFiles.map((f) => f.path).join(', '))}\n` : '';
   io.stderr.write(moved);
-  if (!changed.length && !moved && cat.digest !== h.digest) io.stderr.write(`tshoot: the flows changed since ${file} was recorded; its steps are checked as they are replayed\n`);
+  if (!changed.length && !moved && cat.digest !== h.digest) io.stderr.write(`tshoot: ${note.flowsChanged(file)}\n`);
 
   const setup = new Map([...corrections].filter(([id]) => SETUP_IDS.includes(id)));
   const given = new Set((opts.host ?? []).map((x) => x.split('=')[0]));

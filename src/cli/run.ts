@@ -357,7 +357,7 @@ async function resolveTarget(flow: Flow, raw: string | undefined, prompter: Prom
   if (flow.doc.needs_target === false) return NO_TARGET;
   // Every prompter checks the answer as --target is read (engine/answer.ts): a bad one is
   // explained at the prompt, or refused at its line in an answers file.
-  return parseTarget(String(await prompter.ask(targetQuestion(flow.id, lang))), 'the target');
+  return parseTarget(String(await prompter.ask(targetQuestion(flow.id, lang))), (t) => t.targetAnswer);
 }
 
 export { exitFor, jsonResult };

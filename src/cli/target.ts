@@ -34,10 +34,13 @@ export function usageMessage(e: Error, lang: UiLang): string {
 }
 
 /** `where` names the target's source in messages: the option, or the pasted error (diagnose). */
-export function parseTarget(raw: string, where = `--target ${JSON.stringify(raw)}`): TargetInfo {
+export function parseTarget(raw: string, where: string | ((t: UsageText) => string) = `--target ${JSON.stringify(raw)}`): TargetInfo {
   if (!raw.trim()) throw new UsageError((t) => t.targetEmpty);
   const t = readTarget(raw);
-  if ('problem' in t) throw new UsageError(`${where}: ${t.problem}`);
+  if ('problem' in t) {
+    const { problem } = t;
+    throw new UsageError((u) => `${typeof where === 'string' ? where : where(u)}: ${problem}`);
+  }
   return t;
 }
 

@@ -410,6 +410,9 @@ export interface UsageText {
   readonly hostRole: (given: string, role: string) => string;
   readonly hostDest: (given: string, dest: string) => string;
   readonly targetEmpty: string;
+  /** Where a target came from, for its error: the pasted text, the target question. */
+  readonly targetInText: (target: string) => string;
+  readonly targetAnswer: string;
   readonly nothing: string;
 }
 
@@ -464,6 +467,8 @@ export const USAGE_TEXT: Table<UsageText> = {
     hostRole: (h, r) => `--host ${h}: unknown role "${r}"; use client, server or bastion`,
     hostDest: (h, d) => `--host ${h}: "${d}" is not a valid destination`,
     targetEmpty: '--target is empty: give a URL (http://host/path) or HOST:PORT',
+    targetInText: (t) => `--error: the target ${t} in that text`,
+    targetAnswer: 'the target',
     nothing: 'nothing',
   },
   ja: {
@@ -513,6 +518,8 @@ export const USAGE_TEXT: Table<UsageText> = {
     hostRole: (h, r) => `--host ${h}: 不明な役割 "${r}"。client、server、bastion のどれかを使う`,
     hostDest: (h, d) => `--host ${h}: "${d}" は接続先として正しくない`,
     targetEmpty: '--target が空: URL (http://host/path) か HOST:PORT を指定する',
+    targetInText: (t) => `--error: そのテキストにある対象 ${t}`,
+    targetAnswer: '対象',
     nothing: 'なし',
   },
 };
@@ -608,5 +615,43 @@ export const REPORT_TEXT: Table<ReportText> = {
     fixNode: (id) => `対処: ${id}`,
     from: (file, v) => `${file} より。tshoot ${v} で記録。`,
     selfContained: 'このページは単体で完結している: スクリプトなし、ネットワークから何も読み込まない。',
+  },
+};
+
+/**
+ * The CLI's notes on stderr around a session (cli/diagnose.ts, resume.ts, report.ts, run.ts):
+ * which flow a pasted error leads to, what changed since a session was recorded, where a report went.
+ */
+export interface NoteText {
+  readonly probing: (target: string | null) => string;
+  readonly toFlow: (why: string, flow: string, target: string | null) => string;
+  readonly namesHostOnly: (host: string) => string;
+  readonly fileChanged: (what: string, file: string) => string;
+  readonly flowMoved: (flow: string, now: string, was: string) => string;
+  readonly flowsChanged: (file: string) => string;
+  readonly reportWritten: (out: string) => string;
+  readonly reportOf: (path: string) => string;
+}
+
+export const NOTE_TEXT: Table<NoteText> = {
+  en: {
+    probing: (t) => `cannot tell the symptom from that text: probing ${t ?? 'the target'} → flow "triage"`,
+    toFlow: (why, flow, t) => `${why} → flow "${flow}"${t ? ` for ${t}` : ''}`,
+    namesHostOnly: (h) => ` (the text names ${h}, not its port)`,
+    fileChanged: (what, f) => `${what} changed since ${f} was recorded; its recorded steps are checked as they are replayed`,
+    flowMoved: (flow, now, was) => `flow "${flow}" now comes from ${now}, not from ${was} as recorded; its recorded steps are checked as they are replayed`,
+    flowsChanged: (f) => `the flows changed since ${f} was recorded; its steps are checked as they are replayed`,
+    reportWritten: (o) => `report: ${o}`,
+    reportOf: (p) => `report of ${p}`,
+  },
+  ja: {
+    probing: (t) => `そのテキストから症状を判別できない: ${t ?? '対象'} を調べる → フロー "triage"`,
+    toFlow: (why, flow, t) => `${why} → フロー "${flow}"${t ? ` (${t})` : ''}`,
+    namesHostOnly: (h) => ` (テキストにあるのは ${h} で、ポートはない)`,
+    fileChanged: (what, f) => `${f} の記録後に ${what} が変わった。記録した手順は再生しながら確かめる`,
+    flowMoved: (flow, now, was) => `フロー "${flow}" は記録した ${was} ではなく ${now} から読んだ。記録した手順は再生しながら確かめる`,
+    flowsChanged: (f) => `${f} の記録後にフローが変わった。手順は再生しながら確かめる`,
+    reportWritten: (o) => `レポート: ${o}`,
+    reportOf: (p) => `${p} のレポート`,
   },
 };

@@ -64,6 +64,13 @@ describe.runIf(hasTmux)('Japanese errors in a real terminal', () => {
     screen = await run('arg', ['run']);
     expect(exitCode(screen), screen).toBe(2);
     expect(screen).toMatch(/^tshoot: 必須の引数 'FLOW' がない$/m);
+    // A pasted error that names no symptom, and the bad target a pasted error names (said where it came from).
+    screen = await run('paste', ['diagnose', '--error', 'something odd happened']);
+    expect(exitCode(screen), screen).toBe(2);
+    expect(screen).toContain('tshoot: そのテキストから症状を判別できない (1 行、1 行目 "something odd happened"): ');
+    screen = await run('pasted-target', ['diagnose', '--error', 'curl: (7) Failed to connect to -oProxyCommand=x port 80: Connection refused']);
+    expect(exitCode(screen), screen).toBe(2);
+    expect(screen).toMatch(/^tshoot: --error: そのテキストにある対象 "/m);
   });
 
   it('--lang en in a Japanese locale: English, as asked', async () => {
