@@ -111,13 +111,6 @@ const prebuilt = {
   name: 'tshoot-prebuilt',
   setup(b) {
     b.onResolve({ filter: /^yaml$/ }, () => ({ path: 'yaml', namespace: 'tshoot-on-demand' }));
-    // commander requires child_process at load for executable subcommands, which tshoot has
-    // none of: it gets the module on first use instead (about 1 ms of every start).
-    b.onResolve({ filter: /^(node:)?child_process$/ }, (a) => (/[\\/]node_modules[\\/]commander[\\/]/.test(a.importer) ? { path: 'child_process', namespace: 'tshoot-on-demand' } : undefined));
-    b.onLoad({ filter: /^child_process$/, namespace: 'tshoot-on-demand' }, () => ({
-      contents: "let m; module.exports = new Proxy({}, { get: (_, k) => (m ??= require('node:child_process'))[k] });",
-      loader: 'js',
-    }));
     b.onLoad({ filter: /^yaml$/, namespace: 'tshoot-on-demand' }, () => ({ contents: YAML_LOADER, loader: 'js' }));
     b.onLoad({ filter: /[\\/]src[\\/]flow[\\/]validators\.ts$/ }, () => ({ contents: VALIDATORS_LOADER, loader: 'js' }));
     // Only `flows schema` reads the flow schema at run time; the rest of schema.ts is types.

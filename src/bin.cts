@@ -3,9 +3,12 @@
  * — through V8's code cache, so that a start after the first skips parsing and compiling what
  * the same command ran before (issue 8: `replay --check` within 1.5× of start).
  *
- * The cache is the code V8 compiled during the runs of that command (`Script.createCachedData`
- * after a run: functions compiled lazily are in it; the first three runs each add theirs), one
- * file per build, Node version and command in `$XDG_CACHE_HOME/tshoot/v8/` (0700). V8 refuses
+ * The cache is the code V8 compiled during the first run of that command (`Script.createCachedData`
+ * after the run: functions compiled lazily are in it), one file per build, Node version and
+ * command in `$XDG_CACHE_HOME/tshoot/v8/` (0700). It is written once, not grown by later runs
+ * (issue 18: a replay cache made by a user flow's replay, then grown by two replays of a shipped
+ * session, replayed that session in 306.1 ms of CPU, against 300.7 ms for the cache of the
+ * first run alone: medians of 21 interleaved runs, BENCHMARKS.md). V8 refuses
  * a cache from another V8 or other flags; the build id in the name (a hash of the sources, flows
  * and lockfile) and the bundle's size keep a cache from being used for other code. V8 checks
  * only the source's length, so a cache file is code that runs: it is read only from a folder and
@@ -31,33 +34,25 @@ const { dirname, join } = path;
 /** The build's id (esbuild.config.mjs). */
 declare const __TSHOOT_BUILD__: string;
 
-/** A code cache file starts with "TSv8" (read little-endian), the CRC-32 of V8's data, its generation. */
+/** A code cache file starts with "TSv8" (read little-endian), then the CRC-32 of V8's data. */
 const MAGIC = 0x38765354;
-const HEADER = 12;
-/**
- * A cache holds what one run compiled. The next runs of the command may go other ways (another
- * flow, other parsers): each rewrites it, with what it compiled added, until this generation.
- */
-const GENERATIONS = 3;
+const HEADER = 8;
 
 // The bundle is ASCII, wrapped in CommonJS's function by the build (esbuild.config.mjs).
 const bundle = join(__dirname, 'cli.bundle.js');
 const source = readFileSync(bundle, 'latin1');
 const codeCache = codeCacheOf(process.env, process.argv.slice(2), source.length);
-let cached: { data: Buffer; generation: number } | undefined;
+let cachedData: Buffer | undefined;
 try {
-  if (codeCache) cached = readCodeCache(codeCache.cache.read(codeCache.name));
+  if (codeCache) cachedData = readCodeCache(codeCache.cache.read(codeCache.name));
 } catch {
   /* the first run of this command */
 }
-const cachedData = cached?.data;
 const script = new vm.Script(source, { filename: bundle, cachedData });
 const mod = { exports: {} as { main(): Promise<void> } };
 (script.runInThisContext() as (...a: unknown[]) => void)(mod.exports, nodeModule.createRequire(bundle), mod, bundle, dirname(bundle));
 void mod.exports.main().then(() => {
-  if (!codeCache) return;
-  if (!cached || script.cachedDataRejected) writeCodeCache(codeCache, 1);
-  else if (cached.generation < GENERATIONS) writeCodeCache(codeCache, cached.generation + 1);
+  if (codeCache && (!cachedData || script.cachedDataRejected)) writeCodeCache(codeCache);
 });
 
 /** The cache folder and `BUILD-v20.20.2-x64-replay-SIZE.bin`; null when caching is off. */
@@ -72,22 +67,21 @@ function codeCacheOf(env: NodeJS.ProcessEnv, argv: readonly string[], size: numb
 }
 
 /**
- * A cache file is `TSv8`, the CRC-32 of V8's data, the generation, then V8's data. V8 checks
- * its version, flags and the source's length, but (outside debug builds) not its data: a
- * damaged file would be deserialized as it is. A file that fails the CRC is left to be rewritten.
+ * A cache file is `TSv8`, the CRC-32 of V8's data, then V8's data. V8 checks its version, flags
+ * and the source's length, but (outside debug builds) not its data: a damaged file would be
+ * deserialized as it is. A file that fails the CRC is left to be rewritten.
  */
-function readCodeCache(b: Buffer | undefined): { data: Buffer; generation: number } | undefined {
+function readCodeCache(b: Buffer | undefined): Buffer | undefined {
   if (!b || b.length < HEADER || b.readUInt32LE(0) !== MAGIC) return undefined;
   const data = b.subarray(HEADER);
-  return zlib.crc32(data) === b.readUInt32LE(4) ? { data, generation: b.readUInt32LE(8) } : undefined;
+  return zlib.crc32(data) === b.readUInt32LE(4) ? data : undefined;
 }
 
-/** What V8 compiled so far, with its header (xdg.ts `Cache.write`: whole, 0600, older builds pruned). */
-function writeCodeCache(to: { cache: xdg.Cache; name: string }, generation: number): void {
+/** What V8 compiled in this run, with its header (xdg.ts `Cache.write`: whole, 0600, older builds pruned). */
+function writeCodeCache(to: { cache: xdg.Cache; name: string }): void {
   const data = script.createCachedData();
   const head = Buffer.alloc(HEADER);
   head.writeUInt32LE(MAGIC, 0);
   head.writeUInt32LE(zlib.crc32(data), 4);
-  head.writeUInt32LE(generation, 8);
   to.cache.write(to.name, Buffer.concat([head, data]), __TSHOOT_BUILD__);
 }
