@@ -11,12 +11,13 @@ import type { Executors, Prompter, Reporter } from '../../src/engine/ports.js';
 import { runSession } from '../../src/engine/runner.js';
 import type { Command, Outcome, Question, ShowItem } from '../../src/engine/types.js';
 import type { CommandResult } from '../../src/exec/types.js';
-import { builtinFlowsDir, loadCatalog } from '../../src/flow/catalog.js';
+import { shippedOneAtATime } from '../helpers/one-at-a-time.js';
 
 // The shipped copy of the EC2 Instance Connect ranges (us-east-1 only, undated), not a refreshed
 // one a developer's cache may hold.
 process.env.TSHOOT_NO_CACHE = '1';
-const cat = loadCatalog([builtinFlowsDir()]);
+// One command at a time: what runs together is test/engine/together.test.ts's.
+const cat = shippedOneAtATime();
 
 const aws = (f: string) => readFileSync(new URL(`../fixtures/aws/${f}`, import.meta.url), 'utf8');
 const ok = (stdout: string, exit = 0, stderr = ''): CommandResult => ({ exit, stdout, stderr, durationMs: 1, timedOut: false, truncated: { stdout: false, stderr: false }, transport: null });

@@ -6,11 +6,12 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { EngineError, step } from '../../src/engine/engine.js';
 import { INITIAL_STATE, type Effect, type EngineEvent, type SessionState } from '../../src/engine/types.js';
-import { builtinFlowsDir, loadCatalog } from '../../src/flow/catalog.js';
+import { shippedOneAtATime } from '../helpers/one-at-a-time.js';
 import { isError } from '../../src/flow/problem.js';
 import { res } from '../helpers/result.js';
 
-const cat = loadCatalog([builtinFlowsDir()]);
+// One command at a time: what runs together is test/engine/together.test.ts's.
+const cat = shippedOneAtATime();
 const seed = (name: string) => readFileSync(new URL(`../fixtures/seed/${name}`, import.meta.url), 'utf8');
 
 

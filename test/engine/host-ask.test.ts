@@ -9,10 +9,11 @@ import { step } from '../../src/engine/engine.js';
 import { MAX_HOST_ASKS } from '../../src/engine/host-question.js';
 import { INITIAL_STATE, type Effect, type EngineEvent, type Question, type SessionState } from '../../src/engine/types.js';
 import { transportFailure } from '../../src/exec/types.js';
-import { builtinFlowsDir, loadCatalog } from '../../src/flow/catalog.js';
+import { shippedOneAtATime } from '../helpers/one-at-a-time.js';
 import { res } from '../helpers/result.js';
 
-const cat = loadCatalog([builtinFlowsDir()]);
+// One command at a time: what runs together is test/engine/together.test.ts's.
+const cat = shippedOneAtATime();
 
 const start = (flow: string, url: string, server: string): EngineEvent => {
   const u = new URL(url);

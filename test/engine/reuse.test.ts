@@ -13,13 +13,15 @@ import { runSession } from '../../src/engine/runner.js';
 import type { Executors, Prompter, Reporter } from '../../src/engine/ports.js';
 import { INITIAL_STATE, type Command, type Effect, type EngineEvent, type SessionState, type ShowItem } from '../../src/engine/types.js';
 import type { CommandResult } from '../../src/exec/types.js';
-import { builtinFlowsDir, loadCatalog } from '../../src/flow/catalog.js';
+import { loadCatalog } from '../../src/flow/catalog.js';
+import { shippedOneAtATime } from '../helpers/one-at-a-time.js';
 import { isError } from '../../src/flow/problem.js';
 import { resultLine } from '../../src/ui/reporter.js';
 import { makeStyle } from '../../src/ui/style.js';
 import { res } from '../helpers/result.js';
 
-const shipped = loadCatalog([builtinFlowsDir()]);
+// One command at a time: what runs together is test/engine/together.test.ts's.
+const shipped = shippedOneAtATime();
 
 // curl 7.88's own words (-v) on a dropped SYN, as the lab's client printed them.
 const TIMEOUT = res('000 \n', 28, '*   Trying 198.18.2.10:80...\n* Connection timed out after 5001 milliseconds\n* Closing connection 0\ncurl: (28) Connection timed out after 5001 milliseconds\n');
