@@ -20,7 +20,7 @@ import { fileRef } from '../transcript/format.js';
 import type { Recorder, SessionInfo } from '../transcript/recorder.js';
 import { formatProblem, isError } from '../flow/problem.js';
 import { detectLang, type Lang } from '../flow/template.js';
-import { SSH_TEXT } from '../ui/messages.js';
+import { SSH_TEXT, USAGE_TEXT } from '../ui/messages.js';
 import { closestAlias, createAnswersPrompter, createInquirerPrompter, type TerminalPrompter } from '../ui/prompter.js';
 import { createTerminalReporter, type TerminalReporter } from '../ui/reporter.js';
 import { interruptedNote } from '../ui/cards.js';
@@ -237,11 +237,8 @@ function stopped(s: RunSetup, p: RunPorts, e: unknown): number {
   if (!stop || stop.json.outcome === 'error') throw e;
   if (opts.json) p.json({ ...stop.json, questions: p.counts.questions, commands: p.counts.commands });
   if (e instanceof NeedsInput) {
-    io.stderr.write(
-      opts.nonInteractive
-        ? `tshoot: ${e.message}\n`
-        : `tshoot: question "${e.question.id}" has no answer and there is no terminal to ask it on: run tshoot in one, or pass --non-interactive --answers FILE with "${e.question.id}" in it\n`,
-    );
+    const u = USAGE_TEXT[s.lang];
+    io.stderr.write(`tshoot: ${opts.nonInteractive ? u.noAnswer(e.question.id) : u.noTerminalFor(e.question.id)}\n`);
   } else io.stderr.write(interruptedNote(s.lang, p.recorder?.written() ? p.recorder.path : null, selfCommand(io.env)));
   return stop.exit;
 }

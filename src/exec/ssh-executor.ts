@@ -387,15 +387,16 @@ export class SshConnection implements ShellHost {
   private async jump(spec: string): Promise<Duplex | TransportError> {
     const hops = spec.split(',').map((h) => h.trim().replace(/^ssh:\/\//, ''));
     const last = hops.pop();
-    if (last === undefined || last === '') return { code: 'unconfigured', message: `${this.label}: empty ProxyJump` };
+    const t = SSH_TEXT[this.opts.lang ?? 'en'];
+    if (last === undefined || last === '') return { code: 'unconfigured', message: t.emptyProxyJump(this.label) };
     let hop: ResolvedDest;
     try {
       hop = await resolveSshDest(last, this.resolved.configFile === null ? {} : { configFile: this.resolved.configFile });
     } catch (err) {
-      return { code: 'unconfigured', message: `${this.label}: ProxyJump ${last}: ${(err as Error).message}` };
+      return { code: 'unconfigured', message: t.proxyJumpFailed(this.label, last, (err as Error).message) };
     }
     if (hops.length > 0) hop = { ...hop, proxyJump: hops.join(',') };
-    if (poolKey(hop) === this.key) return { code: 'unconfigured', message: `${this.label}: ProxyJump loops back to itself` };
+    if (poolKey(hop) === this.key) return { code: 'unconfigured', message: t.proxyJumpLoop(this.label) };
     const via = this.pool.connection(hop, this.opts);
     return via.forwardOut(this.resolved.hostname, this.resolved.port);
   }

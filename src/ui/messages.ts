@@ -263,6 +263,9 @@ export interface SshText {
   readonly hostKeyRefused: (label: string) => string;
   readonly closed: (label: string) => string;
   readonly lostTwice: (label: string) => string;
+  readonly emptyProxyJump: (label: string) => string;
+  readonly proxyJumpFailed: (label: string, jump: string, why: string) => string;
+  readonly proxyJumpLoop: (label: string) => string;
   readonly sudoOn: (host: string) => string;
   readonly sudoWrongPassword: (who: string, user: string, tries: number | null) => string;
   readonly sudoNoPrompt: (who: string, user: string) => string;
@@ -308,6 +311,9 @@ export const SSH_TEXT: Table<SshText> = {
     hostKeyRefused: (l) => `${l}: host key not accepted`,
     closed: (l) => `${l}: the session was closed`,
     lostTwice: (l) => `${l}: the connection was lost twice; not reconnecting`,
+    emptyProxyJump: (l) => `${l}: empty ProxyJump`,
+    proxyJumpFailed: (l, j, why) => `${l}: ProxyJump ${j}: ${why}`,
+    proxyJumpLoop: (l) => `${l}: ProxyJump loops back to itself`,
     sudoOn: (h) => `sudo on ${h}`,
     sudoWrongPassword: (who, user, tries) => `${who} did not accept the password of ${user}${tries === null ? '' : ` (${tries} tries)`}`,
     sudoNoPrompt: (who, user) => `${who} needs a password for ${user} and there is no way to ask for it here; run interactively, or allow this command without a password (NOPASSWD in sudoers)`,
@@ -351,6 +357,9 @@ export const SSH_TEXT: Table<SshText> = {
     hostKeyRefused: (l) => `${l}: ホスト鍵が受け入れられなかった`,
     closed: (l) => `${l}: セッションは閉じられた`,
     lostTwice: (l) => `${l}: 接続が 2 回切れたので、再接続しない`,
+    emptyProxyJump: (l) => `${l}: ProxyJump が空`,
+    proxyJumpFailed: (l, j, why) => `${l}: ProxyJump ${j} を使えない: ${why}`,
+    proxyJumpLoop: (l) => `${l}: ProxyJump が自分自身に戻っている`,
     sudoOn: (h) => `${h} の sudo`,
     sudoWrongPassword: (who, user, tries) => `${who} が ${user} のパスワードを受け付けなかった${tries === null ? '' : ` (${tries} 回)`}`,
     sudoNoPrompt: (who, user) => `${who} は ${user} のパスワードを求めているが、ここでは尋ねられない。対話的に実行するか、このコマンドをパスワードなしで許可する (sudoers の NOPASSWD)`,
@@ -413,6 +422,9 @@ export interface UsageText {
   /** Where a target came from, for its error: the pasted text, the target question. */
   readonly targetInText: (target: string) => string;
   readonly targetAnswer: string;
+  /** A question without an answer: with --non-interactive (exit 4), and without a terminal to ask on (exit 2). */
+  readonly noAnswer: (id: string) => string;
+  readonly noTerminalFor: (id: string) => string;
   readonly nothing: string;
 }
 
@@ -469,6 +481,8 @@ export const USAGE_TEXT: Table<UsageText> = {
     targetEmpty: '--target is empty: give a URL (http://host/path) or HOST:PORT',
     targetInText: (t) => `--error: the target ${t} in that text`,
     targetAnswer: 'the target',
+    noAnswer: (id) => `no answer for question "${id}": add it to the answers file, or run interactively`,
+    noTerminalFor: (id) => `question "${id}" has no answer and there is no terminal to ask it on: run tshoot in one, or pass --non-interactive --answers FILE with "${id}" in it`,
     nothing: 'nothing',
   },
   ja: {
@@ -520,6 +534,8 @@ export const USAGE_TEXT: Table<UsageText> = {
     targetEmpty: '--target が空: URL (http://host/path) か HOST:PORT を指定する',
     targetInText: (t) => `--error: そのテキストにある対象 ${t}`,
     targetAnswer: '対象',
+    noAnswer: (id) => `質問 "${id}" の回答がない: 回答ファイルに加えるか、対話的に実行する`,
+    noTerminalFor: (id) => `質問 "${id}" の回答がなく、尋ねる端末もない: 端末で tshoot を実行するか、"${id}" を含む --non-interactive --answers FILE を付ける`,
     nothing: 'なし',
   },
 };

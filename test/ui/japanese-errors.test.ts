@@ -73,6 +73,12 @@ describe.runIf(hasTmux)('Japanese errors in a real terminal', () => {
     expect(screen).toMatch(/^tshoot: --error: そのテキストにある対象 "/m);
   });
 
+  it('a question without an answer under --non-interactive: said in Japanese, exit 4', async () => {
+    const screen = await run('noanswer', ['run', 'refused', '--host', 'server=local', '--non-interactive', '--no-transcript']);
+    expect(exitCode(screen), screen).toBe(4);
+    expect(screen).toMatch(/^tshoot: 質問 "target" の回答がない: 回答ファイルに加えるか、対話的に実行する$/m);
+  });
+
   it('--lang en in a Japanese locale: English, as asked', async () => {
     const screen = await run('en', ['run', 'refused', '--lang', 'en', '--verbos']);
     expect(exitCode(screen), screen).toBe(2);
