@@ -4,7 +4,7 @@
  * recording in front of the live ports.
  */
 import { resolve } from 'node:path';
-import type { Executors, Prompter } from '../engine/ports.js';
+import type { Executors, LiveAnswerSource, Prompter } from '../engine/ports.js';
 import type { Question } from '../engine/types.js';
 import { defaultTranscriptPath, openRecorder, type Recorder } from '../transcript/recorder.js';
 import { SESSION_TEXT, type UiLang } from '../ui/messages.js';
@@ -13,12 +13,12 @@ import { UsageError } from './target.js';
 
 /** What `resume` changes in a `run`: the transcript it appends to, and ports that replay first. */
 export interface SessionHooks {
-  readonly recorder?: (sourceOf: (q: Question) => 'prompt' | 'answers') => Recorder;
+  readonly recorder?: (sourceOf: (q: Question) => LiveAnswerSource) => Recorder;
   readonly prompter?: (live: Prompter) => Prompter;
   readonly executors?: (live: Executors) => Executors;
 }
 
-export function answerSource(answers: ReadonlyMap<string, unknown>): (q: Question) => 'prompt' | 'answers' {
+export function answerSource(answers: ReadonlyMap<string, unknown>): (q: Question) => LiveAnswerSource {
   return (q) => (answers.has(q.id) || answers.has(q.node) ? 'answers' : 'prompt');
 }
 

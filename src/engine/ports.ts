@@ -6,6 +6,12 @@
 import type { CommandResult, Role } from '../exec/types.js';
 import type { Answer, Command, Question, ShowItem } from './types.js';
 
+/** Where an answer came from; the transcript's answer schema is built from this list. */
+export const ANSWER_SOURCES = ['prompt', 'answers', 'replay'] as const;
+export type AnswerSource = (typeof ANSWER_SOURCES)[number];
+/** A live session's answers: asked at a prompt, or read from the answers file. */
+export type LiveAnswerSource = Exclude<AnswerSource, 'replay'>;
+
 export interface Prompter {
   /** Resolves with the answer; rejects with `NeedsInput` or `Interrupted`. */
   ask(q: Question): Promise<Answer>;
@@ -28,13 +34,13 @@ export interface Reporter {
   commandsEnd?(cmds: readonly Command[]): void;
   show(item: ShowItem): void;
   /** An answer was given without a prompt (answers file, replay). */
-  answered?(q: Question, a: Answer, source: 'answers' | 'replay'): void;
+  answered?(q: Question, a: Answer, source: Exclude<AnswerSource, 'prompt'>): void;
 }
 
 /** Someone wants to know everything that happened, in order: the transcript recorder. */
 export interface SessionObserver {
   question?(q: Question): void;
-  answer?(q: Question, a: Answer, source: 'prompt' | 'answers' | 'replay'): void;
+  answer?(q: Question, a: Answer, source: AnswerSource): void;
   command?(cmd: Command, dest: string): void;
   result?(cmd: Command, r: CommandResult): void;
   show?(item: ShowItem): void;

@@ -10,6 +10,7 @@
  * them with what today's flows produce; `replay --update` rewrites decisions and outcome).
  */
 import type { Answer, Command, Question, ShowItem } from '../engine/types.js';
+import type { AnswerSource } from '../engine/ports.js';
 import type { CommandResult } from '../exec/types.js';
 import { readFileSync } from 'node:fs';
 import { nodeCrypto } from '../lazy.js';
@@ -159,7 +160,7 @@ export function questionEvent(q: Question, setup = false): EventOf<'question'> {
   };
 }
 
-export function answerEvent(q: Question, a: Answer, source: 'prompt' | 'answers' | 'replay', setup = false): EventOf<'answer'> {
+export function answerEvent(q: Question, a: Answer, source: AnswerSource, setup = false): EventOf<'answer'> {
   return { kind: 'answer', id: q.id, value: a, source, ...(setup ? { setup: true } : {}) };
 }
 

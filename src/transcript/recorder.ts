@@ -14,7 +14,7 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, fchmodSync, fstatSync, ftruncateSync, mkdirSync, openSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
-import type { Prompter, SessionObserver } from '../engine/ports.js';
+import type { LiveAnswerSource, Prompter, SessionObserver } from '../engine/ports.js';
 import type { Answer, HostsInfo, Question, TargetInfo } from '../engine/types.js';
 import type { Lang } from '../flow/template.js';
 import { VERSION } from '../version.js';
@@ -60,7 +60,7 @@ export interface Recorder extends SessionObserver {
 export interface RecorderOptions {
   readonly path: string;
   /** Whether an answer came from the answers file or a prompt. */
-  readonly sourceOf?: (q: Question) => 'prompt' | 'answers';
+  readonly sourceOf?: (q: Question) => LiveAnswerSource;
   readonly redactHosts?: boolean;
   /** `tshoot resume`: append to this transcript; the events already in it are not written again. */
   readonly resume?: Transcript;

@@ -7,6 +7,7 @@ import { Type, type Static, type TBoolean, type TInteger, type TSchema, type TSt
 import { FORMAT, FORMAT_VERSION } from './constants.js';
 import { ROLES, TRANSPORT_ERROR_CODES } from '../exec/types.js';
 import { INPUT_KINDS } from '../engine/types.js';
+import { ANSWER_SOURCES } from '../engine/ports.js';
 import { TARGET_TYPE } from '../flow/globals.js';
 import { LANGS } from '../flow/template.js';
 import type { StructFields } from '../parsers/types.js';
@@ -69,7 +70,7 @@ const AnswerEvent = Type.Object({
   kind: Type.Literal('answer'),
   id: Type.String(),
   value: Type.Union([Type.String(), Type.Boolean()]),
-  source: Type.Union([Type.Literal('prompt'), Type.Literal('answers'), Type.Literal('replay')]),
+  source: Type.Union(ANSWER_SOURCES.map((s) => Type.Literal(s))),
   setup: Setup,
 });
 const CommandEvent = Type.Object({
