@@ -8,6 +8,7 @@
 import type boxenT from 'boxen';
 import type { CheckRecord, Evidence, Outcome } from '../engine/types.js';
 import { displayArgv } from '../exec/shell-quote.js';
+import type { Lang } from '../flow/template.js';
 import { cut, fold, oneLine, sanitize } from './sanitize.js';
 import type { Style } from './style.js';
 import { CARD_TEXT } from './messages.js';
@@ -21,7 +22,7 @@ export interface CardOptions {
   readonly boxen: typeof boxenT | null;
   /** `role` → what the user named for it (for evidence headers). */
   readonly dest: (role: Evidence['role']) => string;
-  readonly lang: 'en' | 'ja';
+  readonly lang: Lang;
   /** Evidence unfolded. */
   readonly verbose?: boolean;
 }
@@ -140,7 +141,7 @@ function clean(s: string): string {
  * What Ctrl-C leaves on stderr: that it stopped, and, when the session was recorded, where
  * and how to go on from there (`self`: how the user started tshoot, cli/io.ts `selfCommand`).
  */
-export function interruptedNote(lang: 'en' | 'ja', transcript?: string | null, self = 'tshoot'): string {
+export function interruptedNote(lang: Lang, transcript?: string | null, self = 'tshoot'): string {
   const how = transcript ? `${self} resume ${displayArgv([transcript])}` : null;
   const t = L[lang];
   return `\ntshoot: ${t.interrupted}${how ? `\n${t.sessionIn(oneLine(transcript!, 200))}\n${t.continueWith(how)}` : ''}\n`;

@@ -14,6 +14,7 @@ import { checkAnswer } from '../engine/answer.js';
 import { didYouMean } from '../flow/problem.js';
 import { Interrupted, NeedsInput, type Prompter } from '../engine/ports.js';
 import type { Answer, Question } from '../engine/types.js';
+import type { Lang } from '../flow/template.js';
 import { HOST_RETRY_TEXT, PROMPT_TEXT } from './messages.js';
 import { oneLine, sanitize } from './sanitize.js';
 import type { Style } from './style.js';
@@ -65,7 +66,7 @@ export interface TerminalIO {
   readonly output: NodeJS.WritableStream;
   readonly signal?: AbortSignal;
   readonly style: Style;
-  readonly lang: 'en' | 'ja';
+  readonly lang: Lang;
   /** Called before a prompt is drawn: spinners must come off the screen. */
   readonly beforePrompt?: () => void;
   /** Called after it is answered: spinners may come back. */
@@ -150,7 +151,7 @@ export function isHostQuestion(q: Question): boolean {
  * The inquirer prompt for a question: texts sanitized (a flow may template host output into
  * them), the help as a hint line, defaults and validation from the question.
  */
-export function promptFor(q: Question, o: Pick<TerminalIO, 'style'> & { readonly lang?: 'en' | 'ja' }, suggested?: string): PromptCall {
+export function promptFor(q: Question, o: Pick<TerminalIO, 'style'> & { readonly lang?: Lang }, suggested?: string): PromptCall {
   const message = withHint(asked(q, o, undefined), q.help, o.style, q.input !== 'select');
   const dflt = suggested ?? q.default;
   switch (q.input) {
@@ -220,7 +221,7 @@ export function closestAlias(dest: string, aliases: readonly string[]): string |
 }
 
 /** The question's text; asked again, with what failed (and the closest alias) under it. */
-function asked(q: Question, o: Pick<TerminalIO, 'style'> & { readonly lang?: 'en' | 'ja' }, guess: string | undefined): string {
+function asked(q: Question, o: Pick<TerminalIO, 'style'> & { readonly lang?: Lang }, guess: string | undefined): string {
   const text = sanitize(q.text);
   if (!q.retry) return text;
   const t = HOST_RETRY_TEXT[o.lang ?? 'en'];

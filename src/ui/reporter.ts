@@ -13,6 +13,7 @@ import type { Ora } from 'ora';
 import type { Reporter } from '../engine/ports.js';
 import type { Answer, Command, Question, ShowItem } from '../engine/types.js';
 import { displayArgv } from '../exec/shell-quote.js';
+import type { Lang } from '../flow/template.js';
 import { renderOutcome, type CardOptions } from './cards.js';
 import { PROMPT_TEXT, REPORTER_TEXT } from './messages.js';
 import { cut, displayWidth, fold, oneLine } from './sanitize.js';
@@ -25,7 +26,7 @@ export interface ReporterOptions {
   readonly mode: ProgressMode;
   /** Every decision, whole outputs, unfolded evidence. */
   readonly verbose: boolean;
-  readonly lang: 'en' | 'ja';
+  readonly lang: Lang;
   readonly dest: CardOptions['dest'];
   /** Loaded lazily by the caller only for `spinners` (start-up time). */
   readonly ora: typeof import('ora').default | null;
@@ -172,7 +173,7 @@ export function runningLine(c: Command, dest: string, s: Style, width: number): 
 }
 
 /** `✔ title [role (dest) · 12 ms] — summary`, one terminal line (cut as `runningLine` is). */
-export function resultLine(item: Extract<ShowItem, { kind: 'result' }>, dest: string, s: Style, width: number, lang: 'en' | 'ja' = 'en'): string {
+export function resultLine(item: Extract<ShowItem, { kind: 'result' }>, dest: string, s: Style, width: number, lang: Lang = 'en'): string {
   const c = item.command;
   const r = item.result;
   const ok = r.exit === 0 && !r.transport;
