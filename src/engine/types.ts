@@ -7,11 +7,16 @@ import type { CommandResult, Role, TransportErrorCode } from '../exec/types.js';
 import type { Loc } from '../flow/problem.js';
 import type { Lang } from '../flow/template.js';
 import type { HostsInfo, TargetInfo } from '../flow/globals.js';
+import { list, struct, type Infer } from '../parsers/types.js';
 
 export type Answer = string | boolean;
 
 /** How a question is answered; the flow and transcript schemas are built from this list. */
 export const INPUT_KINDS = ['confirm', 'select', 'input'] as const;
+
+/** A `select` question's choice; the transcript's question schema is built from it. */
+export const CHOICE_TYPE = struct('Choice', { value: 'string', label: 'string' });
+export type Choice = Readonly<Infer<typeof CHOICE_TYPE>>;
 
 export interface Question {
   /** The node id; `flow.node` when the question comes from a called flow. */
@@ -21,7 +26,7 @@ export interface Question {
   readonly input: (typeof INPUT_KINDS)[number];
   readonly text: string;
   readonly help?: string;
-  readonly choices?: ReadonlyArray<{ readonly value: string; readonly label: string }>;
+  readonly choices?: readonly Choice[];
   readonly pattern?: string;
   readonly default?: Answer;
   /** A host question (`host.ROLE`): the engine asks it before the role's first command. */
@@ -48,11 +53,9 @@ export interface Command {
 /** The target and hosts a flow reads: declared once with their CEL types. */
 export type { HostsInfo, TargetInfo } from '../flow/globals.js';
 
-export interface Evidence {
-  readonly role: Role;
-  readonly argv: readonly string[];
-  readonly lines: readonly string[];
-}
+/** What a fix card shows of a command's output; the transcript's schema is built from it (`role` a `Role`). */
+export const EVIDENCE_TYPE = struct('Evidence', { role: 'string', argv: list('string'), lines: list('string') });
+export type Evidence = { readonly [K in keyof Infer<typeof EVIDENCE_TYPE>]: Readonly<Infer<typeof EVIDENCE_TYPE>[K]> } & { readonly role: Role };
 
 /** A command of a fix's apply, rendered: what will run, where, if the user agrees. */
 export interface ApplyStep {
@@ -97,6 +100,9 @@ export interface CheckRecord {
   readonly ok: boolean;
   readonly summary: string;
 }
+
+/** How a session ends; the transcript's outcome schema is built from this list (format.ts maps every `Outcome` to one of them). */
+export const OUTCOME_KINDS = ['fix', 'unresolved', 'error'] as const satisfies readonly Outcome['kind'][];
 
 export type Outcome =
   | { readonly kind: 'fix'; readonly flow: string; readonly node: string; readonly fix: FixCard }

@@ -3,14 +3,14 @@
  * format.ts and for the checks of each line. Loaded by the type checker, by the build (which
  * precompiles the checks, see validators.ts) and from source (tests); never by the built CLI.
  */
-import { Type, type Static, type TBoolean, type TInteger, type TSchema, type TString } from '@sinclair/typebox';
+import { Type, type Static, type TArray, type TBoolean, type TInteger, type TSchema, type TString } from '@sinclair/typebox';
 import { FORMAT, FORMAT_VERSION } from './constants.js';
 import { ROLES, TRANSPORT_ERROR_CODES } from '../exec/types.js';
-import { INPUT_KINDS } from '../engine/types.js';
+import { CHOICE_TYPE, EVIDENCE_TYPE, INPUT_KINDS, OUTCOME_KINDS } from '../engine/types.js';
 import { ANSWER_SOURCES } from '../engine/ports.js';
 import { TARGET_TYPE } from '../flow/globals.js';
 import { LANGS } from '../flow/template.js';
-import type { StructFields } from '../parsers/types.js';
+import type { ListType, StructFields, ValueType } from '../parsers/types.js';
 
 // The vocabulary shared with the engine is declared there once (issue 18); the schemas are built from it.
 const Role = Type.Union(ROLES.map((r) => Type.Literal(r)));
@@ -18,7 +18,7 @@ const Lang = Type.Union(LANGS.map((l) => Type.Literal(l)));
 const TransportCode = Type.Union(TRANSPORT_ERROR_CODES.map((c) => Type.Literal(c)));
 
 /** `target`'s fields from its CEL type (each a string, int or bool), the port in range. */
-const Target = Type.Object({ ...scalarFields(TARGET_TYPE.fields), port: Type.Integer({ minimum: 0, maximum: 65535 }) });
+const Target = Type.Object({ ...valueFields(TARGET_TYPE.fields), port: Type.Integer({ minimum: 0, maximum: 65535 }) });
 
 /** A file as it was when the session was recorded: its absolute path and `sha256:HEX` of its bytes. */
 const FileRef = Type.Object({ path: Type.String({ minLength: 1 }), sha256: Type.String() });
@@ -52,7 +52,7 @@ export const Header = Type.Object({
 export type Header = Static<typeof Header>;
 export type FileRef = Static<typeof FileRef>;
 
-const Choice = Type.Object({ value: Type.String(), label: Type.String() });
+const Choice = Type.Object(valueFields(CHOICE_TYPE.fields));
 /** Asked before the session (target, host roles): not part of the flow's walk. */
 const Setup = Type.Optional(Type.Boolean());
 
@@ -112,10 +112,10 @@ const DecisionEvent = Type.Object({
   /** FILE:LINE:COL of the branch in the flow as it was. */
   at: Type.String(),
 });
-const Evidence = Type.Object({ role: Role, argv: Type.Array(Type.String()), lines: Type.Array(Type.String()) });
+const Evidence = Type.Object({ ...valueFields(EVIDENCE_TYPE.fields), role: Role });
 const OutcomeEvent = Type.Object({
   kind: Type.Literal('outcome'),
-  outcome: Type.Union([Type.Literal('fix'), Type.Literal('unresolved'), Type.Literal('error')]),
+  outcome: Type.Union(OUTCOME_KINDS.map((k) => Type.Literal(k))),
   flow: Type.String(),
   node: Type.String(),
   fix: Type.Optional(
@@ -149,13 +149,15 @@ export type EventKind = keyof typeof EVENTS;
 export type TranscriptEvent = { [K in EventKind]: Static<(typeof EVENTS)[K]> }[EventKind];
 
 type ScalarSchema<T> = T extends 'int' ? TInteger : T extends 'bool' ? TBoolean : TString;
+type ValueSchema<T> = T extends ListType<infer E> ? TArray<ScalarSchema<E>> : ScalarSchema<T>;
 
-/** A struct's scalar fields as TypeBox schemas, so that `Static<…>` is the struct's `Infer<…>`. */
-function scalarFields<F extends StructFields>(fields: F): { [K in keyof F]: ScalarSchema<F[K]> } {
+/** A struct's fields (scalars, lists of scalars) as TypeBox schemas, so that `Static<…>` is the struct's `Infer<…>`. */
+function valueFields<F extends StructFields>(fields: F): { [K in keyof F]: ValueSchema<F[K]> } {
+  const scalar = (k: string, t: ValueType): TSchema => {
+    if (typeof t !== 'string') throw new Error(`transcript schema: ${k} is not a scalar nor a list of scalars`);
+    return t === 'int' ? Type.Integer() : t === 'bool' ? Type.Boolean() : Type.String();
+  };
   const out: Record<string, TSchema> = {};
-  for (const [k, t] of Object.entries(fields)) {
-    if (typeof t !== 'string') throw new Error(`transcript schema: ${k} is not a scalar`);
-    out[k] = t === 'int' ? Type.Integer() : t === 'bool' ? Type.Boolean() : Type.String();
-  }
-  return out as { [K in keyof F]: ScalarSchema<F[K]> };
+  for (const [k, t] of Object.entries(fields)) out[k] = typeof t === 'object' && 'list' in t ? Type.Array(scalar(k, t.list)) : scalar(k, t);
+  return out as { [K in keyof F]: ValueSchema<F[K]> };
 }
