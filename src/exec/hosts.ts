@@ -2,7 +2,8 @@
  * Roles to hosts: `client`, `server`, `bastion` each name a destination (`local`, or an SSH
  * destination); `local` is always this machine. One executor per destination per session,
  * created on first use and reused by every command (one SSH handshake per host). A role's
- * host may be given at the start (`--host`) or assigned when the session asks for it.
+ * host may be given at the start (`--host`) or assigned when the session asks for it. A host
+ * known at the start may be connected to then (`warm`, issue 17), before its first command.
  */
 import type { Executors } from '../engine/ports.js';
 import type { Command } from '../engine/types.js';
@@ -11,8 +12,11 @@ import { transportFailure, type CommandResult, type Executor, type Role } from '
 
 export type RoleMap = Partial<Record<Exclude<Role, 'local'>, string>>;
 
+/** An executor for a remote destination; `warm` opens its connection before its first command. */
+export type RemoteExecutor = Executor & { warm?(): Promise<void> };
+
 /** Opens an SSH executor for `dest`; `jump` is the bastion's destination when there is one. */
-export type RemoteFactory = (dest: string, opts: { jump?: string }) => Promise<Executor>;
+export type RemoteFactory = (dest: string, opts: { jump?: string }) => Promise<RemoteExecutor>;
 
 /**
  * `origin(role)` names where a given host came from (`--host server=web1`): a name that does
@@ -22,11 +26,15 @@ export function createExecutors(
   roles: RoleMap,
   remote: RemoteFactory,
   origin: (role: Role) => string | undefined | Promise<string | undefined> = () => undefined,
-): Executors & { readonly opened: ReadonlyMap<string, Executor>; prepare(role: Role): void } {
-  const opened = new Map<string, Promise<Executor>>();
+): Executors & {
+  readonly opened: ReadonlyMap<string, Executor>;
+  prepare(role: Role): void;
+  warm(role: Role, dest?: string): Promise<void> | null;
+} {
+  const opened = new Map<string, Promise<RemoteExecutor>>();
   const ready = new Map<string, Executor>();
   const destOf = (role: Role): string | undefined => (role === 'local' ? 'local' : roles[role]);
-  const get = (dest: string): Promise<Executor> => {
+  const get = (dest: string): Promise<RemoteExecutor> => {
     let p = opened.get(dest);
     if (!p) {
       p =
@@ -48,6 +56,19 @@ export function createExecutors(
     prepare(role: Role): void {
       const dest = destOf(role);
       if (dest) get(dest).then((ex) => ex.prepare?.(), () => {});
+    },
+    /**
+     * Connect to the role's host now, asking nobody (`SshConnection.warm`): the role's host, or
+     * `dest`, the one an answers file will give when the session asks (not assigned before, so
+     * the question is asked and recorded as always). Settles when the warm-up ends, whatever it
+     * found: that is the first command's to report. null: nothing to connect to.
+     */
+    warm(role: Role, dest = destOf(role)): Promise<void> | null {
+      if (dest === undefined || dest === 'local') return null;
+      return get(dest).then(
+        (ex) => ex.warm?.(),
+        () => {},
+      );
     },
     async run(role: Role, cmd: Command, signal?: AbortSignal): Promise<CommandResult> {
       const dest = destOf(role);

@@ -69,6 +69,10 @@ export interface Connecting {
   readonly label: string;
   readonly opts: ConnectOptions;
   readonly timeoutMs: number;
+  /** The TCP connect's own limit, when not `timeoutMs` (ssh-executor.ts: without ConnectTimeout). */
+  readonly tcpTimeoutMs?: number;
+  /** Aborted: the attempt stops at once, as `disconnected` (the session closed, Ctrl-C). */
+  readonly signal?: AbortSignal;
   /** ProxyJump: a tunnel to this destination through the jump host's own connection. */
   tunnel(spec: string): Promise<Duplex | TransportError>;
   /** The handshake succeeded (counted per destination). */
@@ -88,8 +92,13 @@ export async function connectSsh(c: Connecting): Promise<Ssh2Client | TransportE
   if (r.proxyCommand !== null) {
     return { code: 'unconfigured', message: t.proxyCommand(c.label) };
   }
-  const sock = r.proxyJump === null ? await tcpConnect(r, c.label, c.timeoutMs, t) : await c.tunnel(r.proxyJump);
+  if (c.signal?.aborted) return closedError(c.label, t);
+  const sock = r.proxyJump === null ? await tcpConnect(r, c.label, c.tcpTimeoutMs ?? c.timeoutMs, t, c.signal) : await c.tunnel(r.proxyJump);
   if (!('pipe' in sock)) return sock;
+  if (c.signal?.aborted) {
+    sock.destroy();
+    return closedError(c.label, t);
+  }
   const entries = await readKnownHosts([...r.userKnownHostsFiles, ...r.globalKnownHostsFiles]);
   const preferred = knownKeyTypes(entries, hostKeyName(r.hostname, r.port, r.hostKeyAlias)).flatMap(algorithmsForKeyType);
   const serverHostKey = [...new Set([...preferred, ...DEFAULT_HOST_KEY_ALGORITHMS])].filter((a) =>
@@ -118,14 +127,27 @@ export function forwardOut(client: Ssh2Client, host: string, port: number, label
   });
 }
 
-function tcpConnect(r: ResolvedDest, label: string, timeoutMs: number, t: SshText): Promise<Socket | TransportError> {
+/** The session was closed (or Ctrl-C) while connecting. */
+export function closedError(label: string, t: SshText = SSH_TEXT.en): TransportError {
+  return { code: 'disconnected', message: t.closed(label) };
+}
+
+function tcpConnect(r: ResolvedDest, label: string, timeoutMs: number, t: SshText, signal?: AbortSignal): Promise<Socket | TransportError> {
   return new Promise((resolve) => {
     const sock = netConnect({ host: r.hostname, port: r.port });
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      sock.destroy();
+      resolve(closedError(label, t));
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    sock.once('close', () => signal?.removeEventListener('abort', onAbort));
     const timer = setTimeout(() => {
       sock.destroy();
       resolve({ code: 'timeout', message: t.tcpTimeout(label, seconds(timeoutMs)) });
     }, timeoutMs);
     sock.once('connect', () => {
+      signal?.removeEventListener('abort', onAbort);
       clearTimeout(timer);
       sock.removeAllListeners('error');
       // Small request/response packets: Nagle + delayed ACK would add ~40 ms per command.
@@ -157,6 +179,7 @@ function handshake(c: Connecting, sock: Duplex, serverHostKey: string[]): Promis
     const finish = (v: Ssh2Client | TransportError): void => {
       if (settled) return;
       settled = true;
+      c.signal?.removeEventListener('abort', onAbort);
       deadline.stop();
       c.addPersonMs(deadline.pausedMs);
       if (!('exec' in v)) {
@@ -169,6 +192,11 @@ function handshake(c: Connecting, sock: Duplex, serverHostKey: string[]): Promis
       failure ??= { code: 'timeout', message: t.handshakeTimeout(c.label, seconds(c.timeoutMs)) };
       finish(failure);
     });
+    function onAbort(): void {
+      finish(closedError(c.label, t));
+    }
+    c.signal?.addEventListener('abort', onAbort, { once: true });
+    if (c.signal?.aborted) return onAbort();
     const auth = new AuthPlan(r, c.opts, deadline);
     const config: ConnectConfig = {
       sock,

@@ -22,7 +22,7 @@
 import type { Duplex } from 'node:stream';
 import { knownHostName } from './known-hosts.js';
 import { buildCommandScript, type ExecOutcome, newNonce, RemoteShell } from './remote-shell.js';
-import { type Connecting, type ConnectOptions, connectSsh, forwardOut } from './ssh-connect.js';
+import { closedError, type Connecting, type ConnectOptions, connectSsh, forwardOut } from './ssh-connect.js';
 import { SSH_TEXT } from '../ui/messages.js';
 import { type ResolvedDest, resolveSshDest } from './ssh-config.js';
 import { type ShellHost, ShellPool } from './ssh-shells.js';
@@ -50,9 +50,19 @@ export interface SshOptions extends ConnectOptions {
   readonly jump?: string;
 }
 
+/** An SSH executor that can open its connection before its first command (issue 17). */
+export interface SshExecutor extends Executor {
+  /**
+   * Resolve the destination and open its connection (through its jump host) and one shell
+   * now, asking nobody; resolves when that ends, whatever it found (`SshConnection.warm`).
+   */
+  warm(): Promise<void>;
+}
+
 /**
  * An executor for `[user@]host[:port]` or an ssh config alias. Resolution and connection
- * happen on the first `run`. `close()` closes the pool only if the executor made its own.
+ * happen on the first `run`, or before with `warm`. `close()` closes the pool only if the
+ * executor made its own.
  *
  * @example
  * const pool = new SshPool();
@@ -60,7 +70,7 @@ export interface SshOptions extends ConnectOptions {
  * const r = await web.run({ argv: ['ss', '-ltn'], timeoutMs: 5000 });
  * await pool.close();
  */
-export function createSshExecutor(dest: string, opts: SshOptions = {}): Executor {
+export function createSshExecutor(dest: string, opts: SshOptions = {}): SshExecutor {
   const ownPool = opts.pool === undefined;
   const pool = opts.pool ?? new SshPool();
   let resolved: Promise<ResolvedDest | TransportError> | null = null;
@@ -68,10 +78,18 @@ export function createSshExecutor(dest: string, opts: SshOptions = {}): Executor
     (resolved ??= resolveSshDest(dest, opts.configFile === undefined ? {} : { configFile: opts.configFile }).catch(
       (err: unknown): TransportError => ({ code: 'unconfigured', message: `ssh ${dest}: ${(err as Error).message}` }),
     ));
+  // `--host bastion=…` for a destination whose config names no ProxyJump.
+  const via = (r: ResolvedDest): ResolvedDest =>
+    r.proxyJump === null && opts.jump !== undefined && opts.jump !== dest ? { ...r, proxyJump: opts.jump } : r;
   return {
     dest,
     prepare(): void {
       void resolve();
+    },
+    async warm(): Promise<void> {
+      const r = await resolve();
+      // A destination that does not resolve: the first command resolves it again and says why.
+      if (!('code' in r)) await pool.connection(via(r), opts).warm();
     },
     async run(cmd: CommandSpec, signal?: AbortSignal): Promise<CommandResult> {
       const t0 = performance.now();
@@ -80,8 +98,7 @@ export function createSshExecutor(dest: string, opts: SshOptions = {}): Executor
         resolved = null; // the config may be fixed and the run retried
         return transportFailure(r.code, r.message, performance.now() - t0);
       }
-      const via = r.proxyJump === null && opts.jump !== undefined && opts.jump !== dest ? { ...r, proxyJump: opts.jump } : r;
-      return pool.connection(via, opts).run(cmd, signal);
+      return pool.connection(via(r), opts).run(cmd, signal);
     },
     async close(): Promise<void> {
       if (ownPool) await pool.close();
@@ -126,6 +143,15 @@ function poolKey(r: ResolvedDest): string {
   return r.proxyJump === null ? base : `${base} via ${r.proxyJump}`;
 }
 
+/**
+ * Without ConnectTimeout in the user's config: the TCP connect gets 5 s — the client's own
+ * probes give up at 5 s too (`curl --connect-timeout 5`), and by then Linux has sent the SYN
+ * three times (at 0, 1 and 3 s): a host that has answered none of them is dropping or down —,
+ * and the SSH handshake after it keeps 10 s (a busy sshd, a slow reverse DNS lookup, a jump).
+ * OpenSSH itself waits for the system's TCP timeout (about two minutes); a ConnectTimeout the
+ * user set bounds both, as it does for ssh (README, "SSH").
+ */
+const DEFAULT_TCP_CONNECT_TIMEOUT_MS = 5_000;
 const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 /**
  * The least time a new shell gets to start. ConnectTimeout bounds reaching the host; once the
@@ -137,10 +163,25 @@ const SHELL_START_MIN_MS = 10_000;
 const BACKSTOP_GRACE_MS = 3_000;
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
+/**
+ * Failures of warm-ups that stopped at a question (host key, passphrase): not the host's
+ * answer, so never handed to a command; the tunnel through a jump host passes the same object on.
+ */
+const STOPPED_TO_ASK = new WeakSet<TransportError>();
+
 /** One host: an SSH client, its remote shells, and what was learnt about the host. */
 export class SshConnection implements ShellHost {
   private client: Ssh2Client | null = null;
-  private connecting: Promise<Ssh2Client | TransportError> | null = null;
+  /** The attempt under way; `quiet`: a warm-up's, which asks nobody. */
+  private connecting: { readonly quiet: boolean; readonly done: Promise<Ssh2Client | TransportError> } | null = null;
+  /** Aborts the attempt under way (close, Ctrl-C; a warm-up that meets a question). */
+  private attemptAbort: AbortController | null = null;
+  /**
+   * How a warm-up found the host unreachable: the result of the commands that start next, until
+   * the first of them ends (`spent`; those that run together share it, as they would share an
+   * attempt of their own); the commands after them connect again.
+   */
+  private warmFailure: TransportError | null = null;
   private losses = 0;
   closed = false;
   private readonly shells: ShellPool;
@@ -180,7 +221,10 @@ export class SshConnection implements ShellHost {
     const shell = await this.shells.acquire();
     // A duration is the command's: what a person took to answer while it waited is left out (issue 16).
     t0 += this.personMs - person0;
-    if (!(shell instanceof RemoteShell)) return transportFailure(shell.code, shell.message, since());
+    if (!(shell instanceof RemoteShell)) {
+      this.spent(shell);
+      return transportFailure(shell.code, shell.message, since());
+    }
     try {
       if (cmd.root === true && shell.info.uid !== 0) return await this.sudo.run(shell, cmd, t0, signal);
       return await this.runOn(shell, cmd, { kind: 'none' }, t0, signal);
@@ -189,11 +233,34 @@ export class SshConnection implements ShellHost {
     }
   }
 
-  /** A tunnel to `host:port` from this host (ProxyJump's `-W`). */
-  async forwardOut(host: string, port: number): Promise<ClientChannel | TransportError> {
-    const client = await this.ensureClient();
-    if (!('exec' in client)) return client;
+  /**
+   * Connect and open one shell now, asking nobody (issue 17: while the client's probe runs). A
+   * warm-up that meets a question (an unknown host key to confirm, a key's passphrase) stops
+   * there and the first command connects as it would have, asking it; a failure to reach the
+   * host is that command's result (warmFailure); a connection no command uses is closed with the
+   * pool. Never a prompt, never a result of its own.
+   */
+  async warm(): Promise<void> {
+    const c = await this.ensureClient(true);
+    // `acquire` connects with prompts when there is no client: only with one, checked now.
+    if (!('exec' in c) || this.client === null) return;
+    const shell = await this.shells.acquire();
+    if (shell instanceof RemoteShell) this.shells.release(shell);
+  }
+
+  /** A tunnel to `host:port` from this host (ProxyJump's `-W`); `quiet`: for a warm-up. */
+  async forwardOut(host: string, port: number, quiet = false): Promise<ClientChannel | TransportError> {
+    const client = await this.ensureClient(quiet);
+    if (!('exec' in client)) {
+      if (!quiet) this.spent(client);
+      return client;
+    }
     return forwardOut(client, host, port, this.label, this.opts.lang);
+  }
+
+  /** A command (or a tunnel) ended with the warm-up's failure: the next ones connect again. */
+  private spent(failure: TransportError): void {
+    if (failure === this.warmFailure) this.warmFailure = null;
   }
 
   /** Kill what still runs, close the shells and the connection. Idempotent. */
@@ -204,6 +271,7 @@ export class SshConnection implements ShellHost {
       await Promise.all(busy.map((s) => this.killRemote(s)));
     }
     this.closed = true;
+    this.attemptAbort?.abort();
     await Promise.allSettled([...this.cleanups]);
     this.shells.close();
     const client = this.client;
@@ -339,6 +407,11 @@ export class SshConnection implements ShellHost {
     return this.opts.connectTimeoutMs ?? this.resolved.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
   }
 
+  /** The TCP connect's limit: ConnectTimeout when set (the option, the config), else 5 s. */
+  tcpConnectTimeoutMs(): number {
+    return this.opts.connectTimeoutMs ?? this.resolved.connectTimeoutMs ?? DEFAULT_TCP_CONNECT_TIMEOUT_MS;
+  }
+
   shellStartMs(): number {
     return Math.max(this.connectTimeoutMs(), SHELL_START_MIN_MS);
   }
@@ -347,27 +420,64 @@ export class SshConnection implements ShellHost {
     return this.client;
   }
 
-  ensureClient(): Promise<Ssh2Client | TransportError> {
+  /** The connected client, connecting first; `quiet`: a warm-up's attempt, which asks nobody. */
+  ensureClient(quiet = false): Promise<Ssh2Client | TransportError> {
     if (this.client !== null) return Promise.resolve(this.client);
-    if (this.closed) return Promise.resolve({ code: 'disconnected', message: SSH_TEXT[this.opts.lang ?? 'en'].closed(this.label) });
+    if (this.closed) return Promise.resolve(closedError(this.label, SSH_TEXT[this.opts.lang ?? 'en']));
     if (this.losses >= 2) {
       return Promise.resolve({ code: 'disconnected', message: SSH_TEXT[this.opts.lang ?? 'en'].lostTwice(this.label) });
     }
-    this.connecting ??= connectSsh(this.attempt()).then((c) => {
+    const under = this.connecting;
+    // A command that finds a warm-up connecting waits for it, then takes what it found, or
+    // connects itself (asking) when it stopped at a question.
+    if (under !== null) return quiet || !under.quiet ? under.done : under.done.then(() => this.ensureClient());
+    if (this.warmFailure !== null) return Promise.resolve(this.warmFailure);
+    const abort = new AbortController();
+    let asked = false;
+    const stopToAsk = (): void => {
+      asked = true;
+      abort.abort();
+    };
+    this.attemptAbort = abort;
+    const done = connectSsh(this.attempt(abort.signal, quiet ? stopToAsk : null)).then((c) => {
       this.connecting = null;
-      if ('exec' in c) this.client = c;
+      if (this.attemptAbort === abort) this.attemptAbort = null;
+      if ('exec' in c) {
+        if (!this.closed) this.client = c;
+        else {
+          c.destroy();
+          return closedError(this.label, SSH_TEXT[this.opts.lang ?? 'en']);
+        }
+      } else if (asked || STOPPED_TO_ASK.has(c)) STOPPED_TO_ASK.add(c);
+      else if (quiet && !this.closed) this.warmFailure = c;
       return c;
     });
-    return this.connecting;
+    this.connecting = { quiet, done };
+    return done;
   }
 
-  private attempt(): Connecting {
+  /** `stopToAsk`: a warm-up's; called instead of any prompt, it ends the attempt. */
+  private attempt(signal: AbortSignal, stopToAsk: (() => void) | null): Connecting {
+    const ask = <T>(answer: T) => async (): Promise<T> => {
+      stopToAsk?.();
+      return answer;
+    };
+    const opts: ConnectOptions =
+      stopToAsk === null
+        ? this.opts
+        : {
+            ...this.opts,
+            ...(this.opts.confirmHostKey ? { confirmHostKey: ask(false) } : {}),
+            ...(this.opts.askSecret ? { askSecret: ask(null) } : {}),
+          };
     return {
       resolved: this.resolved,
       label: this.label,
-      opts: this.opts,
+      opts,
       timeoutMs: this.connectTimeoutMs(),
-      tunnel: (spec) => this.jump(spec),
+      tcpTimeoutMs: this.tcpConnectTimeoutMs(),
+      signal,
+      tunnel: (spec) => this.jump(spec, stopToAsk !== null),
       onReady: () => this.pool.countHandshake(this.key),
       addPersonMs: (ms) => {
         this.personMs += ms;
@@ -384,7 +494,7 @@ export class SshConnection implements ShellHost {
   }
 
   /** ProxyJump `a,b`: connect to `b` through `a` (b's own ProxyJump overridden), then tunnel. */
-  private async jump(spec: string): Promise<Duplex | TransportError> {
+  private async jump(spec: string, quiet: boolean): Promise<Duplex | TransportError> {
     const hops = spec.split(',').map((h) => h.trim().replace(/^ssh:\/\//, ''));
     const last = hops.pop();
     const t = SSH_TEXT[this.opts.lang ?? 'en'];
@@ -398,6 +508,6 @@ export class SshConnection implements ShellHost {
     if (hops.length > 0) hop = { ...hop, proxyJump: hops.join(',') };
     if (poolKey(hop) === this.key) return { code: 'unconfigured', message: t.proxyJumpLoop(this.label) };
     const via = this.pool.connection(hop, this.opts);
-    return via.forwardOut(this.resolved.hostname, this.resolved.port);
+    return via.forwardOut(this.resolved.hostname, this.resolved.port, quiet);
   }
 }
