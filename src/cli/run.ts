@@ -209,9 +209,20 @@ async function session(s: RunSetup, flow: Flow, used: readonly Flow[], p: RunPor
   if (p.roles.server === undefined && target.given && isThisMachine(target.host)) p.roles.server = 'local';
   // A role without a host is asked for by the engine, when its first command is about to run.
   const hosts: HostsInfo = { client: p.roles.client ?? 'local', server: p.roles.server ?? '', bastion: p.roles.bastion ?? '' };
-  // The SSH code loads and `ssh -G` runs while the first steps do; no host is contacted
-  // before a command needs it (a flow may end without it).
-  for (const role of flowRoles(used)) p.executors.prepare(role);
+  // Issue 17: the hosts the flows use whose names are known now (--host, the answers file) are
+  // connected to while the first steps run, asking nobody: a question (host key, passphrase)
+  // waits for the first command on that host, which also reports a failure to reach it; a host
+  // no command uses is only closed at the end. Resume (recorded executors first) connects as
+  // its commands need, as before.
+  for (const role of flowRoles(used)) {
+    if (hooks.executors || role === 'local') {
+      p.executors.prepare(role);
+      continue;
+    }
+    const dest = p.roles[role] ?? answeredHost(s, role);
+    const warming = dest === undefined ? null : p.executors.warm(role, dest);
+    if (warming && dest) p.reporter.connecting(role, dest, warming);
+  }
   p.recorder?.begin({ flow: flow.id, digest: s.cat.digest, target, hosts, lang, files: sessionFiles(io, opts, used) });
   const observers = p.recorder ? [p.recorder] : [];
   const signal = io.signal ? { signal: io.signal } : {};
@@ -340,6 +351,12 @@ function refuseBroken(cat: Catalog, flows: readonly Flow[]): void {
   const files = new Set(flows.map((f) => f.file));
   const bad = cat.problems.filter((p) => isError(p) && files.has(p.file));
   if (bad.length) throw new UsageError((t) => (bad.length > 1 ? t.moreProblems(formatProblem(bad[0]!), bad.length - 1) : formatProblem(bad[0]!)));
+}
+
+/** The host the answers file gives for `role` (checked by `runSetup`), asked when the session needs it. */
+function answeredHost(s: RunSetup, role: Role): string | undefined {
+  const a = role === 'client' || role === 'server' ? s.answers.get(`host.${role}`) : undefined;
+  return typeof a === 'string' ? a : undefined;
 }
 
 /** Roles the flows' run nodes use. */

@@ -42,6 +42,11 @@ export interface TerminalReporter extends Reporter {
   resume(): void;
   /** Stop for good (end, error, Ctrl-C): no spinner left, cursor shown. */
   stopAll(): void;
+  /**
+   * A host being connected to before its first command (issue 17): its line runs beside the
+   * commands until `done` settles or a command on that role starts (whose line it then is).
+   */
+  connecting(role: string, dest: string, done: Promise<unknown>): void;
 }
 
 const DOTS = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
@@ -55,6 +60,8 @@ const INTERVAL = 80;
 
 export function createTerminalReporter(o: ReporterOptions): TerminalReporter {
   const running = new Map<string, string>();
+  /** Hosts being connected to ahead of their commands, by role: drawn after the commands. */
+  const connecting = new Map<string, string>();
   let spinner: Ora | null = null;
   let paused = false;
   let lastFlow: string | null = null;
@@ -69,8 +76,8 @@ export function createTerminalReporter(o: ReporterOptions): TerminalReporter {
     spinner = null;
   };
   const startSpinner = () => {
-    if (!useSpinners || paused || running.size === 0 || spinner) return;
-    const [first, ...rest] = [...running.values()];
+    if (!useSpinners || paused || running.size + connecting.size === 0 || spinner) return;
+    const [first, ...rest] = [...running.values(), ...connecting.values()];
     const frame = () => o.style.cyan(DOTS[Math.floor(Date.now() / INTERVAL) % DOTS.length]!);
     spinner = o.ora!({
       text: first!,
@@ -93,6 +100,7 @@ export function createTerminalReporter(o: ReporterOptions): TerminalReporter {
   return {
     commandsStart(cmds, dests) {
       cmds.forEach((c, i) => running.set(c.id, runningLine(c, dests[i] ?? '', o.style, width() - ECHO_ROOM)));
+      for (const c of cmds) connecting.delete(c.role);
       stopSpinner();
       handover(cmds[0]?.flow);
       startSpinner();
@@ -155,6 +163,23 @@ export function createTerminalReporter(o: ReporterOptions): TerminalReporter {
       paused = true;
       stopSpinner();
       running.clear();
+      connecting.clear();
+    },
+    connecting(role, dest, done) {
+      const avail = width() - ECHO_ROOM - 1 - 2;
+      const who = `${role} (${oneLine(dest, Math.max(4, Math.floor(avail / 3)))})`;
+      const room = avail - displayWidth(who) - 1;
+      connecting.set(role, room >= 4 ? `${who} ${o.style.dim(oneLine(REPORTER_TEXT[o.lang].connecting, room))}` : cut(who, avail));
+      stopSpinner();
+      startSpinner();
+      const line = connecting.get(role);
+      const end = () => {
+        if (connecting.get(role) !== line) return;
+        connecting.delete(role);
+        stopSpinner();
+        startSpinner();
+      };
+      done.then(end, end);
     },
   };
 }
