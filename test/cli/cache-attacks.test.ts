@@ -41,10 +41,9 @@ function plantedCodeCache(scratch: string): Buffer {
     script.runInThisContext()(mod.exports, require, mod);
     void mod.exports.main();
     const data = script.createCachedData();
-    const head = Buffer.alloc(12);
+    const head = Buffer.alloc(8);
     head.writeUInt32LE(0x38765354, 0);
     head.writeUInt32LE(zlib.crc32(data), 4);
-    head.writeUInt32LE(3, 8);
     fs.writeFileSync(${JSON.stringify(out)}, Buffer.concat([head, data]));`;
   execFileSync(process.execPath, ['-e', craft], { env: { ...process.env, TSHOOT_CANARY: join(scratch, 'crafting') } });
   return readFileSync(out);
