@@ -169,7 +169,7 @@ function markdown(m: Model): string {
   const asked = m.answers.filter((x) => !x.q.setup);
   if (asked.length) {
     md.push(`## ${w.answers}`, '');
-    for (const { q, a } of asked) md.push(`- ${text(q.text)} → **${a ? text(String(a.value)) : w.notAnswered}**${a ? ` (${a.source})` : ''}`);
+    for (const { q, a } of asked) md.push(`- ${text(q.text)} → **${a ? text(String(a.value)) : w.notAnswered}**${a ? ` (${w.source[a.source]})` : ''}`);
     md.push('');
   }
   md.push(`## ${w.path}`, '');

@@ -5,8 +5,7 @@
  */
 import type { TransportErrorCode } from '../exec/types.js';
 
-/** The session's language: the flows' `Lang` (flow/template.ts, declared there once). */
-export type { Lang as UiLang } from '../flow/template.js';
+export type UiLang = 'en' | 'ja';
 
 type Table<T> = { readonly en: T; readonly ja: T };
 
@@ -561,6 +560,8 @@ export interface ReportText {
   readonly when: string;
   readonly at: string;
   readonly notAnswered: string;
+  /** Where an answer came from (the transcript's `source`). */
+  readonly source: Readonly<Record<'prompt' | 'answers' | 'replay', string>>;
   readonly noResult: string;
   readonly noOutput: string;
   readonly unreachable: (code: string, message: string) => string;
@@ -585,6 +586,7 @@ export const REPORT_TEXT: Table<ReportText> = {
     target: 'target', flow: 'flow', started: 'started', none: '(none)',
     checks: 'Checks', applied: 'Applied', answers: 'Answers', path: 'Path through the flow', when: 'when', at: 'at',
     notAnswered: '(not answered)',
+    source: { prompt: 'prompt', answers: 'answers', replay: 'replay' },
     noResult: '(no result: the session stopped while this ran)',
     noOutput: '(no output)',
     unreachable: (code, m) => `host unreachable (${code}): ${m}`,
@@ -612,6 +614,7 @@ export const REPORT_TEXT: Table<ReportText> = {
     target: '対象', flow: 'フロー', started: '開始', none: '(なし)',
     checks: 'チェック', applied: '適用したコマンド', answers: '回答', path: 'フローの経路', when: '条件', at: '場所',
     notAnswered: '(未回答)',
+    source: { prompt: 'プロンプト', answers: '回答ファイル', replay: '再生' },
     noResult: '(結果なし: 実行中にセッションが止まった)',
     noOutput: '(出力なし)',
     unreachable: (code, m) => `ホストに届かない (${code}): ${m}`,

@@ -45,7 +45,7 @@ const en = REPORT_TEXT.en;
 const c = CARD_TEXT.en;
 const ENGLISH_LABELS = [
   c.cause, c.evidence, c.fix, c.config, c.verify, c.checked, c.next, c.unresolved, c.error,
-  en.checks, en.applied, en.answers, en.path, en.notAnswered, en.noResult, en.noOutput, en.truncated, en.notFinished,
+  en.checks, en.applied, en.answers, en.path, en.notAnswered, `(${en.source.answers})`, `(${en.source.prompt})`, en.noResult, en.noOutput, en.truncated, en.notFinished,
   ...Object.values(en.applyState), en.selfContained, en.title(''), en.from('', '').replace(/\s+\.$/, ''),
   en.exit('', 0).split(' ')[0]!, 'timed out', 'more lines', 'host unreachable', 'target', 'started',
 ];
@@ -149,6 +149,18 @@ describe('the report of a Japanese session', () => {
       expect(text(doc, '#outcome')).toBe(`${headline}: The service is not running [start-service]`);
       expect(texts(doc, 'h2')).toContain('適用したコマンド');
     }
+  });
+
+  it('a question asked and answered: 回答, with where the answer came from', async () => {
+    const t = japanese(FIX);
+    const asked = withEvents(t, [
+      { kind: 'question', id: 'svc', flow: 'refused', node: 'svc', input: 'input', text: 'サービスの名前は?' } as TranscriptEvent,
+      { kind: 'answer', id: 'svc', value: 'nginx', source: 'answers' } as TranscriptEvent,
+    ]);
+    const { md, html } = both(asked);
+    expect(md).toContain('## 回答\n\n- サービスの名前は? → **nginx** (回答ファイル)');
+    expect(englishLeft(ownMarkdown(md, asked)), ownMarkdown(md, asked)).toEqual([]);
+    expect(texts(await dom(html), 'h2')).toContain('回答');
   });
 
   it('a session stopped before its outcome: 未完了 and the command without a result', () => {
