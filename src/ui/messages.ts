@@ -5,7 +5,8 @@
  */
 import type { TransportErrorCode } from '../exec/types.js';
 
-export type UiLang = 'en' | 'ja';
+/** The session's language: the flows' `Lang` (flow/template.ts, declared there once). */
+export type { Lang as UiLang } from '../flow/template.js';
 
 type Table<T> = { readonly en: T; readonly ja: T };
 
