@@ -28,10 +28,10 @@
  *
  * The timeout of a plain command is kept by tshoot, not by a `timeout` program per command
  * (its fork+exec was a third of the per-command time): the script starts with
- * `: watchdog MS;`, and when MS pass before the frame, `RemoteShell.exec` opens a second
- * channel that sends SIGTERM to every process of the shell's session (the command, its
- * children, whatever they started without `setsid`), waits 2 s and sends SIGKILL, as
- * `timeout -k 2` did; our shell survives the SIGTERM (its trap does not exit while a command
+ * `: watchdog MS;`, and when MS pass before the frame, `RemoteShell.exec` has another shell
+ * of the connection (its standing killer, ssh-shells.ts) send SIGTERM to every process of the
+ * shell's session (the command, its children, whatever they started without `setsid`), and
+ * SIGKILL 2 s later, as `timeout -k 2` did; our shell survives the SIGTERM (its trap does not exit while a command
  * runs) and prints the frame, output so far included, which then says 124. A shell that was
  * signalled is not used again (a late signal must not meet the next command); if the command
  * outlived SIGTERM, the SIGKILL ends the shell too, and the frame is made here (137, its
@@ -274,6 +274,8 @@ function formatSeconds(s: number): string {
 export class RemoteShell {
   busy = false;
   broken = false;
+  /** The connection's standing killer shell (ssh-shells.ts), when it is ready: it reads signal lines. */
+  killer: (() => ClientChannel | null) | null = null;
   private buf = '';
   private stderrTail = '';
   private waiter: ((text: string | null) => void) | null = null;
@@ -367,7 +369,11 @@ export class RemoteShell {
       const watchdog = Number.isFinite(watchdogMs)
         ? setTimeout(() => {
             signalled = true;
-            this.killSession((err) => finish({ kind: 'protocol', detail: `the command outlived its timeout and could not be killed (${err.message})` }));
+            const failed = (err: Error): void =>
+              finish({ kind: 'protocol', detail: `the command outlived its timeout and could not be killed (${err.message})` });
+            this.signalSession('TERM', failed);
+            // Whatever is left of the session 2 s on (the shell is not used again, so nothing of ours).
+            setTimeout(() => this.signalSession('KILL', failed), KILL_AFTER_SEC * 1000).unref();
           }, watchdogMs)
         : undefined;
       if (o.signal?.aborted) {
@@ -420,34 +426,33 @@ export class RemoteShell {
   }
 
   /**
-   * The watchdog: through a channel of its own, SIGTERM to every process of this shell's
-   * session (pkill -s; else the shell's process group: without job control a command stays in
-   * it), then SIGKILL 2 s later, and the temp dir removed. `onError`: the channel did not open.
+   * The watchdog's signal to every process of this shell's session (pkill -s; else the shell's
+   * process group: without job control a command stays in it); with SIGKILL, the temp dir
+   * removed too. Sent through the connection's standing killer shell when it is there (its
+   * login shell started long before: over a channel opened now, a slow login shell — rc files —
+   * would make the signal late), else through a channel of its own. `onError`: neither opened.
    */
-  private killSession(onError: (err: Error) => void): void {
+  private signalSession(signal: 'TERM' | 'KILL', onError: (err: Error) => void): void {
     const sid = this.info.pid;
     if (sid <= 1) {
       onError(new Error('no shell PID'));
       return;
     }
-    const script = [
-      `pkill -TERM -s ${sid} 2>/dev/null || kill -TERM -${sid} 2>/dev/null`,
-      `sleep ${KILL_AFTER_SEC}`,
-      `pkill -KILL -s ${sid} 2>/dev/null || kill -KILL -${sid} 2>/dev/null`,
-      `rm -rf -- ${quoteArg(this.info.tmpDir)}`,
-      'exit 0',
-      '',
-    ].join('\n');
+    const rm = signal === 'KILL' ? `; rm -rf -- ${quoteArg(this.info.tmpDir)}` : '';
+    const line = `pkill -${signal} -s ${sid} 2>/dev/null || kill -${signal} -${sid} 2>/dev/null${rm}\n`;
+    const standing = this.killer?.() ?? null;
+    if (standing !== null) {
+      standing.write(line);
+      return;
+    }
     try {
       this.client.exec(REMOTE_SHELL_COMMAND, (err, ch) => {
         if (err) {
           onError(err);
           return;
         }
-        ch.on('error', () => {});
-        ch.stderr.resume();
-        ch.resume();
-        ch.end(script);
+        discardOutput(ch);
+        ch.end(`${line}exit 0\n`);
       });
     } catch (err) {
       onError(err as Error);
@@ -495,6 +500,13 @@ export class RemoteShell {
   private poke(): void {
     this.waiter?.(this.buf);
   }
+}
+
+/** A channel whose output nobody reads: drained, so that it can close. */
+export function discardOutput(ch: ClientChannel): void {
+  ch.on('error', () => {});
+  ch.stderr.resume();
+  ch.resume();
 }
 
 function lastLine(s: string): string {

@@ -2,9 +2,14 @@
  * A connection's persistent remote shells (remote-shell.ts): an idle one is reused, a new one
  * is opened up to `maxShells` (lowered to the server's MaxSessions when it refuses a channel),
  * and past that a command waits for one to be released.
+ *
+ * Beside them, from the first command on, one standing killer: a `/bin/sh -s` that reads the
+ * watchdog's signal lines (remote-shell.ts) and prints nothing. It is started early because a
+ * channel's login shell may take seconds to start on a busy host (rc files), and a timeout's
+ * signal must not wait for that.
  */
-import { RemoteShell } from './remote-shell.js';
-import type { Ssh2Client } from './ssh2-types.js';
+import { discardOutput, REMOTE_SHELL_COMMAND, RemoteShell } from './remote-shell.js';
+import type { ClientChannel, Ssh2Client } from './ssh2-types.js';
 import type { TransportError } from './types.js';
 
 /** What the shells need of their connection. */
@@ -25,6 +30,9 @@ export class ShellPool {
   private opening = 0;
   private maxShells: number;
   private readonly waiters: Array<(s: RemoteShell | TransportError) => void> = [];
+  /** The standing killer: its client, and its channel once open (null while opening or gone). */
+  private killer: { readonly client: Ssh2Client; channel: ClientChannel | null } | null = null;
+  private readonly killerNow = (): ClientChannel | null => this.killer?.channel ?? null;
 
   constructor(
     private readonly host: ShellHost,
@@ -39,6 +47,7 @@ export class ShellPool {
     if (this.host.closed) return { code: 'disconnected', message: `${label}: the session was closed` };
     const client = await this.host.ensureClient();
     if (!('exec' in client)) return client;
+    this.standKiller(client);
     for (;;) {
       const s = this.idle.pop();
       if (s === undefined) break;
@@ -54,6 +63,7 @@ export class ShellPool {
       const s = await RemoteShell.open(client, this.host.shellStartMs());
       this.opening--;
       if (s instanceof RemoteShell) {
+        s.killer = this.killerNow;
         this.shells.add(s);
         s.busy = true;
         return s;
@@ -97,6 +107,33 @@ export class ShellPool {
     for (const s of this.shells) s.destroy();
     this.shells.clear();
     this.idle.length = 0;
+    const k = this.killer?.channel;
+    this.killer = null;
+    k?.end();
+  }
+
+  /** Open the standing killer for this client, once (again after it closed); nothing waits for it. */
+  private standKiller(client: Ssh2Client): void {
+    if (this.killer?.client === client) return;
+    const k: { readonly client: Ssh2Client; channel: ClientChannel | null } = { client, channel: null };
+    this.killer = k;
+    try {
+      client.exec(REMOTE_SHELL_COMMAND, (err, ch) => {
+        // Refused (MaxSessions): not asked again on this connection; signals take a channel each.
+        if (err) return;
+        if (this.killer !== k) {
+          ch.end();
+          return;
+        }
+        discardOutput(ch);
+        ch.on('close', () => {
+          if (this.killer === k) this.killer = null;
+        });
+        k.channel = ch;
+      });
+    } catch {
+      this.killer = null;
+    }
   }
 
   /** The session ends: waiting commands are told, every shell closed. */
