@@ -25,7 +25,7 @@ import type { CliIO } from './io.js';
 import { flowsFor, readTranscript, recordedFile, transcriptFlow } from './replay.js';
 import { runCommand, type RunOptions } from './run.js';
 import { UsageError } from './target.js';
-import { NOTE_TEXT } from '../ui/messages.js';
+import { NOTE_TEXT, sayAnswer } from '../ui/messages.js';
 
 export type ResumeOptions = Omit<RunOptions, 'transcript' | 'redactHosts' | 'lang' | 'answerValues'> & {
   /** `--answer ID=VALUE` (repeatable): corrections of recorded answers. */
@@ -124,7 +124,7 @@ function parseCorrections(t: Transcript, raw: readonly string[]): Map<string, st
     }
     // The recorded question has no pattern: an input's pattern is checked when it is asked again.
     const r = checkAnswer({ id: q.id, flow: q.flow, node: q.node, input: q.input, text: q.text, ...(q.choices ? { choices: q.choices } : {}) }, a.slice(eq + 1));
-    if (!r.ok) throw new UsageError(`--answer ${JSON.stringify(a)}: ${r.message}`);
+    if (!r.ok) throw new UsageError((u) => `--answer ${JSON.stringify(a)}: ${sayAnswer(r.problem, u.answer, true)}`);
     out.set(id, r.value);
   }
   return out;

@@ -20,7 +20,7 @@ import { fileRef } from '../transcript/format.js';
 import type { Recorder, SessionInfo } from '../transcript/recorder.js';
 import { formatProblem, isError } from '../flow/problem.js';
 import { detectLang, type Lang } from '../flow/template.js';
-import { SSH_TEXT, USAGE_TEXT } from '../ui/messages.js';
+import { sayAnswer, SSH_TEXT, USAGE_TEXT } from '../ui/messages.js';
 import { closestAlias, createAnswersPrompter, createInquirerPrompter, type TerminalPrompter } from '../ui/prompter.js';
 import { createTerminalReporter, type TerminalReporter } from '../ui/reporter.js';
 import { interruptedNote } from '../ui/cards.js';
@@ -86,7 +86,7 @@ export function runSetup(io: CliIO, opts: RunOptions): RunSetup {
   // answers file is checked now, before anything runs (issue 12: never an option to ssh).
   for (const role of ['client', 'server'] as const) {
     const r = answers.has(`host.${role}`) ? checkAnswer(hostQuestion('', role, NO_TARGET, lang), answers.get(`host.${role}`)) : null;
-    if (r && !r.ok) throw new UsageError(`${answersFile.at.get(`host.${role}`) ?? 'answers file'}: ${r.message}`);
+    if (r && !r.ok) throw new UsageError((u) => `${answersFile.at.get(`host.${role}`) ?? 'answers file'}: ${sayAnswer(r.problem, u.answer, true)}`);
   }
   const roles = parseHosts(opts.host ?? []);
   const cat = openCatalog(io, opts.flows);

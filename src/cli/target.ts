@@ -5,7 +5,7 @@
 import { networkInterfaces, hostname } from 'node:os';
 import { isLoopbackHost, readTarget } from '../engine/target.js';
 import type { Question, TargetInfo } from '../engine/types.js';
-import { SESSION_TEXT, USAGE_TEXT, type UiLang, type UsageText } from '../ui/messages.js';
+import { SESSION_TEXT, sayTarget, USAGE_TEXT, type UiLang, type UsageText } from '../ui/messages.js';
 
 export { INSTANCE_ID, isLoopbackHost, NO_TARGET } from '../engine/target.js';
 
@@ -39,7 +39,7 @@ export function parseTarget(raw: string, where: string | ((t: UsageText) => stri
   const t = readTarget(raw);
   if ('problem' in t) {
     const { problem } = t;
-    throw new UsageError((u) => `${typeof where === 'string' ? where : where(u)}: ${problem}`);
+    throw new UsageError((u) => `${typeof where === 'string' ? where : where(u)}: ${sayTarget(problem, u.answer.targets)}`);
   }
   return t;
 }

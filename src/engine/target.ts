@@ -5,21 +5,28 @@
  */
 import type { TargetInfo } from './types.js';
 
+/** Why a text is no target, as data: its words are the UI's (ui/messages.ts TARGET_TEXT, in the session's language). */
+export type TargetProblem =
+  | { readonly code: 'empty' | 'badUrl' | 'noHost' | 'notTarget' }
+  | { readonly code: 'noPort'; readonly scheme: string }
+  | { readonly code: 'portRange'; readonly port: number }
+  | { readonly code: 'hostDash' | 'hostControl'; readonly host: string };
+
 /** The target, or why the text is none (said of the text, without saying where it came from). */
-export function readTarget(raw: string): TargetInfo | { readonly problem: string } {
+export function readTarget(raw: string): TargetInfo | { readonly problem: TargetProblem } {
   const s = raw.trim();
-  if (!s) return { problem: 'empty: give a URL (http://host/path) or HOST:PORT' };
+  if (!s) return { problem: { code: 'empty' } };
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(s)) {
     let u: URL;
     try {
       u = new URL(s);
     } catch {
-      return { problem: 'not a valid URL' };
+      return { problem: { code: 'badUrl' } };
     }
     const scheme = u.protocol.slice(0, -1).toLowerCase();
     const port = u.port ? Number(u.port) : DEFAULT_PORTS[scheme];
-    if (!port) return { problem: `no port for scheme "${scheme}"; add :PORT` };
-    if (!u.hostname) return { problem: 'no host' };
+    if (!port) return { problem: { code: 'noPort', scheme } };
+    if (!u.hostname) return { problem: { code: 'noHost' } };
     const host = stripBrackets(u.hostname);
     const bad = hostProblem(host);
     if (bad) return { problem: bad };
@@ -28,9 +35,9 @@ export function readTarget(raw: string): TargetInfo | { readonly problem: string
   // An EC2 instance id alone (console-connect finds it with the AWS CLI): its SSH port.
   if (INSTANCE_ID.test(s)) return { url: `tcp://${s}:22`, scheme: 'tcp', host: s, port: 22, path: '', loopback: false, given: true };
   const m = /^(\[[0-9a-fA-F:.]+\]|[^\s:/[\]]+):(\d{1,5})$/.exec(s);
-  if (!m) return { problem: 'expected a URL (http://host/path) or HOST:PORT' };
+  if (!m) return { problem: { code: 'notTarget' } };
   const port = Number(m[2]);
-  if (port < 1 || port > 65535) return { problem: `port ${port} is out of range 1-65535` };
+  if (port < 1 || port > 65535) return { problem: { code: 'portRange', port } };
   const host = stripBrackets(m[1]!);
   const bad = hostProblem(host);
   if (bad) return { problem: bad };
@@ -55,10 +62,10 @@ const DEFAULT_PORTS: Record<string, number> = { http: 80, https: 443, ssh: 22 };
  * host name does (RFC 1123 §2.1: a label starts with a letter or digit). Control characters
  * are in no host name either.
  */
-function hostProblem(host: string): string | null {
-  if (host.startsWith('-')) return `the host ${JSON.stringify(host)} starts with "-", which no host name does (it would be read as an option)`;
+function hostProblem(host: string): TargetProblem | null {
+  if (host.startsWith('-')) return { code: 'hostDash', host };
   // eslint-disable-next-line no-control-regex
-  if (/[\x00-\x1f\x7f-\x9f]/.test(host)) return `the host ${JSON.stringify(host)} holds a control character`;
+  if (/[\x00-\x1f\x7f-\x9f]/.test(host)) return { code: 'hostControl', host };
   return null;
 }
 

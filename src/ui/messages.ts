@@ -3,6 +3,8 @@
  * files). A table per part of the UI, each the same shape in both languages: a missing
  * translation is a type error, not an English line in a Japanese session.
  */
+import type { AnswerProblem } from '../engine/answer.js';
+import type { TargetProblem } from '../engine/target.js';
 import type { TransportErrorCode } from '../exec/types.js';
 
 /** The session's language: the flows' `Lang` (flow/template.ts, declared there once). */
@@ -369,6 +371,124 @@ export const SSH_TEXT: Table<SshText> = {
   },
 };
 
+/** Why a target (`--target`, the target question, an answers file) is none (engine/target.ts's TargetProblem). */
+export interface TargetText {
+  readonly empty: string;
+  readonly badUrl: string;
+  readonly noPort: (scheme: string) => string;
+  readonly noHost: string;
+  readonly notTarget: string;
+  readonly portRange: (port: number) => string;
+  /** `host` comes quoted (JSON). */
+  readonly hostDash: (host: string) => string;
+  readonly hostControl: (host: string) => string;
+}
+
+export const TARGET_TEXT: Table<TargetText> = {
+  en: {
+    empty: 'empty: give a URL (http://host/path) or HOST:PORT',
+    badUrl: 'not a valid URL',
+    noPort: (s) => `no port for scheme "${s}"; add :PORT`,
+    noHost: 'no host',
+    notTarget: 'expected a URL (http://host/path) or HOST:PORT',
+    portRange: (p) => `port ${p} is out of range 1-65535`,
+    hostDash: (h) => `the host ${h} starts with "-", which no host name does (it would be read as an option)`,
+    hostControl: (h) => `the host ${h} holds a control character`,
+  },
+  ja: {
+    empty: '空です: URL (http://host/path) か HOST:PORT を指定してください',
+    badUrl: 'URL として正しくありません',
+    noPort: (s) => `スキーム "${s}" には既定のポートがありません。:PORT を付けてください`,
+    noHost: 'ホストがありません',
+    notTarget: 'URL (http://host/path) か HOST:PORT を指定してください',
+    portRange: (p) => `ポート ${p} は範囲 1-65535 の外です`,
+    hostDash: (h) => `ホスト ${h} は "-" で始まっています。"-" で始まるホスト名はありません (オプションとして読まれてしまいます)`,
+    hostControl: (h) => `ホスト ${h} に制御文字が含まれています`,
+  },
+};
+
+/** The words of a target problem. */
+export function sayTarget(p: TargetProblem, t: TargetText): string {
+  switch (p.code) {
+    case 'noPort':
+      return t.noPort(p.scheme);
+    case 'portRange':
+      return t.portRange(p.port);
+    case 'hostDash':
+    case 'hostControl':
+      return t[p.code](JSON.stringify(p.host));
+    default:
+      return t[p.code];
+  }
+}
+
+/** Why an answer is refused (engine/answer.ts's AnswerProblem); `about` puts the question's id before it (answers files, --answer). Quoted values come as JSON. */
+export interface AnswerText {
+  readonly about: (id: string, why: string) => string;
+  readonly yesNo: (got: string) => string;
+  readonly oneOf: (values: string, got: string) => string;
+  readonly needsText: (got: string) => string;
+  readonly tooLong: (max: number) => string;
+  readonly control: string;
+  readonly target: (answer: string, why: string) => string;
+  readonly hostDash: (answer: string) => string;
+  readonly pattern: (pattern: string, got: string) => string;
+  readonly targets: TargetText;
+}
+
+export const ANSWER_TEXT: Table<AnswerText> = {
+  en: {
+    about: (id, why) => `"${id}" ${why}`,
+    yesNo: (g) => `is a yes/no question; got ${g}`,
+    oneOf: (v, g) => `must be one of ${v}; got ${g}`,
+    needsText: (g) => `needs text; got ${g}`,
+    tooLong: (m) => `is longer than ${m} characters`,
+    control: 'contains a control character',
+    target: (a, w) => `${a}: ${w}`,
+    hostDash: (a) => `is a host; ${a} starts with "-", which no host name does`,
+    pattern: (p, g) => `must match /${p}/; got ${g}`,
+    targets: TARGET_TEXT.en,
+  },
+  ja: {
+    about: (id, why) => `"${id}": ${why}`,
+    yesNo: (g) => `yes か no で答える質問です (受け取った値: ${g})`,
+    oneOf: (v, g) => `次のいずれかを選んでください: ${v} (受け取った値: ${g})`,
+    needsText: (g) => `文字列で答えてください (受け取った値: ${g})`,
+    tooLong: (m) => `${m} 文字を超えています`,
+    control: '制御文字が含まれています',
+    target: (a, w) => `${a}: ${w}`,
+    hostDash: (a) => `ホストを答える質問です。${a} は "-" で始まっていますが、"-" で始まるホスト名はありません`,
+    pattern: (p, g) => `/${p}/ に一致しません (受け取った値: ${g})`,
+    targets: TARGET_TEXT.ja,
+  },
+};
+
+/** The words of a refused answer: with the question's id before them (`withId`), or alone (at the prompt, the question is on screen). */
+export function sayAnswer(p: AnswerProblem, t: AnswerText, withId: boolean): string {
+  const why = answerWhy(p, t);
+  return withId ? t.about(p.id, why) : why;
+}
+
+function answerWhy(p: AnswerProblem, t: AnswerText): string {
+  switch (p.code) {
+    case 'yesNo':
+    case 'needsText':
+      return t[p.code](JSON.stringify(p.got));
+    case 'oneOf':
+      return t.oneOf(p.values.join(', '), JSON.stringify(p.got));
+    case 'tooLong':
+      return t.tooLong(p.max);
+    case 'control':
+      return t.control;
+    case 'target':
+      return t.target(JSON.stringify(p.answer), sayTarget(p.problem, t.targets));
+    case 'hostDash':
+      return t.hostDash(JSON.stringify(p.answer));
+    case 'pattern':
+      return t.pattern(p.pattern, JSON.stringify(p.answer));
+  }
+}
+
 /**
  * Usage errors (cli/*.ts, and commander's own, mapped by their `code` in cli.ts): one line
  * after `tshoot: `, exit 2. Option names, command words and file locations stay literal.
@@ -380,6 +500,8 @@ export interface UsageText {
   readonly optionMissingArgument: (flags: string) => string;
   readonly requiredOption: (flags: string) => string;
   readonly conflicting: (a: string, b: string) => string;
+  /** A refused answer or target (ANSWER_TEXT, TARGET_TEXT in `answer.targets`). */
+  readonly answer: AnswerText;
   readonly excessArguments: (command: string | null, expected: number, got: number) => string;
   readonly badChoice: (option: string, value: string, choices: readonly string[]) => string;
   readonly cannotReadAnswers: (file: string, why: string) => string;
@@ -434,6 +556,7 @@ const meanJa = (guess: string | null, q = '"') => (guess ? ` (${q}${guess}${q} �
 
 export const USAGE_TEXT: Table<UsageText> = {
   en: {
+    answer: ANSWER_TEXT.en,
     unknownOption: (f, g) => `unknown option '${f}'${g ? ` (did you mean ${g}?)` : ''}`,
     unknownCommand: (w, g, cs) => `unknown command '${w}'${mean(g, "'")}${cs ? `; commands: ${cs}` : ''}`,
     missingArgument: (n) => `missing required argument '${n}'`,
@@ -487,6 +610,7 @@ export const USAGE_TEXT: Table<UsageText> = {
     nothing: 'nothing',
   },
   ja: {
+    answer: ANSWER_TEXT.ja,
     unknownOption: (f, g) => `不明なオプション '${f}'${g ? ` (${g} のことですか?)` : ''}`,
     unknownCommand: (w, g, cs) => `不明なコマンド '${w}'${meanJa(g, "'")}${cs ? `。コマンド: ${cs}` : ''}`,
     missingArgument: (n) => `必須の引数 '${n}' がない`,

@@ -15,7 +15,7 @@ import { didYouMean } from '../flow/problem.js';
 import { Interrupted, NeedsInput, type Prompter } from '../engine/ports.js';
 import type { Answer, Question } from '../engine/types.js';
 import type { Lang } from '../flow/template.js';
-import { HOST_RETRY_TEXT, PROMPT_TEXT } from './messages.js';
+import { ANSWER_TEXT, HOST_RETRY_TEXT, PROMPT_TEXT, sayAnswer } from './messages.js';
 import { oneLine, sanitize } from './sanitize.js';
 import type { Style } from './style.js';
 
@@ -51,7 +51,7 @@ export function createAnswersPrompter(
       }
       if (key !== undefined) {
         const r = checkAnswer(q, answers.get(key));
-        if (!r.ok) throw new AnswerError(`${o.at?.get(key) ?? 'answers file'}: ${r.message}`);
+        if (!r.ok) throw new AnswerError(`${o.at?.get(key) ?? 'answers file'}: ${sayAnswer(r.problem, ANSWER_TEXT.en, true)}`);
         onAnswer?.(q, r.value);
         return r.value;
       }
@@ -175,7 +175,7 @@ export function promptFor(q: Question, o: Pick<TerminalIO, 'style'> & { readonly
           ...(typeof dflt === 'string' && dflt !== '' ? { default: dflt } : {}),
           validate: (v: string) => {
             const r = checkAnswer(q, v.trim());
-            return r.ok ? true : humane(r.message, q);
+            return r.ok ? true : humane(sayAnswer(r.problem, ANSWER_TEXT[o.lang ?? 'en'], false), q);
           },
         },
       };
@@ -205,7 +205,7 @@ export function hostSelect(q: Question, aliases: readonly string[], o: Pick<Term
 /** An inquirer value → the answer: inputs trimmed, everything checked like any other answer. */
 export function toAnswer(q: Question, v: unknown): Answer {
   const r = checkAnswer(q, typeof v === 'string' && q.input === 'input' ? v.trim() : v);
-  if (!r.ok) throw new AnswerError(r.message);
+  if (!r.ok) throw new AnswerError(sayAnswer(r.problem, ANSWER_TEXT.en, true));
   return r.value;
 }
 
@@ -239,8 +239,7 @@ function withHint(message: string, help: string | undefined, s: Style, answerLin
   return `${message}\n${lines.map((l) => s.dim(`  ${l}`)).join('\n')}${answerLine ? '\n  ›' : ''}`;
 }
 
-/** checkAnswer speaks to answers-file authors; at a prompt, the question is on screen. */
-function humane(message: string, q: Question): string {
-  const m = message.replace(`"${q.id}" `, '');
+/** At a prompt the question is on screen: why the answer is refused (without its id), and the help. */
+function humane(m: string, q: Question): string {
   return q.help ? `${m} (${oneLine(q.help, 80)})` : m;
 }
