@@ -38,7 +38,7 @@ export function readTranscript(io: CliIO, file: string): Transcript {
   try {
     return parseTranscript(file, text);
   } catch (e) {
-    if (e instanceof TranscriptError) throw new UsageError(e.message);
+    if (e instanceof TranscriptError) throw new UsageError((u) => e.in(u.transcript));
     throw e;
   }
 }

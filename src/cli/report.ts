@@ -77,7 +77,7 @@ function latestTranscript(io: CliIO): Transcript {
     try {
       return parseTranscript(path, bytes.toString('utf8'));
     } catch (e) {
-      if (e instanceof TranscriptError) throw new UsageError(e.message);
+      if (e instanceof TranscriptError) throw new UsageError((u) => e.in(u.transcript));
       throw e;
     }
   } finally {

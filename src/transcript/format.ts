@@ -17,6 +17,7 @@ import { nodeCrypto } from '../lazy.js';
 import type { EventKind, FileRef, Header, TranscriptEvent } from './schema.js';
 import { FORMAT, FORMAT_VERSION } from './constants.js';
 import { transcriptValidators, type Check } from './validate.js';
+import { sayTranscript, TRANSCRIPT_TEXT, type TranscriptProblem, type TranscriptText } from '../ui/messages.js';
 
 export { FORMAT, FORMAT_VERSION };
 
@@ -55,12 +56,21 @@ export interface Transcript {
 
 export class TranscriptError extends Error {
   readonly code = 'bad-transcript';
+  /** The English words (logs, `--json`); `in(t)` says them with another TRANSCRIPT_TEXT. */
+  readonly detail: string;
   constructor(
     readonly file: string,
     readonly line: number,
-    readonly detail: string,
+    readonly problem: TranscriptProblem,
   ) {
+    const detail = sayTranscript(problem, TRANSCRIPT_TEXT.en);
     super(`${file}:${line}: ${detail}`);
+    this.detail = detail;
+  }
+
+  /** `FILE:LINE: why`, the why in `t`'s language. */
+  in(t: TranscriptText): string {
+    return `${this.file}:${this.line}: ${sayTranscript(this.problem, t)}`;
   }
 }
 
@@ -76,27 +86,27 @@ export function parseTranscript(file: string, text: string): Transcript {
   const torn = lines[lines.length - 1] !== '';
   lines = lines.slice(0, -1);
   const completeBytes = Buffer.byteLength(text) - (torn ? Buffer.byteLength(text.slice(text.lastIndexOf('\n') + 1)) : 0);
-  if (lines.length === 0) throw new TranscriptError(file, 1, torn ? 'the header line is cut short' : 'empty file: no header');
+  if (lines.length === 0) throw new TranscriptError(file, 1, { code: torn ? 'cutHeader' : 'emptyFile' });
   const head = json(file, 1, lines[0]!);
   if (typeof head !== 'object' || head === null || (head as { format?: unknown }).format !== FORMAT) {
-    throw new TranscriptError(file, 1, `not a tshoot transcript: the first line must be {"format":"${FORMAT}",…}`);
+    throw new TranscriptError(file, 1, { code: 'notTranscript', format: FORMAT });
   }
   if ((head as { version?: unknown }).version !== FORMAT_VERSION) {
-    throw new TranscriptError(file, 1, `transcript format version ${brief((head as { version?: unknown }).version)} is not supported (this tshoot reads version ${FORMAT_VERSION})`);
+    throw new TranscriptError(file, 1, { code: 'version', got: brief((head as { version?: unknown }).version), reads: FORMAT_VERSION });
   }
   const v = transcriptValidators();
-  check(file, 1, 'header', v.header, head);
+  check(file, 1, null, v.header, head);
   const events: Located[] = [];
   for (let i = 1; i < lines.length; i++) {
     const n = i + 1;
     const raw = lines[i]!;
-    if (raw.trim() === '') throw new TranscriptError(file, n, 'empty line');
+    if (raw.trim() === '') throw new TranscriptError(file, n, { code: 'emptyLine' });
     const e = json(file, n, raw);
     const kind = typeof e === 'object' && e !== null ? (e as { kind?: unknown }).kind : undefined;
     if (typeof kind !== 'string' || !EVENT_KINDS.includes(kind as EventKind)) {
-      throw new TranscriptError(file, n, `unknown event kind ${brief(kind)}; expected one of ${EVENT_KINDS.join(', ')}`);
+      throw new TranscriptError(file, n, { code: 'unknownKind', got: brief(kind), kinds: EVENT_KINDS.join(', ') });
     }
-    check(file, n, `"${kind}" event`, v.events[kind as EventKind], e);
+    check(file, n, kind, v.events[kind as EventKind], e);
     events.push({ line: n, event: e as TranscriptEvent });
   }
   pairUp(file, events);
@@ -110,11 +120,11 @@ function pairUp(file: string, events: readonly Located[]): void {
   for (const { line, event: e } of events) {
     if (e.kind === 'question') question = e.id;
     else if (e.kind === 'answer') {
-      if (question !== e.id) throw new TranscriptError(file, line, `answer to "${e.id}" without its question before it`);
+      if (question !== e.id) throw new TranscriptError(file, line, { code: 'answerAlone', id: e.id });
       question = null;
     } else if (e.kind === 'command') running.add(e.id);
     else if (e.kind === 'result') {
-      if (!running.delete(e.id)) throw new TranscriptError(file, line, `result of "${e.id}" without its command before it`);
+      if (!running.delete(e.id)) throw new TranscriptError(file, line, { code: 'resultAlone', id: e.id });
     }
   }
 }
@@ -130,13 +140,14 @@ function json(file: string, line: number, raw: string): unknown {
   try {
     return JSON.parse(raw);
   } catch (e) {
-    throw new TranscriptError(file, line, `not JSON: ${(e as Error).message}`);
+    throw new TranscriptError(file, line, { code: 'notJson', why: (e as Error).message });
   }
 }
 
-function check(file: string, line: number, what: string, validate: Check, v: unknown): void {
+/** `kind` is the event's, or null for the header. */
+function check(file: string, line: number, kind: string | null, validate: Check, v: unknown): void {
   const err = validate(v);
-  if (err) throw new TranscriptError(file, line, `${what}: ${err.path || '/'}: ${err.message}`);
+  if (err) throw new TranscriptError(file, line, { code: 'invalid', kind, path: err.path || '/', why: err.message });
 }
 
 /** One line of the file. */

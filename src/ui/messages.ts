@@ -489,6 +489,85 @@ function answerWhy(p: AnswerProblem, t: AnswerText): string {
   }
 }
 
+/** What is wrong with a transcript at a line (transcript/format.ts's TranscriptError); `got` comes quoted, `why` as the JSON parser or the schema check says it. */
+export type TranscriptProblem =
+  | { readonly code: 'cutHeader' | 'emptyFile' | 'emptyLine' }
+  | { readonly code: 'notTranscript'; readonly format: string }
+  | { readonly code: 'version'; readonly got: string; readonly reads: number }
+  | { readonly code: 'unknownKind'; readonly got: string; readonly kinds: string }
+  | { readonly code: 'answerAlone' | 'resultAlone'; readonly id: string }
+  | { readonly code: 'notJson'; readonly why: string }
+  | { readonly code: 'invalid'; readonly kind: string | null; readonly path: string; readonly why: string };
+
+export interface TranscriptText {
+  readonly cutHeader: string;
+  readonly emptyFile: string;
+  readonly emptyLine: string;
+  readonly notTranscript: (format: string) => string;
+  readonly version: (got: string, reads: number) => string;
+  readonly unknownKind: (got: string, kinds: string) => string;
+  readonly answerAlone: (id: string) => string;
+  readonly resultAlone: (id: string) => string;
+  readonly notJson: (why: string) => string;
+  readonly header: string;
+  readonly event: (kind: string) => string;
+  readonly invalid: (what: string, path: string, why: string) => string;
+}
+
+export const TRANSCRIPT_TEXT: Table<TranscriptText> = {
+  en: {
+    cutHeader: 'the header line is cut short',
+    emptyFile: 'empty file: no header',
+    emptyLine: 'empty line',
+    notTranscript: (f) => `not a tshoot transcript: the first line must be {"format":"${f}",…}`,
+    version: (g, r) => `transcript format version ${g} is not supported (this tshoot reads version ${r})`,
+    unknownKind: (g, k) => `unknown event kind ${g}; expected one of ${k}`,
+    answerAlone: (id) => `answer to "${id}" without its question before it`,
+    resultAlone: (id) => `result of "${id}" without its command before it`,
+    notJson: (w) => `not JSON: ${w}`,
+    header: 'header',
+    event: (k) => `"${k}" event`,
+    invalid: (what, p, w) => `${what}: ${p}: ${w}`,
+  },
+  ja: {
+    cutHeader: 'ヘッダー行が途中で切れています',
+    emptyFile: '空のファイルです: ヘッダーがありません',
+    emptyLine: '空の行です',
+    notTranscript: (f) => `tshoot の記録ではありません: 最初の行は {"format":"${f}",…} のはずです`,
+    version: (g, r) => `記録の形式バージョン ${g} には対応していません (この tshoot が読めるのはバージョン ${r})`,
+    unknownKind: (g, k) => `不明なイベントの種類 ${g} です。次のいずれかのはずです: ${k}`,
+    answerAlone: (id) => `"${id}" への回答の前に、その質問がありません`,
+    resultAlone: (id) => `"${id}" の結果の前に、そのコマンドがありません`,
+    notJson: (w) => `JSON ではありません: ${w}`,
+    header: 'ヘッダー',
+    event: (k) => `"${k}" イベント`,
+    invalid: (what, p, w) => `${what}の ${p} が正しくありません: ${w}`,
+  },
+};
+
+/** The words of a transcript problem. */
+export function sayTranscript(p: TranscriptProblem, t: TranscriptText): string {
+  switch (p.code) {
+    case 'cutHeader':
+    case 'emptyFile':
+    case 'emptyLine':
+      return t[p.code];
+    case 'notTranscript':
+      return t.notTranscript(p.format);
+    case 'version':
+      return t.version(p.got, p.reads);
+    case 'unknownKind':
+      return t.unknownKind(p.got, p.kinds);
+    case 'answerAlone':
+    case 'resultAlone':
+      return t[p.code](p.id);
+    case 'notJson':
+      return t.notJson(p.why);
+    case 'invalid':
+      return t.invalid(p.kind === null ? t.header : t.event(p.kind), p.path, p.why);
+  }
+}
+
 /**
  * Usage errors (cli/*.ts, and commander's own, mapped by their `code` in cli.ts): one line
  * after `tshoot: `, exit 2. Option names, command words and file locations stay literal.
@@ -502,6 +581,8 @@ export interface UsageText {
   readonly conflicting: (a: string, b: string) => string;
   /** A refused answer or target (ANSWER_TEXT, TARGET_TEXT in `answer.targets`). */
   readonly answer: AnswerText;
+  /** A malformed transcript (TRANSCRIPT_TEXT). */
+  readonly transcript: TranscriptText;
   readonly excessArguments: (command: string | null, expected: number, got: number) => string;
   readonly badChoice: (option: string, value: string, choices: readonly string[]) => string;
   readonly cannotReadAnswers: (file: string, why: string) => string;
@@ -557,6 +638,7 @@ const meanJa = (guess: string | null, q = '"') => (guess ? ` (${q}${guess}${q} �
 export const USAGE_TEXT: Table<UsageText> = {
   en: {
     answer: ANSWER_TEXT.en,
+    transcript: TRANSCRIPT_TEXT.en,
     unknownOption: (f, g) => `unknown option '${f}'${g ? ` (did you mean ${g}?)` : ''}`,
     unknownCommand: (w, g, cs) => `unknown command '${w}'${mean(g, "'")}${cs ? `; commands: ${cs}` : ''}`,
     missingArgument: (n) => `missing required argument '${n}'`,
@@ -611,6 +693,7 @@ export const USAGE_TEXT: Table<UsageText> = {
   },
   ja: {
     answer: ANSWER_TEXT.ja,
+    transcript: TRANSCRIPT_TEXT.ja,
     unknownOption: (f, g) => `不明なオプション '${f}'${g ? ` (${g} のことですか?)` : ''}`,
     unknownCommand: (w, g, cs) => `不明なコマンド '${w}'${meanJa(g, "'")}${cs ? `。コマンド: ${cs}` : ''}`,
     missingArgument: (n) => `必須の引数 '${n}' がない`,
