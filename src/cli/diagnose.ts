@@ -13,7 +13,7 @@ import { askPaste, type PasteIO } from '../ui/paste.js';
 import { colorEnabled, makeStyle } from '../ui/style.js';
 import { detectLang } from '../flow/template.js';
 import { interruptedNote } from '../ui/cards.js';
-import { MENU_TEXT, NOTE_TEXT, type UiLang, type UsageText } from '../ui/messages.js';
+import { MENU_TEXT, NOTE_TEXT, PASTED_TEXT, sayPasted, type UiLang, type UsageText } from '../ui/messages.js';
 import { EXIT, type CliIO } from './io.js';
 import { runCommand, type RunOptions } from './run.js';
 import { INSTANCE_ID, parseTarget, UsageError } from './target.js';
@@ -30,21 +30,23 @@ export interface Classified {
   readonly target?: string;
   /** The host the text names when it names no port (a browser page): shown, not probed. */
   readonly host?: string;
+  /** Why that flow, in English (PASTED_TEXT); `status` for saying it in another language. */
   readonly why: string;
+  readonly status: number;
 }
 
 /** The flow each kind calls for, and why, in the words shown before it runs. */
-const FLOWS: Partial<Record<PastedKind, readonly [flow: string, why: string]>> = {
-  refused: ['refused', 'connection refused: a host answered with a reset'],
-  timeout: ['timeout', 'nothing answered: the connection timed out'],
-  unreachable: ['timeout', 'nothing answered: no route to the host'],
-  connect_failed: ['triage', 'the client could not connect and does not say why: probing to find out'],
-  console: ['console-connect', 'the EC2 console could not connect to the instance'],
-  not_found: ['not-found', 'the server answered 404 Not Found'],
-  http_error: ['triage', 'the server answered an HTTP error: probing the target'],
-  dns: ['triage', 'a dns failure: probing the target'],
-  tls: ['triage', 'a tls failure: probing the target'],
-  reset: ['triage', 'a reset failure: probing the target'],
+const FLOWS: Partial<Record<PastedKind, string>> = {
+  refused: 'refused',
+  timeout: 'timeout',
+  unreachable: 'timeout',
+  connect_failed: 'triage',
+  console: 'console-connect',
+  not_found: 'not-found',
+  http_error: 'triage',
+  dns: 'triage',
+  tls: 'triage',
+  reset: 'triage',
 };
 
 /** Which flow a pasted error message calls for, and the target it names; null when it names no symptom. */
@@ -53,9 +55,8 @@ export function classifyError(text: string): Classified | null {
   // other controls is refused by parseTarget, with where it came from).
   // eslint-disable-next-line no-control-regex
   const e = readPastedError(text.replace(/\x1b\[[0-9;]{0,32}m/g, ''));
-  const to = FLOWS[e.kind];
-  if (!to) return null;
-  const [flow, why] = to;
+  const flow = FLOWS[e.kind];
+  if (!flow) return null;
   const hostPort = e.host && e.port ? `${e.host.includes(':') ? `[${e.host}]` : e.host}:${e.port}` : undefined;
   // What the server answered is about the URL; what failed to connect is about the address dialled.
   const http = e.kind === 'not_found' || e.kind === 'http_error';
@@ -63,7 +64,8 @@ export function classifyError(text: string): Classified | null {
   return {
     flow,
     kind: e.kind,
-    why: e.kind === 'http_error' && e.status ? `the server answered HTTP ${e.status}: probing the target` : why,
+    why: sayPasted(e.kind, e.status, PASTED_TEXT.en),
+    status: e.status,
     ...(target ? { target } : e.host ? { host: e.host } : {}),
   };
 }
@@ -108,7 +110,7 @@ export async function pastedError(io: CliIO, text: string, target: string | unde
   let chosen = target ?? c.target;
   if (chosen && c.flow === 'console-connect' && !/:\d+$|^[a-z]+:\/\//i.test(chosen)) chosen = `${chosen}:22`;
   const named = !chosen && c.host ? NOTE_TEXT[lang].namesHostOnly(c.host) : '';
-  note(NOTE_TEXT[lang].toFlow(c.why, c.flow, chosen ?? null) + named);
+  note(NOTE_TEXT[lang].toFlow(sayPasted(c.kind, c.status, PASTED_TEXT[lang]), c.flow, chosen ?? null) + named);
   return runCommand(io, c.flow, { ...opts, ...(chosen ? { target: chosen } : {}) });
 }
 

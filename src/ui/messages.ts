@@ -568,6 +568,56 @@ export function sayTranscript(p: TranscriptProblem, t: TranscriptText): string {
   }
 }
 
+/** Why `diagnose --error` runs a flow for what the pasted text says failed (cli/diagnose.ts, parsers/pasted-error.ts's kinds). */
+export interface PastedText {
+  readonly refused: string;
+  readonly timeout: string;
+  readonly unreachable: string;
+  readonly connect_failed: string;
+  readonly console: string;
+  readonly not_found: string;
+  readonly http_error: string;
+  readonly httpStatus: (status: number) => string;
+  readonly dns: string;
+  readonly tls: string;
+  readonly reset: string;
+}
+
+export const PASTED_TEXT: Table<PastedText> = {
+  en: {
+    refused: 'connection refused: a host answered with a reset',
+    timeout: 'nothing answered: the connection timed out',
+    unreachable: 'nothing answered: no route to the host',
+    connect_failed: 'the client could not connect and does not say why: probing to find out',
+    console: 'the EC2 console could not connect to the instance',
+    not_found: 'the server answered 404 Not Found',
+    http_error: 'the server answered an HTTP error: probing the target',
+    httpStatus: (s) => `the server answered HTTP ${s}: probing the target`,
+    dns: 'a dns failure: probing the target',
+    tls: 'a tls failure: probing the target',
+    reset: 'a reset failure: probing the target',
+  },
+  ja: {
+    refused: '接続拒否: ホストがリセットで応答しました',
+    timeout: '応答なし: 接続がタイムアウトしました',
+    unreachable: '応答なし: ホストへの経路がありません',
+    connect_failed: 'クライアントが接続できず、理由は書かれていません: 調べて確かめます',
+    console: 'EC2 コンソールがインスタンスに接続できませんでした',
+    not_found: 'サーバーが 404 Not Found を返しました',
+    http_error: 'サーバーが HTTP エラーを返しました: 接続先を調べます',
+    httpStatus: (s) => `サーバーが HTTP ${s} を返しました: 接続先を調べます`,
+    dns: 'DNS の失敗: 接続先を調べます',
+    tls: 'TLS の失敗: 接続先を調べます',
+    reset: '接続リセット: 接続先を調べます',
+  },
+};
+
+/** The words for a pasted error's kind (an HTTP error with its status when the text gives one). */
+export function sayPasted(kind: string, status: number, t: PastedText): string {
+  if (kind === 'http_error' && status) return t.httpStatus(status);
+  return (t as unknown as Record<string, string | undefined>)[kind] ?? kind;
+}
+
 /**
  * Usage errors (cli/*.ts, and commander's own, mapped by their `code` in cli.ts): one line
  * after `tshoot: `, exit 2. Option names, command words and file locations stay literal.
