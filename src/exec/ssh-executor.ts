@@ -388,7 +388,7 @@ export class SshConnection implements ShellHost {
     if (!(killer instanceof RemoteShell)) return;
     try {
       const script =
-        'pkill -KILL -s "$1" 2>/dev/null || kill -KILL -- -"$1" 2>/dev/null; rm -rf -- "$2"; exit 0';
+        'pkill -KILL -s "$1" 2>/dev/null || kill -KILL -"$1" 2>/dev/null; rm -rf -- "$2"; exit 0';
       const argv = ['sh', '-c', script, 'sh', String(victim.info.pid), victim.info.tmpDir];
       await this.runOn(killer, { argv, timeoutMs: 5000 }, { kind: 'none' }, performance.now());
     } finally {
