@@ -9,6 +9,7 @@ import { readFile, readdir } from 'node:fs/promises';
 import { homedir, hostname as localHostname, userInfo } from 'node:os';
 import { basename, dirname, isAbsolute, join } from 'node:path';
 import SSHConfig from 'ssh-config';
+import { SSH_CONFIG_TEXT, saySshConfig, type SshConfigProblem, type SshConfigText } from '../ui/messages.js';
 
 export type StrictHostKeyChecking = 'yes' | 'no' | 'ask' | 'accept-new';
 
@@ -55,6 +56,18 @@ export interface ParsedDest {
   readonly port: number | null;
 }
 
+/** A destination or ssh config tshoot cannot use: its English `message`; `in(t)` in another language (SSH_CONFIG_TEXT). */
+export class SshConfigError extends Error {
+  constructor(readonly problem: SshConfigProblem) {
+    super(saySshConfig(problem, SSH_CONFIG_TEXT.en));
+  }
+}
+
+/** An error from resolving a destination, in `t`'s language when it is ours. */
+export function configMessage(err: unknown, t: SshConfigText): string {
+  return err instanceof SshConfigError ? saySshConfig(err.problem, t) : (err as Error).message;
+}
+
 /**
  * Split `[user@]host[:port]`; `[v6addr]:port` and bare IPv6 addresses are understood.
  *
@@ -78,16 +91,16 @@ export function parseDest(dest: string): ParsedDest {
   } else if ((rest.match(/:/g) ?? []).length === 1) {
     const [h, p] = rest.split(':');
     host = h ?? '';
-    if (p === undefined || !/^\d+$/.test(p)) throw new Error(`bad port in "${dest}": expected [user@]host[:port]`);
+    if (p === undefined || !/^\d+$/.test(p)) throw new SshConfigError({ code: 'badPort', dest });
     port = Number(p);
   }
   if (host === '' || host.startsWith('-') || /[\s'"\\`$;]/.test(host)) {
-    throw new Error(`bad host in "${dest}": expected [user@]host[:port] or an ssh config alias`);
+    throw new SshConfigError({ code: 'badHost', dest });
   }
   if (user !== null && (user === '' || user.startsWith('-') || /\s/.test(user))) {
-    throw new Error(`bad user in "${dest}": expected [user@]host[:port]`);
+    throw new SshConfigError({ code: 'badUser', dest });
   }
-  if (port !== null && (port < 1 || port > 65535)) throw new Error(`bad port in "${dest}": 1–65535`);
+  if (port !== null && (port < 1 || port > 65535)) throw new SshConfigError({ code: 'portRange', dest });
   return { user, host, port };
 }
 
@@ -146,7 +159,7 @@ async function sshG(parsed: ParsedDest, configFile: string | null, bin: string):
     execFile(bin, args, { timeout: 15_000, maxBuffer: 1 << 20 }, (err, out, errOut) => {
       if (err) {
         if ((err as NodeJS.ErrnoException).code === 'ENOENT') reject(err);
-        else reject(new Error(`ssh -G ${parsed.host} failed: ${String(errOut).trim().split('\n').pop() ?? err.message}`));
+        else reject(new SshConfigError({ code: 'sshG', host: parsed.host, why: String(errOut).trim().split('\n').pop() ?? err.message }));
       } else resolve(String(out));
     });
   });
@@ -168,7 +181,7 @@ async function fallbackOptions(parsed: ParsedDest, configFile: string | null): P
   try {
     text = await inlineIncludes(file, 0);
   } catch (err) {
-    if (configFile !== null) throw new Error(`can't read ssh config ${file}: ${(err as Error).message}`);
+    if (configFile !== null) throw new SshConfigError({ code: 'cannotRead', file, why: (err as Error).message });
   }
   const computed = SSHConfig.parse(text).compute(
     { Host: parsed.host, ...(parsed.user === null ? {} : { User: parsed.user }) },
@@ -300,7 +313,7 @@ export function expandPath(s: string, t: Tokens): string {
 
 /** Config text with `Include` lines replaced by the files they name (ssh_config(5): relative to ~/.ssh). */
 async function inlineIncludes(file: string, depth: number): Promise<string> {
-  if (depth > 16) throw new Error(`ssh config Include nested too deep at ${file}`);
+  if (depth > 16) throw new SshConfigError({ code: 'includeDeep', file });
   const text = await readFile(file, 'utf8');
   const out: string[] = [];
   for (const line of text.split('\n')) {

@@ -23,8 +23,8 @@ import type { Duplex } from 'node:stream';
 import { knownHostName } from './known-hosts.js';
 import { buildCommandScript, type ExecOutcome, newNonce, RemoteShell } from './remote-shell.js';
 import { closedError, type Connecting, type ConnectOptions, connectSsh, forwardOut } from './ssh-connect.js';
-import { SSH_TEXT } from '../ui/messages.js';
-import { type ResolvedDest, resolveSshDest } from './ssh-config.js';
+import { SSH_CONFIG_TEXT, SSH_TEXT } from '../ui/messages.js';
+import { configMessage, type ResolvedDest, resolveSshDest } from './ssh-config.js';
 import { type ShellHost, ShellPool } from './ssh-shells.js';
 import { type RunOn, Sudo, SUDO_AUTH_MS } from './ssh-sudo.js';
 import type { ClientChannel, Ssh2Client } from './ssh2-types.js';
@@ -76,7 +76,7 @@ export function createSshExecutor(dest: string, opts: SshOptions = {}): SshExecu
   let resolved: Promise<ResolvedDest | TransportError> | null = null;
   const resolve = () =>
     (resolved ??= resolveSshDest(dest, opts.configFile === undefined ? {} : { configFile: opts.configFile }).catch(
-      (err: unknown): TransportError => ({ code: 'unconfigured', message: `ssh ${dest}: ${(err as Error).message}` }),
+      (err: unknown): TransportError => ({ code: 'unconfigured', message: `ssh ${dest}: ${configMessage(err, SSH_CONFIG_TEXT[opts.lang ?? 'en'])}` }),
     ));
   // `--host bastion=…` for a destination whose config names no ProxyJump.
   const via = (r: ResolvedDest): ResolvedDest =>
@@ -503,7 +503,7 @@ export class SshConnection implements ShellHost {
     try {
       hop = await resolveSshDest(last, this.resolved.configFile === null ? {} : { configFile: this.resolved.configFile });
     } catch (err) {
-      return { code: 'unconfigured', message: t.proxyJumpFailed(this.label, last, (err as Error).message) };
+      return { code: 'unconfigured', message: t.proxyJumpFailed(this.label, last, configMessage(err, SSH_CONFIG_TEXT[this.opts.lang ?? 'en'])) };
     }
     if (hops.length > 0) hop = { ...hop, proxyJump: hops.join(',') };
     if (poolKey(hop) === this.key) return { code: 'unconfigured', message: t.proxyJumpLoop(this.label) };

@@ -618,6 +618,61 @@ export function sayPasted(kind: string, status: number, t: PastedText): string {
   return (t as unknown as Record<string, string | undefined>)[kind] ?? kind;
 }
 
+/** Why a destination or the ssh config cannot be used (exec/ssh-config.ts's SshConfigError). */
+export type SshConfigProblem =
+  | { readonly code: 'badPort' | 'badHost' | 'badUser' | 'portRange'; readonly dest: string }
+  | { readonly code: 'sshG'; readonly host: string; readonly why: string }
+  | { readonly code: 'cannotRead'; readonly file: string; readonly why: string }
+  | { readonly code: 'includeDeep'; readonly file: string };
+
+export interface SshConfigText {
+  readonly badPort: (dest: string) => string;
+  readonly badHost: (dest: string) => string;
+  readonly badUser: (dest: string) => string;
+  readonly portRange: (dest: string) => string;
+  readonly sshG: (host: string, why: string) => string;
+  readonly cannotRead: (file: string, why: string) => string;
+  readonly includeDeep: (file: string) => string;
+}
+
+export const SSH_CONFIG_TEXT: Table<SshConfigText> = {
+  en: {
+    badPort: (d) => `bad port in "${d}": expected [user@]host[:port]`,
+    badHost: (d) => `bad host in "${d}": expected [user@]host[:port] or an ssh config alias`,
+    badUser: (d) => `bad user in "${d}": expected [user@]host[:port]`,
+    portRange: (d) => `bad port in "${d}": 1–65535`,
+    sshG: (h, w) => `ssh -G ${h} failed: ${w}`,
+    cannotRead: (f, w) => `can't read ssh config ${f}: ${w}`,
+    includeDeep: (f) => `ssh config Include nested too deep at ${f}`,
+  },
+  ja: {
+    badPort: (d) => `"${d}" のポートが正しくありません: [user@]host[:port] の形で`,
+    badHost: (d) => `"${d}" のホストが正しくありません: [user@]host[:port] か ssh config の別名で`,
+    badUser: (d) => `"${d}" のユーザーが正しくありません: [user@]host[:port] の形で`,
+    portRange: (d) => `"${d}" のポートが正しくありません: 1–65535 の範囲で`,
+    sshG: (h, w) => `ssh -G ${h} が失敗しました: ${w}`,
+    cannotRead: (f, w) => `ssh config ${f} を読めません: ${w}`,
+    includeDeep: (f) => `ssh config の Include の入れ子が深すぎます: ${f}`,
+  },
+};
+
+/** The words of an ssh config problem. */
+export function saySshConfig(p: SshConfigProblem, t: SshConfigText): string {
+  switch (p.code) {
+    case 'badPort':
+    case 'badHost':
+    case 'badUser':
+    case 'portRange':
+      return t[p.code](p.dest);
+    case 'sshG':
+      return t.sshG(p.host, p.why);
+    case 'cannotRead':
+      return t.cannotRead(p.file, p.why);
+    case 'includeDeep':
+      return t.includeDeep(p.file);
+  }
+}
+
 /**
  * Usage errors (cli/*.ts, and commander's own, mapped by their `code` in cli.ts): one line
  * after `tshoot: `, exit 2. Option names, command words and file locations stay literal.
