@@ -20,7 +20,7 @@ import { fileRef } from '../transcript/format.js';
 import type { Recorder, SessionInfo } from '../transcript/recorder.js';
 import { formatProblem, isError } from '../flow/problem.js';
 import { detectLang, type Lang } from '../flow/template.js';
-import { sayAnswer, SSH_TEXT, USAGE_TEXT } from '../ui/messages.js';
+import { HOST_RETRY_TEXT, sayAnswer, SSH_TEXT, USAGE_TEXT } from '../ui/messages.js';
 import { closestAlias, createAnswersPrompter, createInquirerPrompter, type TerminalPrompter } from '../ui/prompter.js';
 import { createTerminalReporter, type TerminalReporter } from '../ui/reporter.js';
 import { interruptedNote } from '../ui/cards.js';
@@ -178,7 +178,7 @@ async function openPorts(s: RunSetup, flow: Flow, hooks: SessionHooks): Promise<
     const flag = opts.host?.find((h) => h.startsWith(`${role}=`));
     if (!flag) return undefined;
     const guess = closestAlias(flag.slice(role.length + 1), await hostAliases().catch(() => []));
-    return `--host ${flag}${guess ? ` (did you mean --host ${role}=${guess}?)` : ''}`;
+    return `--host ${flag}${guess ? ` (${HOST_RETRY_TEXT[s.lang].mean(`--host ${role}=${guess}`)})` : ''}`;
   });
   const executors: typeof hosts = { ...hosts, run: (role, cmd, signal) => (counts.commands++, hosts.run(role, cmd, signal)) };
   const recorder = openTranscript(io, opts, flow.id, s.answers, hooks);

@@ -116,6 +116,13 @@ describe('hosts not asked again: --host and the answers file', () => {
     expect(r.stdout + r.stderr).not.toContain('Which host');
   });
 
+  it('--host server=TYPO in a Japanese session: the closest alias offered in Japanese (issue 16)', async () => {
+    const r = await runCli(['run', 'onserver', '--flows', flows, '--ssh-config', sshConfig, '--host', 'server=web-srvr.invalid', '--non-interactive', '--no-transcript', '--lang', 'ja'], { env });
+    expect(r.code).toBe(3);
+    expect(r.stdout).toContain('--host server=web-srvr.invalid (--host server=web-server.invalid のことですか?)');
+    expect(r.stdout).not.toContain('did you mean');
+  });
+
   it('an answers file\'s TYPO: an error at its line with the closest alias, not asked again', async () => {
     writeFileSync(join(work, 'answers.yaml'), '# the server\nhost.server: web-srvr.invalid\n');
     const r = await runCli(['run', 'onserver', '--flows', flows, '--ssh-config', sshConfig, '--answers', join(work, 'answers.yaml'), '--non-interactive', '--no-transcript'], { env });
