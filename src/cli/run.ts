@@ -161,7 +161,7 @@ async function openPorts(s: RunSetup, flow: Flow, hooks: SessionHooks): Promise<
         hostAliases,
       })
     : null;
-  const answering = createAnswersPrompter(s.answers, terminal, (q, a) => reporter.answered?.(q, a, 'answers'), { at: s.answersFile.at, hostAliases });
+  const answering = createAnswersPrompter(s.answers, terminal, (q, a) => reporter.answered?.(q, a, 'answers'), { at: s.answersFile.at, hostAliases, lang: s.lang });
   const counts = { questions: 0, commands: 0 };
   const prompter: Prompter = {
     ask: async (q) => {

@@ -28,6 +28,8 @@ export interface AnswersOptions {
   readonly at?: ReadonlyMap<string, string>;
   /** The Host aliases of the user's ssh config: a host that did not resolve is compared with them. */
   readonly hostAliases?: () => Promise<readonly string[]>;
+  /** The session's language, for the errors. */
+  readonly lang?: Lang;
 }
 
 /**
@@ -41,17 +43,18 @@ export function createAnswersPrompter(
   onAnswer?: (q: Question, a: Answer) => void,
   o: AnswersOptions = {},
 ): Prompter {
+  const lang = o.lang ?? 'en';
   return {
     async ask(q) {
       const key = answers.has(q.id) ? q.id : answers.has(q.node) ? q.node : undefined;
       if (key !== undefined && q.retry) {
         const aliases = (await o.hostAliases?.().catch(() => [])) ?? [];
         const guess = closestAlias(q.retry.answer, aliases);
-        throw new AnswerError(`${o.at?.get(key) ?? 'answers file'}: "${key}": ${q.retry.error}${guess ? ` (did you mean "${guess}"?)` : ''}`);
+        throw new AnswerError(`${o.at?.get(key) ?? T[lang].answersFile}: "${key}": ${q.retry.error}${guess ? ` (${HOST_RETRY_TEXT[lang].mean(`"${guess}"`)})` : ''}`);
       }
       if (key !== undefined) {
         const r = checkAnswer(q, answers.get(key));
-        if (!r.ok) throw new AnswerError(`${o.at?.get(key) ?? 'answers file'}: ${sayAnswer(r.problem, ANSWER_TEXT.en, true)}`);
+        if (!r.ok) throw new AnswerError(`${o.at?.get(key) ?? T[lang].answersFile}: ${sayAnswer(r.problem, ANSWER_TEXT[lang], true)}`);
         onAnswer?.(q, r.value);
         return r.value;
       }

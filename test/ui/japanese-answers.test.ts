@@ -12,7 +12,7 @@ import { readTarget, type TargetProblem } from '../../src/engine/target.js';
 import type { Question } from '../../src/engine/types.js';
 import { parseTarget, targetQuestion, UsageError } from '../../src/cli/target.js';
 import { ANSWER_TEXT, sayAnswer, sayTarget, TARGET_TEXT } from '../../src/ui/messages.js';
-import { promptFor, toAnswer } from '../../src/ui/prompter.js';
+import { AnswerError, createAnswersPrompter, promptFor, toAnswer } from '../../src/ui/prompter.js';
 import { makeStyle } from '../../src/ui/style.js';
 
 const style = makeStyle(false);
@@ -102,6 +102,18 @@ describe('a Japanese session', () => {
     events.keypress('enter');
     await nextRender();
     expect(getScreen()).toContain('> "web:99999": port 99999 is out of range 1-65535 (A URL');
+  });
+
+  it('an answers file: a refused answer at its line, in Japanese; in English as before', async () => {
+    const q = targetQuestion('refused', 'ja');
+    const answers = new Map([['target', 'web:99999']]);
+    const at = new Map([['target', 'answers.yaml:3:9']]);
+    await expect(createAnswersPrompter(answers, null, undefined, { at, lang: 'ja' }).ask(q)).rejects.toThrow(
+      new AnswerError('answers.yaml:3:9: "target": "web:99999": ポート 99999 は範囲 1-65535 の外です'),
+    );
+    await expect(createAnswersPrompter(answers, null, undefined, { at }).ask(q)).rejects.toThrow(
+      new AnswerError('answers.yaml:3:9: "target" "web:99999": port 99999 is out of range 1-65535'),
+    );
   });
 
   it('--target: the UsageError in Japanese, its English message unchanged', () => {
