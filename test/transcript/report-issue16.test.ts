@@ -5,7 +5,7 @@
  * opens the newest session; HTML is not printed on a terminal (tmux) without `-o`.
  * Sessions of their own run the built CLI with the local executor on scratch flows.
  */
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -40,7 +40,9 @@ describe('a command word with a newline', () => {
     const r = await runCli(['report', STOPPED, '--format', 'md']);
     expect(r.code, r.stderr).toBe(0);
     const line = r.stdout.split('\n').find((l) => l.includes('`$ curl'));
-    expect(line).toBe("client (`local`) `$ curl -sS -v -A 'tshoot (read-only diagnosis)' -o /dev/null -w $'%{http_code} %{remote_ip} %{remote_port}\\n' --connect-timeout 5 --max-time 10 --proto '=http,https' -- http://198.18.2.10/` — exit 7 · 148 ms");
+    // The duration is the recorded result's own (the example is re-recorded from time to time).
+    const ms = JSON.parse(readFileSync(STOPPED, 'utf8').split('\n').find((l) => l.includes('"kind":"result"'))!).durationMs as number;
+    expect(line).toBe(`client (\`local\`) \`$ curl -sS -v -A 'tshoot (read-only diagnosis)' -o /dev/null -w $'%{http_code} %{remote_ip} %{remote_port}\\n' --connect-timeout 5 --max-time 10 --proto '=http,https' -- http://198.18.2.10/\` — exit 7 · ${Math.round(ms)} ms`);
   });
 
   it('HTML: the code element reads as the command a person can paste, with \\n as two characters', async () => {
