@@ -112,6 +112,8 @@ export interface Frame {
 
 /** `: watchdog MS;` at the start of a command script: its timeout, kept by `RemoteShell.exec`. */
 const WATCHDOG = /^: watchdog (\d+);/;
+/** How long a command runs before its connection's standing killer is opened (ssh-shells.ts). */
+const KILLER_AFTER_MS = 1000;
 /** How long a command may outlive the watchdog's SIGTERM before SIGKILL (`timeout -k 2`). */
 const KILL_AFTER_SEC = 2;
 /** The exit a frame says when the watchdog ended its command: coreutils `timeout`'s, and after SIGKILL. */
@@ -276,6 +278,8 @@ export class RemoteShell {
   broken = false;
   /** The connection's standing killer shell (ssh-shells.ts), when it is ready: it reads signal lines. */
   killer: (() => ClientChannel | null) | null = null;
+  /** Ask for that killer (once a command has run for a while: `KILLER_AFTER_MS`). */
+  wantKiller: (() => void) | null = null;
   private buf = '';
   private stderrTail = '';
   private waiter: ((text: string | null) => void) | null = null;
@@ -357,6 +361,7 @@ export class RemoteShell {
         done = true;
         clearTimeout(timer);
         clearTimeout(watchdog);
+        clearTimeout(standby);
         o.signal?.removeEventListener('abort', onAbort);
         this.waiter = null;
         if (outcome.kind !== 'frame') this.broken = true;
@@ -366,6 +371,8 @@ export class RemoteShell {
       };
       const onAbort = (): void => finish({ kind: 'aborted' });
       const timer = setTimeout(() => finish({ kind: 'deadline' }), o.deadlineMs);
+      // A command still running after a second may reach its timeout: the killer is made ready.
+      const standby = Number.isFinite(watchdogMs) ? setTimeout(() => this.wantKiller?.(), Math.min(KILLER_AFTER_MS, watchdogMs / 2)) : undefined;
       const watchdog = Number.isFinite(watchdogMs)
         ? setTimeout(() => {
             signalled = true;

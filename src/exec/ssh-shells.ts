@@ -3,10 +3,11 @@
  * is opened up to `maxShells` (lowered to the server's MaxSessions when it refuses a channel),
  * and past that a command waits for one to be released.
  *
- * Beside them, from the first command on, one standing killer: a `/bin/sh -s` that reads the
- * watchdog's signal lines (remote-shell.ts) and prints nothing. It is started early because a
- * channel's login shell may take seconds to start on a busy host (rc files), and a timeout's
- * signal must not wait for that.
+ * Beside them, once a command has run for a second, one standing killer: a `/bin/sh -s` that
+ * reads the watchdog's signal lines (remote-shell.ts) and prints nothing. It is started before
+ * the timeout because a channel's login shell may take seconds to start on a busy host (rc
+ * files), and a timeout's signal must not wait for that; but not at the first command, where its
+ * start competed with the commands' own (lab, refused case: the card 0.6 s later with it).
  */
 import { discardOutput, REMOTE_SHELL_COMMAND, RemoteShell } from './remote-shell.js';
 import type { ClientChannel, Ssh2Client } from './ssh2-types.js';
@@ -47,7 +48,6 @@ export class ShellPool {
     if (this.host.closed) return { code: 'disconnected', message: `${label}: the session was closed` };
     const client = await this.host.ensureClient();
     if (!('exec' in client)) return client;
-    this.standKiller(client);
     for (;;) {
       const s = this.idle.pop();
       if (s === undefined) break;
@@ -64,6 +64,7 @@ export class ShellPool {
       this.opening--;
       if (s instanceof RemoteShell) {
         s.killer = this.killerNow;
+        s.wantKiller = () => this.standKiller(client);
         this.shells.add(s);
         s.busy = true;
         return s;
