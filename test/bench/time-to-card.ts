@@ -264,6 +264,11 @@ function whereTimeGoes(m: CardRun): string {
   if (!first || first.doneAtMs === null) return '';
   const start = first.doneAtMs - first.durationMs;
   const inCommands = m.commands.reduce((t, x) => t + x.durationMs, 0);
+  // Commands run together (issue 17's `together`) overlap: their durations then add up to more
+  // than the time after the first began, and the rest can't be split from the transcript.
+  if (inCommands > m.cardMs - start) {
+    return `in the median run: ${sec(start)} before the first command; the commands' durations add up to ${sec(inCommands)}, more than the ${sec(m.cardMs - start)} from then to the card: some ran together`;
+  }
   return `in the median run: ${sec(start)} before the first command, ${sec(inCommands)} in commands (run one after another), ${sec(m.cardMs - start - inCommands)} between and after them`;
 }
 

@@ -11,13 +11,19 @@ import { exitCode, hasTmux, Tmux } from './tmux.js';
 
 const FRAMES = /[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]/;
 const tshoot = (...args: string[]) => [process.execPath, BIN, ...args];
+const LOCAL_ROLES = ['--host', 'client=local', '--host', 'server=local'];
 
-/** Three local sleeps: `first` runs with `second` and `third`, which the flow reaches after it. */
+/**
+ * Three sleeps on this machine: `first` runs with `second` and `third`, which the flow reaches
+ * after it. One role each (local, client and server, both given as local): the engine runs one
+ * command at a time per role and host (MAX_TOGETHER_PER_HOST).
+ */
 function threeFlow(id: string, seconds: readonly [number, number, number]): string {
+  const roles: Record<string, string> = { first: 'local', second: 'client', third: 'server' };
   const node = (name: string, title: string, s: number, next: string, extra = '') => `  ${name}:
     kind: run
     title: { en: ${title}, ja: ${title} }
-    role: local
+    role: ${roles[name]}
     timeout: 60
     argv: [sleep, "${s}"]
 ${extra}    next: ${next}
@@ -46,10 +52,10 @@ describe.runIf(hasTmux)('commands that run together, in a real terminal (tmux)',
   it('three lines while three commands run; Ctrl-C stops them all and leaves no frame', async () => {
     const flows = flowsDir({ 'three.yaml': threeFlow('three', [30, 31, 32]) });
     dirs.push(flows);
-    tmux.start('three', tshoot('run', 'three', '--flows', flows, '--no-transcript'), { cwd: ROOT });
+    tmux.start('three', tshoot('run', 'three', '--flows', flows, '--no-transcript', ...LOCAL_ROLES), { cwd: ROOT });
     const spinning = await tmux.waitFor('three', (s) => s.split('\n').filter((l) => FRAMES.test(l)).length === 3, 'three spinner lines');
     const lines = spinning.split('\n').filter((l) => FRAMES.test(l));
-    expect(lines.map((l) => l.replace(FRAMES, '*').trim())).toEqual(['* First read · local $ sleep 30', '* Second read · local $ sleep 31', '* Third read · local $ sleep 32']);
+    expect(lines.map((l) => l.replace(FRAMES, '*').trim())).toEqual(['* First read · local $ sleep 30', '* Second read · client (local) $ sleep 31', '* Third read · server (local) $ sleep 32']);
     tmux.keys('three', 'C-c');
     const screen = await tmux.waitFor('three', (s) => exitCode(s) !== null, 'tshoot to end', 15_000);
     expect(exitCode(screen), screen).toBe(130);
@@ -62,10 +68,10 @@ describe.runIf(hasTmux)('commands that run together, in a real terminal (tmux)',
   it('when they end: each node’s ✔ line as the flow reaches it, in the flow’s order, with its own duration; no frame left', async () => {
     const flows = flowsDir({ 'short.yaml': threeFlow('short', [1, 2, 3]) });
     dirs.push(flows);
-    tmux.start('short', tshoot('run', 'short', '--flows', flows, '--no-transcript'), { cwd: ROOT });
+    tmux.start('short', tshoot('run', 'short', '--flows', flows, '--no-transcript', ...LOCAL_ROLES), { cwd: ROOT });
     const screen = await tmux.waitFor('short', (s) => exitCode(s) !== null, 'tshoot to end', 60_000);
     const done = screen.split('\n').filter((l) => l.startsWith('✔'));
-    expect(done.map((l) => l.replace(/ · [\d.]+ m?s\]/, ' · T]').trim()), screen).toEqual(['✔ First read [local · T] — exit 0', '✔ Second read [local · T] — exit 0', '✔ Third read [local · T] — exit 0']);
+    expect(done.map((l) => l.replace(/ · [\d.]+ m?s\]/, ' · T]').trim()), screen).toEqual(['✔ First read [local · T] — exit 0', '✔ Second read [client (local) · T] — exit 0', '✔ Third read [server (local) · T] — exit 0']);
     expect(screen).not.toMatch(FRAMES);
     expect(screen).not.toContain('reused');
   });
