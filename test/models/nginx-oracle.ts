@@ -223,6 +223,10 @@ export class Oracle {
     let buf = Buffer.alloc(0);
     let params = Buffer.alloc(0);
     let id = 1;
+    // FCGI_KEEP_CONN (BEGIN_REQUEST's flags): php-fpm then keeps the connection for the next
+    // request. Apache's `enablereuse=on` asks for it; a stand-in that closed anyway made Apache
+    // answer 503 when it reused the connection before seeing the close (one wrong card in a CI rehearsal).
+    let keep = false;
     sock.on('data', (d) => {
       buf = Buffer.concat([buf, d]);
       while (buf.length >= 8) {
@@ -233,14 +237,21 @@ export class Oracle {
         const body = buf.subarray(8, 8 + len);
         id = buf.readUInt16BE(2);
         buf = buf.subarray(8 + len + pad);
+        if (type === 1) {
+          keep = (body[2]! & 1) === 1;
+          params = Buffer.alloc(0);
+        }
         if (type === 4) params = Buffer.concat([params, body]);
-        if (type === 5 && len === 0) this.php(sock, id, readPairs(params));
+        if (type === 5 && len === 0) {
+          this.php(sock, id, readPairs(params), keep);
+          params = Buffer.alloc(0);
+        }
       }
     });
     sock.on('error', () => {});
   }
 
-  private php(sock: net.Socket, id: number, p: Map<string, string>): void {
+  private php(sock: net.Socket, id: number, p: Map<string, string>, keep = false): void {
     const script = p.get('SCRIPT_FILENAME') ?? `${p.get('DOCUMENT_ROOT') ?? ''}${p.get('SCRIPT_NAME') ?? ''}`;
     const path = (p.get('REQUEST_URI') ?? '/').split('?')[0]!;
     this.appLog.push(path);
@@ -263,7 +274,9 @@ export class Oracle {
       h.writeUInt16BE(body.length, 4);
       return Buffer.concat([h, body]);
     };
-    sock.end(Buffer.concat([rec(6, out), rec(6, Buffer.alloc(0)), rec(3, Buffer.alloc(8))]));
+    const reply = Buffer.concat([rec(6, out), rec(6, Buffer.alloc(0)), rec(3, Buffer.alloc(8))]);
+    if (keep) sock.write(reply);
+    else sock.end(reply);
   }
 }
 
