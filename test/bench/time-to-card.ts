@@ -264,10 +264,10 @@ function whereTimeGoes(m: CardRun): string {
   if (!first || first.doneAtMs === null) return '';
   const start = first.doneAtMs - first.durationMs;
   const inCommands = m.commands.reduce((t, x) => t + x.durationMs, 0);
-  // Commands run together (issue 17's `together`) overlap: their durations then add up to more
-  // than the time after the first began, and the rest can't be split from the transcript.
+  // Commands run together (issue 17's `together`) overlap, and the ✔ lines of a batch show when
+  // the flow reaches each node: neither when the first began nor the rest can be told from them.
   if (inCommands > m.cardMs - start) {
-    return `in the median run: ${sec(start)} before the first command; the commands' durations add up to ${sec(inCommands)}, more than the ${sec(m.cardMs - start)} from then to the card: some ran together`;
+    return `in the median run: the commands' durations add up to ${sec(inCommands)} (some ran together), the card at ${sec(m.cardMs)}`;
   }
   return `in the median run: ${sec(start)} before the first command, ${sec(inCommands)} in commands (run one after another), ${sec(m.cardMs - start - inCommands)} between and after them`;
 }
