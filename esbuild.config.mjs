@@ -110,6 +110,10 @@ ${yamlExports.map((k) => `export function ${k}(...a) { return new.target ? Refle
 const prebuilt = {
   name: 'tshoot-prebuilt',
   setup(b) {
+    // ssh2 is in the bundle (its code under V8's code cache, issue 17: loading it from
+    // node_modules took ~0.1 s before the first connection); its optional native addon stays
+    // a file of the installed package, required by the package path at run time.
+    b.onResolve({ filter: /sshcrypto\.node$/ }, () => ({ path: 'ssh2/lib/protocol/crypto/build/Release/sshcrypto.node', external: true }));
     b.onResolve({ filter: /^yaml$/ }, () => ({ path: 'yaml', namespace: 'tshoot-on-demand' }));
     b.onLoad({ filter: /^yaml$/, namespace: 'tshoot-on-demand' }, () => ({ contents: YAML_LOADER, loader: 'js' }));
     b.onLoad({ filter: /[\\/]src[\\/]flow[\\/]validators\.ts$/ }, () => ({ contents: VALIDATORS_LOADER, loader: 'js' }));
@@ -150,7 +154,7 @@ const r = await build({
   target: 'node20',
   outfile: 'dist/cli.js',
   write: false,
-  external: ['ssh2', 'cpu-features', 'sshcrypto'],
+  external: ['cpu-features'],
   // The sources are ES modules: `import.meta.url` is the bundle's own URL.
   banner: { js: 'var __tshootUrl = require("node:url").pathToFileURL(__filename).href;' },
   // Less to read and pre-parse at a cold start; names are kept, so stack traces still read.

@@ -265,6 +265,10 @@ interface SshConnections {
 function sshConnections(opts: RunOptions, terminal: TerminalPrompter | null, flowId: string, lang: Lang): SshConnections {
   let pool: SshPool | null = null;
   const remote: RemoteFactory = async (dest, { jump }) => {
+    // `ssh -G` runs while the SSH code loads (issue 17: ~0.1 s before the first connection).
+    const config = await import('../exec/ssh-config.js');
+    const resolving = config.resolveSshDest(dest, opts.sshConfig ? { configFile: opts.sshConfig } : {});
+    resolving.catch(() => {});
     const ssh = await import('../exec/ssh.js');
     pool ??= new ssh.SshPool();
     return ssh.createSshExecutor(dest, {
@@ -272,6 +276,7 @@ function sshConnections(opts: RunOptions, terminal: TerminalPrompter | null, flo
       ...(opts.sshConfig ? { configFile: opts.sshConfig } : {}),
       acceptNewHostKeys: opts.acceptNewHostKeys === true,
       lang,
+      resolving,
       ...(jump ? { jump } : {}),
       ...(terminal
         ? {

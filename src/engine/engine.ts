@@ -9,6 +9,7 @@ import { evaluate, show, toCel, zeroValue, type ValueType } from '../flow/expr.j
 import { splitLines } from '../parsers/text.js';
 import type { Flow, FlowSet } from '../flow/compile.js';
 import type { ApplyStepT, FixNodeT, FlowNodeT, NextT, RunNodeT, TextT } from '../flow/schema.js';
+import { readOnly } from '../flow/read-only.js';
 import { parseTemplate, pickText, type Lang } from '../flow/template.js';
 import { PARSERS } from '../parsers/index.js';
 import { hostQuestion, isAskedRole, MAX_HOST_ASKS } from './host-question.js';
@@ -37,12 +38,13 @@ const DEFAULT_TIMEOUT_S = 10;
 const EVIDENCE_DEFAULT_LINES = 20;
 /**
  * Commands one exec runs at once on one host (role): what runs together is work on different
- * hosts (the client's probe beside the server's reads). On one host each command beside another
- * takes a shell of its own, started over the one connection, and starting them costs more than
- * running the reads one after another on a warm shell: in the lab (issue 17, A/B on one tree,
- * load ~5), four at once on the server made refused's card 2.5 s slower and 404's 2 s, while the
- * drop case gained nothing more than the server's first read beside the probe gives. The one
- * listed first runs; the others when reached.
+ * hosts (the client's probe beside the server's reads). Two ways of running more were measured
+ * and lost in the lab (issue 17): a shell each (their login-shell starts cost more than running
+ * the reads one after another on a warm shell: refused's card 2.5 s later), and several sent
+ * in one script (one round trip; side by side, `nginx -T` binding the port it tests made an `ss`
+ * beside it see nginx on a stopped host; one after another, with `timeout` each, the cards came
+ * 0.1 s later, as reads the flow would not need ran too: at no delay between the hosts nothing
+ * is saved). The one listed first runs; the others when reached.
  */
 export const MAX_TOGETHER_PER_HOST = 1;
 
@@ -246,9 +248,24 @@ function together(flows: FlowSet, s: SessionState, flow: Flow, frame: Frame, nod
     const keys = [own, ...out.map((o) => o.key)];
     if (keys.some((k) => k.id === qid || sameCommand(k, key))) continue;
     if (keys.filter((k) => k.role === key.role && k.host === key.host).length >= MAX_TOGETHER_PER_HOST) continue;
+    if (!mayRunAhead(own, key)) continue;
     out.push({ cmd: { ...commandOf(f, s, fr, n, key.argv), id: qid }, key });
   }
   return out;
+}
+
+/**
+ * Whether a command may run ahead beside `own` (issue 17). Commands of one role run one after
+ * another; another role's run at the same time, so what one does must not change what the
+ * other sees: a command that sends traffic (curl, nc, ping: read-only.ts `sends`) never runs
+ * ahead (another host's logs and sockets would see it, or not, by timing), and one that runs
+ * code (`nginx -T` binds the ports it tests, for a moment) not while `own`, on another role,
+ * sends: the probe could meet that moment. A program read-only.ts does not know is not run ahead.
+ */
+function mayRunAhead(own: Prefetched, ahead: Prefetched): boolean {
+  const fx = readOnly(ahead.argv);
+  if (fx.refused !== null || fx.sends) return false;
+  return !fx.runsCode || ahead.role === own.role || !readOnly(own.argv).sends;
 }
 
 /** A command run ahead came back: kept in `ran` for its node (of transport failures, only a host not reached: `earlier`). */

@@ -48,6 +48,8 @@ export interface SshOptions extends ConnectOptions {
   readonly maxShells?: number;
   /** A jump host (`--host bastion=…`) for destinations whose config names no ProxyJump. */
   readonly jump?: string;
+  /** The destination's resolution (`resolveSshDest`), started by the caller before this code loaded (issue 17). */
+  readonly resolving?: Promise<ResolvedDest>;
 }
 
 /** An SSH executor that can open its connection before its first command (issue 17). */
@@ -74,8 +76,9 @@ export function createSshExecutor(dest: string, opts: SshOptions = {}): SshExecu
   const ownPool = opts.pool === undefined;
   const pool = opts.pool ?? new SshPool();
   let resolved: Promise<ResolvedDest | TransportError> | null = null;
+  let early = opts.resolving;
   const resolve = () =>
-    (resolved ??= resolveSshDest(dest, opts.configFile === undefined ? {} : { configFile: opts.configFile }).catch(
+    (resolved ??= (early ?? resolveSshDest(dest, opts.configFile === undefined ? {} : { configFile: opts.configFile })).catch(
       (err: unknown): TransportError => ({ code: 'unconfigured', message: `ssh ${dest}: ${configMessage(err, SSH_CONFIG_TEXT[opts.lang ?? 'en'])}` }),
     ));
   // `--host bastion=…` for a destination whose config names no ProxyJump.
@@ -96,6 +99,7 @@ export function createSshExecutor(dest: string, opts: SshOptions = {}): SshExecu
       const r = await resolve();
       if ('code' in r) {
         resolved = null; // the config may be fixed and the run retried
+        early = undefined;
         return transportFailure(r.code, r.message, performance.now() - t0);
       }
       return pool.connection(via(r), opts).run(cmd, signal);
@@ -244,8 +248,7 @@ export class SshConnection implements ShellHost {
     const c = await this.ensureClient(true);
     // `acquire` connects with prompts when there is no client: only with one, checked now.
     if (!('exec' in c) || this.client === null) return;
-    const shell = await this.shells.acquire();
-    if (shell instanceof RemoteShell) this.shells.release(shell);
+    await this.shells.prewarm();
   }
 
   /** A tunnel to `host:port` from this host (ProxyJump's `-W`); `quiet`: for a warm-up. */

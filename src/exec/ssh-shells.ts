@@ -29,6 +29,8 @@ export class ShellPool {
   private readonly shells = new Set<RemoteShell>();
   private readonly idle: RemoteShell[] = [];
   private opening = 0;
+  /** Shells being opened for no command yet (`prewarm`): a command that finds none idle waits for one. */
+  private unclaimed = 0;
   private maxShells: number;
   private readonly waiters: Array<(s: RemoteShell | TransportError) => void> = [];
   /** The standing killer: its client, and its channel once open (null while opening or gone). */
@@ -57,15 +59,16 @@ export class ShellPool {
       }
       this.shells.delete(s);
     }
+    // A shell the warm-up is opening is this command's rather than a second one started beside
+    // it: on a host whose login shell is slow (rc files), two starts at once each take longer.
+    if (!urgent && this.unclaimed > this.waiters.length) return new Promise((resolve) => this.waiters.push(resolve));
     const limit = this.maxShells + (urgent ? 2 : 0);
     if (this.shells.size + this.opening < limit) {
       this.opening++;
       const s = await RemoteShell.open(client, this.host.shellStartMs());
       this.opening--;
       if (s instanceof RemoteShell) {
-        s.killer = this.killerNow;
-        s.wantKiller = () => this.standKiller(client);
-        this.shells.add(s);
+        this.adopt(s, client);
         s.busy = true;
         return s;
       }
@@ -79,6 +82,34 @@ export class ShellPool {
       }
     }
     return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  /**
+   * Open one shell for the commands to come (issue 17's warm-up), when the connection has none:
+   * a command that arrives meanwhile waits for it rather than open its own.
+   */
+  async prewarm(): Promise<void> {
+    const client = this.host.current();
+    if (client === null || this.host.closed || this.shells.size + this.opening > 0) return;
+    this.opening++;
+    this.unclaimed++;
+    const s = await RemoteShell.open(client, this.host.shellStartMs());
+    this.opening--;
+    this.unclaimed--;
+    if (s instanceof RemoteShell) {
+      this.adopt(s, client);
+      this.release(s);
+      return;
+    }
+    // It did not open: a command that waited for it tries on its own (and says why it failed).
+    const w = this.waiters.shift();
+    if (w !== undefined) void this.acquire().then(w);
+  }
+
+  private adopt(s: RemoteShell, client: Ssh2Client): void {
+    s.killer = this.killerNow;
+    s.wantKiller = () => this.standKiller(client);
+    this.shells.add(s);
   }
 
   release(s: RemoteShell): void {

@@ -2,10 +2,12 @@
  * The few parts of `ssh2` (the library under node-ssh) that the SSH executor uses, typed by
  * hand: the project has no `@types/ssh2` (node-ssh's own types name ssh2's, so without them
  * its `.connection` is untyped: ssh-connect.ts gives it `Ssh2Client`). ssh2 itself is loaded
- * here only for `utils.parseKey`, with `createRequire` because it is CommonJS and untyped.
+ * here only for `utils.parseKey`; it is CommonJS and untyped. The build bundles it (the one copy
+ * node-ssh uses too), so its code is under V8's code cache (issue 17).
  */
-import { createRequire } from 'node:module';
 import type { Duplex, Readable } from 'node:stream';
+// @ts-expect-error ssh2 ships no types: the parts used are typed in this file.
+import * as ssh2Module from 'ssh2';
 
 export interface ParsedKey {
   readonly type: string;
@@ -60,7 +62,7 @@ interface Ssh2Module {
   utils: { parseKey(data: Buffer | string, passphrase?: string): ParsedKey | Error };
 }
 
-export const ssh2 = createRequire(import.meta.url)('ssh2') as Ssh2Module;
+export const ssh2 = ssh2Module as unknown as Ssh2Module;
 
 /** Server host key algorithms ssh2 can verify, in ssh2's default preference order. */
 export const DEFAULT_HOST_KEY_ALGORITHMS = [

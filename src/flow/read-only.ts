@@ -38,6 +38,8 @@ export interface ReadOnlyVerdict {
   readonly refused: string | null;
   /** The program runs code while reading (nginx -T, apachectl -t, sshd -T, service … status). */
   readonly runsCode: boolean;
+  /** The program sends traffic to other hosts (curl, nc, ping, traceroute): another host's logs and sockets see it. */
+  readonly sends: boolean;
 }
 
 /** Why `argv` is not known to only read, or null when it is. */
@@ -46,9 +48,9 @@ export function changesHost(argv: readonly string[], ctx: ReadOnlyContext = {}):
 }
 
 export function readOnly(argv: readonly string[], ctx: ReadOnlyContext = {}): ReadOnlyVerdict {
-  const st: State = { ctx, runsCode: false };
+  const st: State = { ctx, runsCode: false, sends: false };
   const refused = command(argv.map(toWord), st);
-  return { refused, runsCode: st.runsCode };
+  return { refused, runsCode: st.runsCode, sends: st.sends };
 }
 
 /** The prefix a `let` needs for its value to be used in a command that runs code. */
@@ -69,6 +71,7 @@ interface Word {
 interface State {
   readonly ctx: ReadOnlyContext;
   runsCode: boolean;
+  sends: boolean;
 }
 
 function toWord(raw: string): Word {
@@ -117,6 +120,7 @@ function command(words: readonly Word[], st: State): string | null {
   if (!spec) return `${name} is not a program tshoot knows to be read-only`;
   if (spec.refuse) return `${name} ${spec.refuse}`;
   if (spec.runsCode) st.runsCode = true;
+  if (spec.sends) st.sends = true;
   const rest = words.slice(1);
   const why = spec.custom ? spec.custom(rest, st, name) : generic(name, spec, rest, st);
   if (why) return why;
@@ -164,6 +168,8 @@ interface Spec {
   /** A parser of its own (subcommands, expressions, wrappers). */
   readonly custom?: (rest: readonly Word[], st: State, name: string) => string | null;
   readonly runsCode?: boolean;
+  /** Sends traffic to other hosts (`ReadOnlyVerdict.sends`). */
+  readonly sends?: boolean;
   /** Refused outright, and why. */
   readonly refuse?: string;
 }
@@ -847,12 +853,14 @@ function specs(): Map<string, Spec> {
     deny: { '-r::': 'repeats without end' },
   });
   put('nc netcat nc.openbsd', {
+    sends: true,
     opts: '-4 -6 -n -u -v -z -w:',
     deny: { '-l': 'listens', '-e -c': 'runs a program', '-k -p: -s: -x: -X: -P: -U -T: -q: -D -d -C -F -N -r -S -t -I: -i: -M: -m: -O: -V: -W: -Z -b -h': 'is not needed for a port check' },
     values: { '-w': isNumber(30) },
     check: (p, name) => (p.has('-z') ? maxOperands(2, 'is not host and port')(p, name) : `${name} without -z would send data`),
   });
   put('ping ping6', {
+    sends: true,
     opts: '-4 -6 -c: -W: -w: -i: -n -q -v -s: -t: -D -O -a -U',
     deny: { '-f': 'floods', '-I: -B -b -r -R -p: -l: -m: -M: -Q: -T: -L -S:': 'is not needed to check a host answers' },
     values: { '-c': isNumber(10), '-w': isNumber(30), '-W': isNumber(10), '-i': (v) => (Number(v) >= 0.2 ? null : 'must be 0.2 or more') },
@@ -860,7 +868,7 @@ function specs(): Map<string, Spec> {
   });
   put('dig', { custom: dig });
   put('host', { opts: '-a -A -C -d -l -r -s -T -U -v -V -4 -6 -c: -N: -R: -t: -W: -m:', check: maxOperands(2, 'is not a name and a server') });
-  put('traceroute tracepath', { opts: '-4 -6 -n -b -l: -m: -p: -q: -w: -I -T -U', check: maxOperands(1, 'is not one host') });
+  put('traceroute tracepath', { sends: true, opts: '-4 -6 -n -b -l: -m: -p: -q: -w: -I -T -U', check: maxOperands(1, 'is not one host') });
 
   // Services and servers.
   put('systemctl', {
@@ -933,6 +941,7 @@ function specs(): Map<string, Spec> {
 
   // Fetching: curl reads when it neither sends a body nor writes a file.
   put('curl', {
+    sends: true,
     opts:
       '-s|--silent -S|--show-error -v|--verbose -i|--include -I|--head -L|--location -k|--insecure -f|--fail --fail-with-body -4|--ipv4 -6|--ipv6 -m|--max-time: --connect-timeout: -H|--header:@ -A|--user-agent:@ -e|--referer:@ -u|--user:@ -o|--output: -w|--write-out: -X|--request: --resolve:@ --connect-to:@ --http1.0 --http1.1 --http2 --http2-prior-knowledge --compressed --max-redirs: --retry: --retry-delay: --retry-max-time: --noproxy: -x|--proxy: --interface: --cacert: --capath: -E|--cert: --key: --tlsv1.2 --tlsv1.3 --path-as-is -N|--no-buffer --proto: --proto-redir: --url:@ --no-progress-meter -#|--progress-bar --trace-time --trace-ascii: -D|--dump-header: -r|--range: --digest --basic --anyauth --oauth2-bearer: -b|--cookie:@ --tcp-nodelay --keepalive-time: --ciphers: -q|--disable -Z|--parallel -h|--help -V|--version',
     deny: {

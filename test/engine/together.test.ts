@@ -104,7 +104,57 @@ const RULES = res('*filter\n:INPUT ACCEPT [0:0]\nCOMMIT\n');
 const NFT = res('{"nftables": []}\n');
 const REFUSED = res('', 1, 'nc: connect to 198.18.2.10 port 80 (tcp) failed: Connection refused\n');
 
+// What one role runs must not change what another sees at the same time: the client's curl
+// beside the server's `nginx -T` (which binds the ports it tests, for a moment: an `ss` beside it
+// saw nginx listen on a host where it was stopped), a ping beside anything.
+const ACTS = `id: acts
+title: acts
+start: probe
+nodes:
+  probe:
+    kind: run
+    title: request from the client
+    role: client
+    argv: [curl, -sS, -o, /dev/null, --proto, "=http,https", --, "{{ target.url }}"]
+    together: [conf, ping]
+    next: route
+  route:
+    kind: run
+    title: the client's route
+    role: client
+    argv: [ip, route, get, to, "{{ target.host }}"]
+    together: [ping, conf]
+    next: conf
+  conf:
+    kind: run
+    title: nginx's configuration
+    role: server
+    argv: [nginx, -T]
+    root: true
+    next: ping
+  ping:
+    kind: run
+    title: ping from the bastion
+    role: bastion
+    argv: [ping, -c, "1", --, "{{ target.host }}"]
+    next: done
+  done:
+    kind: end
+    title: done
+    next_steps: [nothing]
+`;
+
 describe('together: read-only steps run at the same time', () => {
+  it('a command that sends traffic never runs ahead; one that runs code not beside another host sending (the probe)', () => {
+    const cat = catalog({ 'acts.yaml': ACTS });
+    expect(cat.problems.filter(isError)).toEqual([]);
+    const s0 = step(cat, INITIAL_STATE, startEvent('acts'));
+    expect(describeEffects(s0.effects)).toEqual(['exec probe']);
+    const s1 = step(cat, s0.state, { kind: 'result', id: 'probe', result: res('', 0) });
+    // Beside `ip route get`, which sends nothing: nginx -T runs ahead; the ping still does not.
+    expect(describeEffects(s1.effects).at(-1)).toBe('exec route, conf');
+  });
+
   it('one exec effect: the node’s own command first, then the listed ones in declared order, each with its own list (a called flow’s node by its qualified id)', () => {
     const cat = flows();
     const s0 = step(cat, INITIAL_STATE, startEvent('ahead'));

@@ -58,6 +58,17 @@ describe.skipIf(!HAVE_SSHD)('SSH warm-up before the first command', () => {
     expect([...p.handshakes.values()]).toEqual([1]);
   });
 
+  it('a command that comes while the warm-up opens its shell takes that shell: one shell on the host, not two', async () => {
+    const p = pool();
+    const ex = createSshExecutor('good', { configFile: sshd.config, pool: p });
+    // The shells of this connection: the children, named sh, of the sshd process above ours.
+    const count = { argv: ['sh', '-c', 'ps -o comm= --ppid "$(ps -o ppid= -p "$PPID" | tr -d " ")" | grep -c "^sh$"'], timeoutMs: 20_000 };
+    const [, r] = await Promise.all([ex.warm(), ex.run(count)]);
+    expect(r).toMatchObject({ exit: 0, stdout: '1\n', transport: null });
+    // Commands one after another keep using it.
+    expect(await ex.run(count)).toMatchObject({ exit: 0, stdout: '1\n' });
+  });
+
   it('an unknown host key: the warm-up does not ask; the first command asks, once, and runs', async () => {
     try {
       const p = pool();

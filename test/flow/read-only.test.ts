@@ -658,6 +658,13 @@ describe('the allowlist allows what only reads', () => {
     for (const a of [['ss', '-ltnp'], ['cat', '/etc/hosts'], ['iptables', '-S']]) expect(readOnly(a).runsCode, a.join(' ')).toBe(false);
   });
 
+  it('classifies programs that send traffic to other hosts (what `together` never runs ahead): curl, nc, ping, traceroute', () => {
+    for (const a of [['curl', '-sS', '--', 'http://198.18.2.10/'], ['nc', '-vz', '-w', '5', '--', '198.18.2.10', '80'], ['ping', '-c', '1', '--', '198.18.2.10'], ['traceroute', '-n', '198.18.2.10'], ['timeout', '5', 'curl', '-sS', '--', 'http://198.18.2.10/']]) {
+      expect(readOnly(a).sends, a.join(' ')).toBe(true);
+    }
+    for (const a of [['ss', '-ltnp'], ['nginx', '-T'], ['getent', 'ahosts', '--', 'web'], ['ip', 'route', 'get', 'to', '198.18.2.10'], ['aws', 'ec2', 'describe-instances']]) expect(readOnly(a).sends, a.join(' ')).toBe(false);
+  });
+
   it('takes a templated -c in nginx -T only from a trusted_ let, as the whole word', () => {
     const argv = ['nginx', '-T', '-c', '{{ trusted_nginx_c }}'];
     expect(changesHost(argv, { trusted: new Set(['trusted_nginx_c']) })).toBeNull();
