@@ -6,8 +6,10 @@
  * node-ssh uses too), so its code is under V8's code cache (issue 17).
  */
 import type { Duplex, Readable } from 'node:stream';
-// @ts-expect-error ssh2 ships no types: the parts used are typed in this file.
-import * as ssh2Module from 'ssh2';
+// @ts-expect-error ssh2 ships no types: the parts used are typed in this file. The default
+// import is its `module.exports` wherever it is loaded from (the bundle, Node's ESM, vitest); a
+// namespace import would depend on Node finding its named exports.
+import ssh2Module from 'ssh2';
 
 export interface ParsedKey {
   readonly type: string;
