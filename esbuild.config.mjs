@@ -2,8 +2,8 @@
  * The build (`npm run build`): one esbuild bundle of the CLI with its dependencies, loaded by a
  * small executable through V8's code cache (issue 8: start, first prompt and `replay --check`
  * close to bare node). Commands are imported lazily inside the bundle: a command's modules run
- * only when it is used. `ssh2` stays external: it loads native optional addons (`cpu-features`,
- * `sshcrypto`) by `require` at run time.
+ * only when it is used. `ssh2` is bundled too, but its optional native parts (`cpu-features`, its
+ * `sshcrypto` addon) are `require`d from the installed package at run time.
  *
  *   dist/tshoot.cjs             the executable (src/bin.cts): compiles cli.bundle.js with the code cache
  *   dist/cli.bundle.js          the CLI (src/main.ts and everything it imports), CommonJS, as one

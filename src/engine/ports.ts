@@ -4,7 +4,7 @@
  * transcript; tests plug in scripts. The engine knows none of them.
  */
 import type { CommandResult, Role } from '../exec/types.js';
-import type { Answer, Command, Question, ShowItem } from './types.js';
+import type { Answer, Command, Question, ShownItem } from './types.js';
 
 /** Where an answer came from; the transcript's answer schema is built from this list. */
 export const ANSWER_SOURCES = ['prompt', 'answers', 'replay'] as const;
@@ -32,7 +32,7 @@ export interface Reporter {
   commandsStart(cmds: readonly Command[], dests: readonly string[]): void;
   /** Commands that ran together have all come back (their result lines come as the flow reaches their nodes). */
   commandsEnd?(cmds: readonly Command[]): void;
-  show(item: ShowItem): void;
+  show(item: ShownItem): void;
   /** An answer was given without a prompt (answers file, replay). */
   answered?(q: Question, a: Answer, source: Exclude<AnswerSource, 'prompt'>): void;
 }
@@ -43,7 +43,7 @@ export interface SessionObserver {
   answer?(q: Question, a: Answer, source: AnswerSource): void;
   command?(cmd: Command, dest: string): void;
   result?(cmd: Command, r: CommandResult): void;
-  show?(item: ShowItem): void;
+  show?(item: ShownItem): void;
 }
 
 export class NeedsInput extends Error {

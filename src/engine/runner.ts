@@ -4,6 +4,7 @@
  */
 import type { FlowSet } from '../flow/compile.js';
 import { step } from './engine.js';
+import { shown } from './render.js';
 import { Interrupted, type Executors, type Prompter, type Reporter, type SessionObserver } from './ports.js';
 import { INITIAL_STATE, type EngineEvent, type Effect, type Outcome, type Question, type SessionState } from './types.js';
 
@@ -26,7 +27,7 @@ export async function runSession(flows: FlowSet, start: Extract<EngineEvent, { k
   for (;;) {
     let next: readonly EngineEvent[] = [];
     for (const effect of effects) {
-      const evs = await perform(effect, ports, obs);
+      const evs = await perform(flows, effect, ports, obs);
       if (evs.length) next = evs;
     }
     if (state.status === 'done' && state.outcome) return { state, outcome: state.outcome };
@@ -41,12 +42,14 @@ export async function runSession(flows: FlowSet, start: Extract<EngineEvent, { k
   }
 }
 
-async function perform(effect: Effect, ports: RunPorts, obs: readonly SessionObserver[]): Promise<readonly EngineEvent[]> {
+async function perform(flows: FlowSet, effect: Effect, ports: RunPorts, obs: readonly SessionObserver[]): Promise<readonly EngineEvent[]> {
   switch (effect.kind) {
-    case 'show':
-      for (const o of obs) o.show?.(effect.item);
-      ports.reporter.show(effect.item);
+    case 'show': {
+      const item = shown(flows, effect.item);
+      for (const o of obs) o.show?.(item);
+      ports.reporter.show(item);
       return [];
+    }
     case 'ask': {
       const q: Question = effect.question;
       for (const o of obs) o.question?.(q);

@@ -98,8 +98,25 @@ export interface CheckRecord {
   readonly title: string;
   readonly argv: readonly string[];
   readonly ok: boolean;
-  readonly summary: string;
+  readonly summary: Summary;
 }
+
+/**
+ * A result's one-line summary: its text, or, for a node with a `summary` template, what renders
+ * it (the frame the node ran in, the session's globals then). Rendered only when a port reads it
+ * (`engine/render.ts` `shown`: a progress line, a card; replay --check and --quiet read none), so
+ * the state stays plain data at no cost.
+ */
+export type Summary = string | { readonly flow: string; readonly node: string; readonly frame: Frame; readonly globals: Globals };
+
+/** A check as the ports see it: its summary as text. */
+export type CheckView = Omit<CheckRecord, 'summary'> & { readonly summary: string };
+
+/** A `show` effect's item as the ports (reporter, observers) see it: summaries as text. */
+export type ShownItem =
+  | (Omit<Extract<ShowItem, { kind: 'result' }>, 'summary'> & { readonly summary: string })
+  | (Omit<Extract<ShowItem, { kind: 'outcome' }>, 'checks'> & { readonly checks: readonly CheckView[] })
+  | Exclude<ShowItem, { kind: 'result' | 'outcome' }>;
 
 /** How a session ends; the transcript's outcome schema is built from this list (format.ts maps every `Outcome` to one of them). */
 export const OUTCOME_KINDS = ['fix', 'unresolved', 'error'] as const satisfies readonly Outcome['kind'][];
@@ -124,7 +141,7 @@ export type ShowItem =
       readonly kind: 'result';
       readonly command: Command;
       readonly result: CommandResult;
-      readonly summary: string;
+      readonly summary: Summary;
       /** The id of the command run earlier in the session whose result this one took (nothing was run). */
       readonly reused?: string;
       /** Its command ran earlier, beside another node's (`together`), for this node: shown as run, with its own duration. */
@@ -160,16 +177,19 @@ export type EngineEvent =
 export interface Frame {
   readonly flow: string;
   readonly node: string;
-  /** CEL values of the nodes that have run or been answered in this frame. */
+  /** The values of the nodes that have run or been answered in this frame, as plain data (CEL's form is made when an expression reads them: engine/values.ts `celValue`). */
   readonly vars: Readonly<Record<string, unknown>>;
   /** What each run node ran and got back, for evidence. */
   readonly runs: Readonly<Record<string, { readonly role: Role; readonly argv: readonly string[]; readonly result: CommandResult }>>;
 }
 
+/** What every flow reads: the target, the roles' hosts, the language. */
+export type Globals = Readonly<{ target: TargetInfo; hosts: HostsInfo; lang: Lang }>;
+
 export interface SessionState {
   readonly status: 'new' | 'asking' | 'running' | 'done';
   readonly stack: readonly Frame[];
-  readonly globals: Readonly<{ target: TargetInfo; hosts: HostsInfo; lang: Lang }> | null;
+  readonly globals: Globals | null;
   /** The question or command the engine waits for. */
   readonly pending: string | null;
   readonly outcome: Outcome | null;

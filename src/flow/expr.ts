@@ -4,6 +4,7 @@
  * declares, so that `listeners.exit + "x"` or a condition that is not a bool is reported
  * by `flows lint` rather than found during an outage.
  */
+import type { Result } from '../result.js';
 import { Environment } from '@marcbachmann/cel-js';
 import type { StructType, ValueType } from '../parsers/types.js';
 import { nginxConfigParser } from '../parsers/nginx-config.js';
@@ -98,7 +99,7 @@ function program(env: Environment, source: string): Program {
   return p;
 }
 
-export type Evaluated = { ok: true; value: unknown } | { ok: false; message: string };
+export type Evaluated = Result<unknown>;
 
 export function evaluate(env: Environment, source: string, context: Record<string, unknown>): Evaluated {
   try {

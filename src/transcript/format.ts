@@ -9,7 +9,7 @@
  * them back); questions, commands, decisions and the outcome are derived (replay compares
  * them with what today's flows produce; `replay --update` rewrites decisions and outcome).
  */
-import type { Answer, Command, Question, ShowItem } from '../engine/types.js';
+import type { Answer, Command, Question, ShownItem } from '../engine/types.js';
 import type { AnswerSource } from '../engine/ports.js';
 import type { CommandResult } from '../exec/types.js';
 import { readFileSync } from 'node:fs';
@@ -198,7 +198,7 @@ export function resultOf(e: EventOf<'result'>): CommandResult {
 }
 
 /** Decisions and outcomes become events; a command's `result` item is already its own event. */
-export function showEvent(item: ShowItem): EventOf<'decision'> | EventOf<'outcome'> | null {
+export function showEvent(item: ShownItem): EventOf<'decision'> | EventOf<'outcome'> | null {
   switch (item.kind) {
     case 'result':
       return null;

@@ -6,7 +6,7 @@
  * host output); boxen passes `\r` and `\t` through, so those go too.
  */
 import type boxenT from 'boxen';
-import type { CheckRecord, Evidence, Outcome } from '../engine/types.js';
+import type { CheckView, Evidence, Outcome } from '../engine/types.js';
 import { displayArgv } from '../exec/shell-quote.js';
 import type { Lang } from '../flow/template.js';
 import { cut, fold, oneLine, sanitize } from './sanitize.js';
@@ -32,7 +32,7 @@ const EVIDENCE_LINES = 8;
 
 const L = CARD_TEXT;
 
-export function renderOutcome(outcome: Outcome, checks: readonly CheckRecord[], o: CardOptions): string {
+export function renderOutcome(outcome: Outcome, checks: readonly CheckView[], o: CardOptions): string {
   const t = L[o.lang];
   const s = o.style;
   // Inner width: the box's border and padding take 4 columns.
@@ -113,7 +113,7 @@ export function renderOutcome(outcome: Outcome, checks: readonly CheckRecord[], 
  * (`diagnosed`), a command that exited non-zero is what it found (the refused request, the
  * missing file), not a failure: `13 checks: ✓ 7 passed · 6 findings (…)`.
  */
-export function checkSummary(checks: readonly CheckRecord[], o: Pick<CardOptions, 'style' | 'lang' | 'width'> & { readonly diagnosed?: boolean }): string {
+export function checkSummary(checks: readonly CheckView[], o: Pick<CardOptions, 'style' | 'lang' | 'width'> & { readonly diagnosed?: boolean }): string {
   const t = L[o.lang];
   const s = o.style;
   const failed = checks.filter((c) => !c.ok);

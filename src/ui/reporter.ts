@@ -11,7 +11,7 @@
  */
 import type { Ora } from 'ora';
 import type { Reporter } from '../engine/ports.js';
-import type { Answer, Command, Question, ShowItem } from '../engine/types.js';
+import type { Answer, Command, Question, ShownItem } from '../engine/types.js';
 import { displayArgv } from '../exec/shell-quote.js';
 import type { Lang } from '../flow/template.js';
 import { renderOutcome, type CardOptions } from './cards.js';
@@ -110,7 +110,7 @@ export function createTerminalReporter(o: ReporterOptions): TerminalReporter {
       stopSpinner();
       for (const c of cmds) running.delete(c.id);
     },
-    show(item: ShowItem) {
+    show(item: ShownItem) {
       switch (item.kind) {
         case 'result': {
           const c = item.command;
@@ -198,7 +198,7 @@ export function runningLine(c: Command, dest: string, s: Style, width: number): 
 }
 
 /** `✔ title [role (dest) · 12 ms] — summary`, one terminal line (cut as `runningLine` is). */
-export function resultLine(item: Extract<ShowItem, { kind: 'result' }>, dest: string, s: Style, width: number, lang: Lang = 'en'): string {
+export function resultLine(item: Extract<ShownItem, { kind: 'result' }>, dest: string, s: Style, width: number, lang: Lang = 'en'): string {
   const c = item.command;
   const r = item.result;
   const ok = r.exit === 0 && !r.transport;

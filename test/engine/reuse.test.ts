@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { step } from '../../src/engine/engine.js';
+import { shown as shownItem } from '../../src/engine/render.js';
 import { runSession } from '../../src/engine/runner.js';
 import type { Executors, Prompter, Reporter } from '../../src/engine/ports.js';
 import { INITIAL_STATE, type Command, type Effect, type EngineEvent, type SessionState, type ShowItem } from '../../src/engine/types.js';
@@ -140,13 +141,15 @@ describe('a result the session already has is not fetched again', () => {
     expect(s1.state.checks.map((c) => c.id)).toEqual(['probe_http', 'timeout.probe_http']);
     expect(s1.state.commands).toBe(1);
     // The progress line's summary is the called flow's own, from the reused result.
-    const shown = s1.effects.find((e) => e.kind === 'show' && e.item.kind === 'result' && e.item.reused !== undefined);
-    expect(shown?.kind === 'show' && shown.item.kind === 'result' && shown.item.summary).toMatch(/^timeout: .*timed out/);
+    const effect = s1.effects.find((e) => e.kind === 'show' && e.item.kind === 'result' && e.item.reused !== undefined);
+    if (effect?.kind !== 'show' || effect.item.kind !== 'result') throw new Error('no reused result shown');
+    const item = shownItem(shipped, effect.item);
+    if (item.kind !== 'result') throw new Error('not a result');
+    expect(item.summary).toMatch(/^timeout: .*timed out/);
     // The progress line says where the result came from, not a duration of its own.
-    if (shown?.kind !== 'show' || shown.item.kind !== 'result') throw new Error('no reused result shown');
-    const line = resultLine(shown.item, 'local', makeStyle(false), 140);
+    const line = resultLine(item, 'local', makeStyle(false), 140);
     expect(line).toMatch(/^✖ Repeat the request from the client \[client \(local\) · from probe_http, reused\] — timeout: /);
-    expect(resultLine(shown.item, 'local', makeStyle(false), 140, 'ja')).toContain('[client (local) · probe_http の結果を再利用]');
+    expect(resultLine(item, 'local', makeStyle(false), 140, 'ja')).toContain('[client (local) · probe_http の結果を再利用]');
   });
 
   it('triage → not-found: the 404 is not asked again either', () => {

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MAX_TOGETHER_PER_HOST, step } from '../../src/engine/engine.js';
+import { shown as shownItem } from '../../src/engine/render.js';
 import { runSession } from '../../src/engine/runner.js';
 import { Interrupted, type Executors, type Prompter, type Reporter, type SessionObserver } from '../../src/engine/ports.js';
 import { INITIAL_STATE, type Command, type Effect, type EngineEvent, type SessionState, type ShowItem } from '../../src/engine/types.js';
@@ -199,10 +200,12 @@ describe('together: read-only steps run at the same time', () => {
     expect(done.state.checks.map((c) => c.id)).toEqual(['probe', 'listeners', 'firewall', 'behind.rules']);
     expect(done.state.stack[0]!.runs.listeners?.result).toEqual(SS);
     // The summary is the node's own, rendered from its value; the line has its own duration.
-    const shown = done.effects.find((e) => e.kind === 'show' && e.item.kind === 'result' && e.item.command.id === 'listeners');
-    if (shown?.kind !== 'show' || shown.item.kind !== 'result') throw new Error('listeners not shown');
-    expect(shown.item.summary).toBe(`${SS.stdout.length} bytes`);
-    expect(resultLine(shown.item, 'web1', makeStyle(false), 140)).toMatch(/^✔ listeners \[server \(web1\) · 42 ms\] — /);
+    const effect = done.effects.find((e) => e.kind === 'show' && e.item.kind === 'result' && e.item.command.id === 'listeners');
+    if (effect?.kind !== 'show' || effect.item.kind !== 'result') throw new Error('listeners not shown');
+    const item = shownItem(cat, effect.item);
+    if (item.kind !== 'result') throw new Error('not a result');
+    expect(item.summary).toBe(`${SS.stdout.length} bytes`);
+    expect(resultLine(item, 'web1', makeStyle(false), 140)).toMatch(/^✔ listeners \[server \(web1\) · 42 ms\] — /);
   });
 
   it('a role with no host yet is left out, and no question is asked for it: the host is asked when the flow reaches the node', () => {

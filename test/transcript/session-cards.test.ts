@@ -2,29 +2,18 @@
  * Cards from sessions recorded in the lab (issue 16), stepped again through today's flows with
  * the recorded answers and results, one result changed where the lab cannot show the case.
  */
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { step } from '../../src/engine/engine.js';
-import { INITIAL_STATE, type Answer, type Effect, type Outcome } from '../../src/engine/types.js';
+import { INITIAL_STATE, type Effect, type Outcome } from '../../src/engine/types.js';
 import type { CommandResult } from '../../src/exec/types.js';
 import { builtinFlowsDir, loadCatalog } from '../../src/flow/catalog.js';
-import { ROOT } from '../helpers/run-cli.js';
+import { readRecorded } from '../helpers/recorded.js';
 
 const cat = loadCatalog([builtinFlowsDir()]);
 
 /** The session's outcome through today's flows; `change` rewrites a recorded result by command id. */
 function outcomeOf(file: string, change: Record<string, (r: CommandResult) => CommandResult> = {}, lang: 'en' | 'ja' = 'en'): Outcome {
-  const [header, ...events] = readFileSync(`${ROOT}/${file}`, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, any>);
-  const results = new Map<string, CommandResult>();
-  const answers = new Map<string, Answer>();
-  for (const e of events) {
-    if (e.kind === 'result') {
-      const { kind: _k, id, ...r } = e;
-      results.set(id, r as CommandResult);
-    }
-    if (e.kind === 'answer' && !e.setup) answers.set(e.id, e.value);
-  }
-  const h = header!;
+  const { header: h, results, answers } = readRecorded(file);
   let r = step(cat, INITIAL_STATE, { kind: 'start', flow: h.flow, target: h.target, hosts: { client: h.roles.client ?? 'local', server: h.roles.server ?? '', bastion: h.roles.bastion ?? '' }, lang });
   for (let i = 0; i < 200; i++) {
     const out = r.effects.find((e): e is Extract<Effect, { kind: 'show' }> => e.kind === 'show' && e.item.kind === 'outcome');

@@ -4,7 +4,7 @@
  * would have it) and off. Host output in any of it arrives hostile and must leave clean.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { CheckRecord, Command, Outcome, ShowItem } from '../../src/engine/types.js';
+import type { CheckView, Command, Outcome, ShownItem } from '../../src/engine/types.js';
 import type { CommandResult } from '../../src/exec/types.js';
 import { checkSummary, interruptedNote, renderOutcome } from '../../src/ui/cards.js';
 import { createTerminalReporter, duration, resultLine, runningLine, type ReporterOptions } from '../../src/ui/reporter.js';
@@ -34,13 +34,13 @@ const res = (exit: number | null, stdout: string, durationMs: number, over: Part
   transport: null,
   ...over,
 });
-const result = (c: Command, r: CommandResult, summary: string): ShowItem => ({ kind: 'result', command: c, result: r, summary });
-const resultLineOf = (c: Command, summary: string, width: number) => resultLine(result(c, res(0, '', 12), summary) as Extract<ShowItem, { kind: 'result' }>, 'web1', makeStyle(false), width);
+const result = (c: Command, r: CommandResult, summary: string): ShownItem => ({ kind: 'result', command: c, result: r, summary });
+const resultLineOf = (c: Command, summary: string, width: number) => resultLine(result(c, res(0, '', 12), summary) as Extract<ShownItem, { kind: 'result' }>, 'web1', makeStyle(false), width);
 
 const probe = cmd('probe_http', 'Repeat the request from the client', 'client', ['curl', '-sS', '-v', '-o', '/dev/null', 'http://198.18.2.10/']);
 const listeners = cmd('listeners', 'What listens on the server', 'server', ['ss', '-ltnp']);
 const status = cmd('status', 'Is the service running', 'server', ['systemctl', 'status', '--no-pager', '--lines=5', 'nginx']);
-const checks: CheckRecord[] = [
+const checks: CheckView[] = [
   { id: 'probe_http', role: 'client', title: probe.title, argv: probe.argv, ok: false, summary: 'refused: * connect to 198.18.2.10 port 80 failed: Connection refused' },
   { id: 'listeners', role: 'server', title: listeners.title, argv: listeners.argv, ok: true, summary: 'nothing listens on :80' },
   { id: 'status', role: 'server', title: status.title, argv: status.argv, ok: false, summary: 'nginx: inactive (dead)' },
