@@ -456,13 +456,16 @@ function evaluateCompiled(c: Compiled, packet: FwPacket): Verdict {
     }
   }
   const first = outcomes[0]!;
-  const same = outcomes.every((o) => o.verdict === first.verdict && o.rejectWith === first.rejectWith && o.verdict !== 'unknown');
+  // The same verdict is not the same outcome when the packet leaves tracked on one branch and
+  // untracked (NOTRACK) on another: its answer's ct state, and so the answer's fate, differ.
+  const same = outcomes.every((o) => o.verdict === first.verdict && o.rejectWith === first.rejectWith && o.ct === first.ct && o.verdict !== 'unknown');
   if (same) {
     return finish(c, outcomes.length > 1 ? { ...first, reason: `${first.reason} (whatever ${firstUnknown!.reason})` } : first, fam);
   }
   const u = outcomes.find((o) => o.verdict === 'unknown');
   if (u && outcomes.length === 1) return finish(c, u, fam);
-  const kinds = [...new Set(outcomes.map((o) => o.verdict + (o.rejectWith ? ` (${o.rejectWith})` : '')))].join(' or ');
+  const ctDiffers = outcomes.some((o) => o.ct !== first.ct);
+  const kinds = [...new Set(outcomes.map((o) => o.verdict + (o.rejectWith ? ` (${o.rejectWith})` : '') + (ctDiffers ? (o.ct === 'untracked' ? ', untracked' : ', tracked') : '')))].join(' or ');
   return finish(
     c,
     {

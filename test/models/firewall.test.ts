@@ -171,6 +171,31 @@ describe('firewall model', () => {
     expect(icmp).toMatchObject({ verdict: 'reject', observed: 'icmp-port-unreachable', decided_by: 'syn' });
     expect(icmp.syn.effect).toBe('answered with ICMP port-unreachable (the client sees "connection refused")');
   });
+
+  it('an unmodelled match on a NOTRACK rule is unknown when tracking decides the answer (the kernel test found one: it guessed the ICMP would pass)', () => {
+    // Whether `-m limit` lets NOTRACK apply decides the reject's ICMP: related to the SYN's entry
+    // (the OUTPUT rule lets it out: ICMP) or untracked (OUTPUT's policy drops it: timeout).
+    const fw = ipt(
+      [
+        '*raw',
+        ':PREROUTING ACCEPT [0:0]',
+        ':OUTPUT ACCEPT [0:0]',
+        '-A PREROUTING -m addrtype --dst-type LOCAL -m limit --limit 10000/sec --limit-burst 10000 -j CT --notrack',
+        'COMMIT',
+        '*filter',
+        ':INPUT DROP [0:0]',
+        ':FORWARD ACCEPT [0:0]',
+        ':OUTPUT DROP [0:0]',
+        '-A INPUT -j REJECT --reject-with icmp-host-unreachable',
+        '-A OUTPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT',
+        'COMMIT',
+      ].join('\n'),
+    );
+    const v = evaluate({ iptables: fw }, syn(443));
+    expect(v.verdict).toBe('unknown');
+    expect(v.reason).toMatch(/-m limit.*reject \(icmp-host-unreachable\), (un)?tracked or reject \(icmp-host-unreachable\), (un)?tracked/);
+    expect(packetFate({ iptables: fw }, syn(443)).observed).toBe('unknown');
+  });
 });
 
 describe('firewall fixes', () => {
