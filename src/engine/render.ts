@@ -159,8 +159,8 @@ export function shown(flows: FlowSet, item: ShowItem): ShownItem {
 }
 
 function withText<T extends { readonly summary: Summary }>(x: T, flows: FlowSet): Omit<T, 'summary'> & { readonly summary: string } {
+  if (typeof x.summary === 'string') return x as Omit<T, 'summary'> & { readonly summary: string };
   const { summary, ...rest } = x;
-  if (typeof summary === 'string') return { ...rest, summary };
   let text: string | undefined;
   return Object.defineProperty(rest, 'summary', { enumerable: true, get: () => (text ??= summaryText(flows, summary)) }) as Omit<T, 'summary'> & { readonly summary: string };
 }

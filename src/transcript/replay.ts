@@ -7,7 +7,7 @@
  */
 import type { Executors, Prompter, Reporter, SessionObserver } from '../engine/ports.js';
 import { runSession } from '../engine/runner.js';
-import type { Answer, Command, Outcome, Question, SessionState } from '../engine/types.js';
+import type { Answer, Command, EngineEvent, Outcome, Question, SessionState } from '../engine/types.js';
 import type { CommandResult, Role } from '../exec/types.js';
 import type { FlowSet } from '../flow/compile.js';
 import type { Loc } from '../flow/problem.js';
@@ -19,6 +19,7 @@ import {
   resultOf,
   showEvent,
   type EventOf,
+  type Header,
   type Located,
   type Transcript,
   type TranscriptEvent,
@@ -116,7 +117,7 @@ export async function replay(flows: FlowSet, t: Transcript, reporter: Reporter):
   try {
     const end = await runSession(
       flows,
-      { kind: 'start', flow: h.flow, target: h.target, hosts: { client: h.roles.client ?? 'local', server: h.roles.server ?? '', bastion: h.roles.bastion ?? '' }, lang: h.lang },
+      startOf(h),
       { prompter, executors, reporter, observers: [observer] },
     );
     outcome = end.outcome;
@@ -326,4 +327,9 @@ function show(v: unknown): string {
 
 function same(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+/** The session's `start` event, as its header recorded it. */
+export function startOf(h: Header): Extract<EngineEvent, { kind: 'start' }> {
+  return { kind: 'start', flow: h.flow, target: h.target, hosts: { client: h.roles.client ?? 'local', server: h.roles.server ?? '', bastion: h.roles.bastion ?? '' }, lang: h.lang };
 }

@@ -13,8 +13,8 @@ const cat = loadCatalog([builtinFlowsDir()]);
 
 /** The session's outcome through today's flows; `change` rewrites a recorded result by command id. */
 function outcomeOf(file: string, change: Record<string, (r: CommandResult) => CommandResult> = {}, lang: 'en' | 'ja' = 'en'): Outcome {
-  const { header: h, results, answers } = readRecorded(file);
-  let r = step(cat, INITIAL_STATE, { kind: 'start', flow: h.flow, target: h.target, hosts: { client: h.roles.client ?? 'local', server: h.roles.server ?? '', bastion: h.roles.bastion ?? '' }, lang });
+  const { start, results, answers } = readRecorded(file);
+  let r = step(cat, INITIAL_STATE, { ...start, lang });
   for (let i = 0; i < 200; i++) {
     const out = r.effects.find((e): e is Extract<Effect, { kind: 'show' }> => e.kind === 'show' && e.item.kind === 'outcome');
     if (out && out.item.kind === 'outcome') return out.item.outcome;
