@@ -31,6 +31,7 @@ import {
   symlinkSync,
 } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { labStatus, RUN_LAB_TESTS } from '../tools/lab-packages.mjs';
 
@@ -838,7 +839,15 @@ class LabImpl implements Lab {
     if (old && alive(old)) return;
     rmSync(pidFile, { force: true });
     mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
-    await this.daemon(host, [bin('sshd'), '-f', this.p.sshdConfig(host), '-E', this.p.sshdLog(host)], this.p.sshdLog(host));
+    const sshd = [bin('sshd'), '-f', this.p.sshdConfig(host), '-E', this.p.sshdLog(host)];
+    // A lab host is another machine: its root's shell starts as a stock Debian root's does, not
+    // with this machine's ~/.bashrc (bash sources it for every command sshd runs; on a build
+    // machine it runs pyenv: 0.7 s of CPU per shell, on the cores tshoot itself runs on). sshd
+    // runs where that file reads as empty: a bind mount in the mount namespace `ip netns exec`
+    // gives it (private to it: nothing changes outside the lab host). As test/exec/sshd-harness.ts.
+    const bashrc = join(homedir(), '.bashrc');
+    const argv = existsSync(bashrc) ? ['/bin/sh', '-c', 'mount --bind /dev/null "$0" && exec "$@"', bashrc, ...sshd] : sshd;
+    await this.daemon(host, argv, this.p.sshdLog(host));
     await waitFor(`sshd on ${host}`, () => {
       const pid = readPid(pidFile);
       return pid !== undefined && alive(pid);
