@@ -3,11 +3,15 @@
  * host (same script, no SSH), plus the frame parser on hostile input.
  */
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Duplex } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   buildCommandScript,
+  HEX_MAX_BYTES,
   newNonce,
   parseFrame,
   REMOTE_SHELL_COMMAND,
@@ -23,8 +27,11 @@ afterAll(() => {
   for (const s of shells) s.destroy();
 });
 
-/** An ssh2-like client whose `exec` starts the command on this machine (as `uid`, if given). */
-function localClient(as?: { uid: number; gid: number }): Ssh2Client {
+/**
+ * An ssh2-like client whose `exec` starts the command on this machine (as `uid`, if given; with
+ * `path` first on PATH, if given); what the shell prints is also kept in `sent`.
+ */
+function localClient(as?: { uid: number; gid: number }, o: { path?: string; sent?: Buffer[] } = {}): Ssh2Client {
   return {
     exec(command: string, cb: (err: Error | undefined, ch: ClientChannel) => void): boolean {
       // detached: a session of its own, as sshd gives each channel's command (setsid).
@@ -32,7 +39,9 @@ function localClient(as?: { uid: number; gid: number }): Ssh2Client {
         cwd: '/',
         detached: true,
         ...(as === undefined ? {} : { uid: as.uid, gid: as.gid, env: { PATH: '/usr/bin:/bin:/usr/sbin:/sbin', LANG: 'C' } }),
+        ...(o.path === undefined ? {} : { env: { ...process.env, PATH: `${o.path}:${process.env.PATH ?? '/usr/bin:/bin'}` } }),
       });
+      cp.stdout.on('data', (d: Buffer) => o.sent?.push(d));
       const ch = Duplex.from({ readable: cp.stdout, writable: cp.stdin }) as unknown as ClientChannel & { stderr: unknown };
       Object.assign(ch, { stderr: cp.stderr, close: () => setTimeout(() => cp.kill('SIGKILL'), 2000).unref() });
       cp.once('close', () => ch.emit('close'));
@@ -42,14 +51,24 @@ function localClient(as?: { uid: number; gid: number }): Ssh2Client {
   } as unknown as Ssh2Client;
 }
 
-async function openLocal(as?: { uid: number; gid: number }): Promise<RemoteShell> {
-  const s = await RemoteShell.open(localClient(as), 5000);
+async function openLocal(as?: { uid: number; gid: number }, o: { path?: string; sent?: Buffer[] } = {}): Promise<RemoteShell> {
+  const s = await RemoteShell.open(localClient(as, o), 5000);
   if (!(s instanceof RemoteShell)) throw s;
   shells.push(s);
   return s;
 }
 
 async function run(
+  shell: RemoteShell,
+  argv: string[],
+  o: { cap?: number; timeoutSec?: number | null; sudo?: SudoMode; password?: string } = {},
+) {
+  const out = await frame(shell, argv, o);
+  return { exit: out.exit, stdout: out.stdout.toString(), stderr: out.stderr.toString(), truncated: out.truncated };
+}
+
+/** The frame of one command: its output as bytes. */
+async function frame(
   shell: RemoteShell,
   argv: string[],
   o: { cap?: number; timeoutSec?: number | null; sudo?: SudoMode; password?: string } = {},
@@ -70,7 +89,7 @@ async function run(
     ...(o.password === undefined ? {} : { password: o.password }),
   });
   if (out.kind !== 'frame') throw new Error(`no frame: ${out.kind}`);
-  return { exit: out.exit, stdout: out.stdout.toString(), stderr: out.stderr.toString(), truncated: out.truncated };
+  return out;
 }
 
 describe('remote shell script on a local /bin/sh', () => {
@@ -97,6 +116,61 @@ describe('remote shell script on a local /bin/sh', () => {
       expect(big.truncated).toEqual({ stdout: true, stderr: false });
     });
   }
+
+  describe('each stream sent as the size it turns out to be: od hex up to HEX_MAX_BYTES, base64 above', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tshoot-frame-'));
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+    // Every byte value, NUL, '#', newlines and the frame's own markers among them.
+    const data = Buffer.concat([Buffer.from('#E x 0\n#X\n\0'), randomBytes(3 * HEX_MAX_BYTES)]);
+    const file = join(dir, 'data');
+    writeFileSync(file, data);
+    /** What the shell sent for the last command: its frame's stdout part. */
+    const payload = (sent: Buffer[]): string => {
+      const text = Buffer.concat(sent).toString('latin1');
+      const start = text.lastIndexOf('#S ');
+      return text.slice(text.indexOf('\n', start) + 1, text.lastIndexOf('\n#X\n'));
+    };
+    const sizes = [1, 1000, HEX_MAX_BYTES - 1, HEX_MAX_BYTES, HEX_MAX_BYTES + 1, 3 * HEX_MAX_BYTES];
+
+    it('gives the bytes back exactly, stdout and stderr, on either side of the limit', async () => {
+      const sent: Buffer[] = [];
+      const s = await openLocal(undefined, { sent });
+      expect(s.info.encoder).toBe('base64');
+      for (const n of sizes) {
+        sent.length = 0;
+        const r = await frame(s, ['sh', '-c', `head -c ${n} "$0"; head -c ${n} "$0" >&2`, file]);
+        expect(r.exit).toBe(0);
+        expect(r.stdout.equals(data.subarray(0, n)), `stdout of ${n} bytes`).toBe(true);
+        expect(r.stderr.equals(data.subarray(0, n)), `stderr of ${n} bytes`).toBe(true);
+        expect(r.truncated).toEqual({ stdout: false, stderr: false });
+        // Up to 3 characters a byte fit: hex (a space before each byte); larger, base64 (no space).
+        expect(payload(sent).includes(' '), `${n} bytes as hex`).toBe(n * 3 + Math.ceil(n / 16) - 1 <= 3 * HEX_MAX_BYTES);
+      }
+    });
+
+    it('cuts at the cap on both sides of the limit, and says so', async () => {
+      const s = await openLocal();
+      for (const cap of [10, HEX_MAX_BYTES - 1, HEX_MAX_BYTES + 5]) {
+        const r = await frame(s, ['head', '-c', String(3 * HEX_MAX_BYTES), file], { cap });
+        expect(r.stdout.equals(data.subarray(0, cap)), `cap ${cap}`).toBe(true);
+        expect(r.truncated).toEqual({ stdout: true, stderr: false });
+      }
+    });
+
+    it('an od that fails: the stream goes as base64, still exact', async () => {
+      const bin = join(dir, 'bin');
+      mkdirSync(bin, { recursive: true });
+      writeFileSync(join(bin, 'od'), '#!/bin/sh\nexit 1\n', { mode: 0o755 });
+      const sent: Buffer[] = [];
+      const s = await openLocal(undefined, { path: bin, sent });
+      for (const n of [1, 1000]) {
+        sent.length = 0;
+        const r = await frame(s, ['head', '-c', String(n), file]);
+        expect(r.stdout.equals(data.subarray(0, n))).toBe(true);
+        expect(payload(sent)).not.toContain(' ');
+      }
+    });
+  });
 
   it('runs argv[0] as a program, never as a builtin of our shell', async () => {
     const s = await openLocal();
@@ -209,15 +283,15 @@ describe('parseFrame', () => {
   const n = 'a'.repeat(32);
   const b64 = (s: string): string => Buffer.from(s).toString('base64');
   it('waits for the end marker, ignores noise before the start', () => {
-    expect(parseFrame(`#S ${n}\n${b64('x')}\n#X\n\n`, n, 'base64', 10)).toBeNull();
-    const f = parseFrame(`motd noise\n#S ${n}\n${b64('x')}\n#X\n${b64('y')}\n#E ${n} 3\n`, n, 'base64', 10);
+    expect(parseFrame(`#S ${n}\n${b64('x')}\n#X\n\n`, n, 10)).toBeNull();
+    const f = parseFrame(`motd noise\n#S ${n}\n${b64('x')}\n#X\n${b64('y')}\n#E ${n} 3\n`, n, 10);
     expect(f && { exit: f.exit, out: f.stdout.toString(), err: f.stderr.toString() }).toEqual({ exit: 3, out: 'x', err: 'y' });
   });
   it('needs the right nonce', () => {
-    expect(parseFrame(`#S ${n}\n\n#X\n\n#E ${'b'.repeat(32)} 0\n`, n, 'base64', 10)).toBeNull();
+    expect(parseFrame(`#S ${n}\n\n#X\n\n#E ${'b'.repeat(32)} 0\n`, n, 10)).toBeNull();
   });
   it('flags output over the cap', () => {
-    const f = parseFrame(`#S ${n}\n${b64('0123456789X')}\n#X\n\n#E ${n} 0\n`, n, 'base64', 10);
+    const f = parseFrame(`#S ${n}\n${b64('0123456789X')}\n#X\n\n#E ${n} 0\n`, n, 10);
     expect(f?.truncated).toEqual({ stdout: true, stderr: false });
     expect(f?.stdout.toString()).toBe('0123456789');
   });
