@@ -464,8 +464,17 @@ export function hostOf(dest: string): string {
   let h = dest.includes('@') ? dest.slice(dest.lastIndexOf('@') + 1) : dest;
   const bracket = /^\[([^\]]+)\](?::\d+)?$/.exec(h);
   if (bracket) return bracket[1]!;
-  if (nodeNet().isIP(h) !== 6) h = h.replace(/:\d+$/, '');
+  if (ipKind(h) !== 6) h = h.replace(/:\d+$/, '');
   return h;
+}
+
+/**
+ * `net.isIP`, asked only of what could be an address: a name (`web1`) is 0 without it. Node's
+ * IPv6 pattern is compiled on its first use, 10 ms here, and a session's start (the recorder's
+ * header) would pay it for every host name.
+ */
+function ipKind(h: string): number {
+  return h.includes(':') || /^[\d.]+$/.test(h) ? nodeNet().isIP(h) : 0;
 }
 
 /**
@@ -479,7 +488,7 @@ function hostPattern(hosts: readonly string[]): { re: RegExp; map: Map<string, s
   for (const raw of hosts) {
     const h = raw.toLowerCase();
     if (NOT_A_HOST.has(h) || map.has(h) || /^127\./.test(h)) continue;
-    const kind = nodeNet().isIP(h);
+    const kind = ipKind(h);
     if (kind === 4) map.set(h, `192.0.2.${++n.v4}`);
     else if (kind === 6) map.set(h, `2001:db8::${(++n.v6).toString(16)}`);
     else if (/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/.test(h)) {
