@@ -75,7 +75,7 @@ export function together(flows: FlowSet, s: SessionState, flow: Flow, frame: Fra
     if (n.recheck === true || (n.role !== 'local' && hostOf(s, n.role) === '')) continue;
     const fr: Frame = f === flow ? { ...frame, node: id } : { flow: f.id, node: id, vars: {}, runs: {} };
     const qid = f === flow ? qualify(s, id) : `${f.id}.${id}`;
-    const argv = renderArgv(f, n.argv, context(f, s, fr));
+    const argv = renderArgv(f, n.argv, () => context(f, s, fr));
     if (!argv.ok || earlier(s, n, argv.value, qid)) continue;
     const key = keyOf(s, qid, n, argv.value);
     const keys = [own, ...out.map((o) => o.key)];

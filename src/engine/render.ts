@@ -15,6 +15,13 @@ import type { ApplyPlan, ApplyStep, Command, Evidence, Frame, SessionState, Show
 import { combinedOutput } from './values.js';
 
 const DEFAULT_TIMEOUT_S = 10;
+
+/**
+ * What a template's expressions read: a context, or how to make one when an expression needs
+ * it. A literal template needs none: a command run ahead from another flow (`together`) with a
+ * literal argv and title does not compile that flow (its CEL environment, its types) for nothing.
+ */
+export type Ctx = Record<string, unknown> | (() => Record<string, unknown>);
 const EVIDENCE_DEFAULT_LINES = 20;
 
 /** The command a run node runs, with its rendered argv. */
@@ -27,11 +34,11 @@ export function commandOf(flow: Flow, s: SessionState, frame: Frame, node: RunNo
     argv,
     timeoutMs: Math.round((node.timeout ?? DEFAULT_TIMEOUT_S) * 1000),
     root: node.root === true,
-    title: renderText(flow, node.title, context(flow, s, frame), langOf(s)),
+    title: renderText(flow, node.title, () => context(flow, s, frame), langOf(s)),
   };
 }
 
-export function renderArgv(flow: Flow, templates: readonly string[], ctx: Record<string, unknown>): Result<string[]> {
+export function renderArgv(flow: Flow, templates: readonly string[], ctx: Ctx): Result<string[]> {
   const argv: string[] = [];
   for (const a of templates) {
     const r = render(flow, a, ctx);
@@ -47,18 +54,19 @@ export function renderArgv(flow: Flow, templates: readonly string[], ctx: Record
 /** A host's value in a message: quoted, cut, every character outside printable ASCII escaped. */
 const shownWord = (v: string) => JSON.stringify(v.length > 80 ? `${v.slice(0, 80)}…` : v).replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 
-export function renderText(flow: Flow, text: TextT, ctx: Record<string, unknown>, lang: Lang): string {
+export function renderText(flow: Flow, text: TextT, ctx: Ctx, lang: Lang): string {
   const r = render(flow, pickText(text, lang), ctx);
   return r.ok ? r.value : `‹${r.message}›`;
 }
 
-function render(flow: Flow, source: string, ctx: Record<string, unknown>): Result<string> {
+function render(flow: Flow, source: string, ctx: Ctx): Result<string> {
   let out = '';
   for (const part of parseTemplate(source).parts) {
     if ('lit' in part) {
       out += part.lit;
       continue;
     }
+    if (typeof ctx === 'function') ctx = ctx();
     const r = evaluate(flow.env, part.expr, ctx);
     if (!r.ok) return { ok: false, message: `{{ ${part.expr} }}: ${r.message}` };
     out += show(r.value);
@@ -145,7 +153,7 @@ export function summaryText(flows: FlowSet, summary: Summary): string {
   const flow = flows.flows.get(summary.flow);
   const node = flow?.node(summary.node);
   if (!flow || node?.kind !== 'run' || !node.summary) return '';
-  return renderText(flow, node.summary, context(flow, summary, summary.frame), summary.globals.lang);
+  return renderText(flow, node.summary, () => context(flow, summary, summary.frame), summary.globals.lang);
 }
 
 /**

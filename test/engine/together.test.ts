@@ -173,6 +173,25 @@ describe('together: read-only steps run at the same time', () => {
     expect(s0.state.prefetch?.map((p) => p.id)).toEqual(['listeners', 'behind.rules', 'firewall']);
   });
 
+  it('a node of another flow run ahead with a literal argv and title does not compile that flow (its CEL environment, its types)', () => {
+    const cat = flows();
+    const compiled: string[] = [];
+    // The catalogue's flow as is, but saying when its compiled parts are first read.
+    const watch = (id: string) => {
+      const f = cat.flows.get(id)!;
+      return new Proxy(f, {
+        get(t, k, r) {
+          if ((k === 'env' || k === 'types' || k === 'lets' || k === 'edges') && !compiled.includes(id)) compiled.push(id);
+          return Reflect.get(t, k, r);
+        },
+      });
+    };
+    const watched = { ...cat, flows: new Map([...cat.flows.keys()].map((id) => [id, watch(id)])) };
+    const s0 = step(watched, INITIAL_STATE, startEvent('ahead'));
+    expect(describeEffects(s0.effects)).toEqual(['exec probe, listeners, behind.rules, firewall']);
+    expect(compiled).toEqual(['ahead']);
+  });
+
   it('the nodes run ahead are reached later without an exec, shown as their own runs with their own durations; checks and values as if run there', () => {
     const cat = flows();
     let s: SessionState = step(cat, INITIAL_STATE, startEvent('ahead')).state;
