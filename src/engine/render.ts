@@ -15,6 +15,7 @@ import type { ApplyPlan, ApplyStep, Command, Evidence, Frame, SessionState, Show
 import { combinedOutput } from './values.js';
 
 const DEFAULT_TIMEOUT_S = 10;
+const EVIDENCE_DEFAULT_LINES = 20;
 
 /**
  * What a template's expressions read: a context, or how to make one when an expression needs
@@ -22,7 +23,6 @@ const DEFAULT_TIMEOUT_S = 10;
  * literal argv and title does not compile that flow (its CEL environment, its types) for nothing.
  */
 export type Ctx = Record<string, unknown> | (() => Record<string, unknown>);
-const EVIDENCE_DEFAULT_LINES = 20;
 
 /** The command a run node runs, with its rendered argv. */
 export function commandOf(flow: Flow, s: SessionState, frame: Frame, node: RunNodeT, argv: readonly string[]): Command {
