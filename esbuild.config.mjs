@@ -114,6 +114,23 @@ const prebuilt = {
     // node_modules took ~0.1 s before the first connection); its optional native addon stays
     // a file of the installed package, required by the package path at run time.
     b.onResolve({ filter: /sshcrypto\.node$/ }, () => ({ path: 'ssh2/lib/protocol/crypto/build/Release/sshcrypto.node', external: true }));
+    // What tshoot uses of ssh2 and node-ssh is the client's connection. ssh2's index also loads
+    // its server, key generator and HTTP agents (Node's http and https with them), and node-ssh
+    // loads make-dir (semver ranges parsed at load) and sb-scandir for directory transfers: ~11 ms
+    // before the first connection (issue 17). Those imports are swapped for the client and key
+    // parser alone, and for functions that load the real package at their first call.
+    b.onResolve({ filter: /^(ssh2|make-dir|sb-scandir)$/ }, (a) =>
+      a.pluginData === 'real' ? undefined : { path: a.path, namespace: 'tshoot-used-only' },
+    );
+    b.onLoad({ filter: /./, namespace: 'tshoot-used-only' }, (a) => ({
+      resolveDir: root,
+      pluginData: 'real',
+      loader: 'js',
+      contents:
+        a.path === 'ssh2'
+          ? `import Client from 'ssh2/lib/client.js';\nimport { parseKey } from 'ssh2/lib/protocol/keyParser.js';\nexport default { Client, utils: { parseKey } };`
+          : `export default function onFirstCall(...a) {\n  const m = require(${JSON.stringify(a.path)});\n  return (m.default ?? m)(...a);\n}`,
+    }));
     b.onResolve({ filter: /^yaml$/ }, () => ({ path: 'yaml', namespace: 'tshoot-on-demand' }));
     b.onLoad({ filter: /^yaml$/, namespace: 'tshoot-on-demand' }, () => ({ contents: YAML_LOADER, loader: 'js' }));
     b.onLoad({ filter: /[\\/]src[\\/]flow[\\/]validators\.ts$/ }, () => ({ contents: VALIDATORS_LOADER, loader: 'js' }));
