@@ -291,6 +291,8 @@ function parseApacheConfig(text: string): ApacheConfig {
       }
     }
     if (/^AH\d+: .*(?:error|Error|failed|Invalid|Cannot|not)/.test(line) && !line.startsWith('AH00558')) out.errors.push(line);
+    // The binary's own words before any configuration is read: `apache2: Could not open configuration file …`.
+    else if (/^(?:apache2|httpd): Could not open /.test(line)) out.errors.push(line);
   }
   if (!out.error_file && (out.server_root !== '' || out.includes.length > 0)) out.ok = true;
   build(out);

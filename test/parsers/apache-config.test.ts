@@ -112,6 +112,17 @@ describe('apache-config parser', () => {
     ]);
   });
 
+  it('no configuration file: the binary\'s own line is the error, not ok (apache2ctl where only the package is installed)', () => {
+    // apache2ctl -t … on a host with apache2 installed and /etc/apache2 removed (this project's lab server).
+    const c = parse(
+      'apache2: Could not open configuration file /etc/apache2/apache2.conf: No such file or directory\n' +
+        "Action '-t -D DUMP_VHOSTS -D DUMP_RUN_CFG -D DUMP_MODULES -D DUMP_INCLUDES' failed.\n" +
+        'The Apache error log may have more information.\n',
+    );
+    expect(c.ok).toBe(false);
+    expect(c.errors).toEqual(['apache2: Could not open configuration file /etc/apache2/apache2.conf: No such file or directory']);
+  });
+
   it('words and module names as Apache reads them', () => {
     expect(confWords(`Header set X "a \\"b\\" c" 'd e'`)).toEqual(['Header', 'set', 'X', 'a "b" c', 'd e']);
     expect(moduleId('mod_rewrite.c')).toBe('rewrite_module');
