@@ -5,9 +5,12 @@
  */
 import type { CommandResult } from '../exec/types.js';
 import type { Flow, FlowSet } from '../flow/compile.js';
+import { GLOBALS } from '../flow/globals.js';
 import { readOnly } from '../flow/read-only.js';
+import { fixedArgvEnv } from '../flow/together.js';
 import type { RunNodeT } from '../flow/schema.js';
 import { context } from './context.js';
+import { celValue } from './values.js';
 import { commandOf, renderArgv } from './render.js';
 import { hostOf, qualify } from './state.js';
 import type { Command, Frame, Prefetched, RanCommand, SessionState } from './types.js';
@@ -75,7 +78,9 @@ export function together(flows: FlowSet, s: SessionState, flow: Flow, frame: Fra
     if (n.recheck === true || (n.role !== 'local' && hostOf(s, n.role) === '')) continue;
     const fr: Frame = f === flow ? { ...frame, node: id } : { flow: f.id, node: id, vars: {}, runs: {} };
     const qid = f === flow ? qualify(s, id) : `${f.id}.${id}`;
-    const argv = renderArgv(f, n.argv, () => context(f, s, fr));
+    // Another flow's node, not entered yet: its argv reads only `target` (lint), so it renders
+    // against `target` alone, and that flow is compiled only if the session enters it.
+    const argv = f === flow || !s.globals ? renderArgv(f, n.argv, () => context(f, s, fr)) : renderArgv({ get env() { return fixedArgvEnv(n.argv); } }, n.argv, () => targetOnly(s.globals!));
     if (!argv.ok || earlier(s, n, argv.value, qid)) continue;
     const key = keyOf(s, qid, n, argv.value);
     const keys = [own, ...out.map((o) => o.key)];
@@ -112,4 +117,9 @@ export function keptAhead(s: SessionState, ahead: Prefetched, result: CommandRes
 export function withPrefetch(s: SessionState, prefetch: readonly Prefetched[]): SessionState {
   const { prefetch: _, ...rest } = s;
   return prefetch.length ? { ...rest, prefetch } : rest;
+}
+
+/** What an argv that reads only `target` sees. */
+function targetOnly(g: NonNullable<SessionState['globals']>): Record<string, unknown> {
+  return { target: celValue(g.target, GLOBALS.target) };
 }

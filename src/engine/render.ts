@@ -38,7 +38,7 @@ export function commandOf(flow: Flow, s: SessionState, frame: Frame, node: RunNo
   };
 }
 
-export function renderArgv(flow: Flow, templates: readonly string[], ctx: Ctx): Result<string[]> {
+export function renderArgv(flow: Pick<Flow, 'env'>, templates: readonly string[], ctx: Ctx): Result<string[]> {
   const argv: string[] = [];
   for (const a of templates) {
     const r = render(flow, a, ctx);
@@ -59,7 +59,7 @@ export function renderText(flow: Flow, text: TextT, ctx: Ctx, lang: Lang): strin
   return r.ok ? r.value : `‹${r.message}›`;
 }
 
-function render(flow: Flow, source: string, ctx: Ctx): Result<string> {
+function render(flow: Pick<Flow, 'env'>, source: string, ctx: Ctx): Result<string> {
   let out = '';
   for (const part of parseTemplate(source).parts) {
     if ('lit' in part) {

@@ -70,6 +70,8 @@ export function loadCatalog(paths: readonly string[], opts: CatalogOptions = {})
   const files = [...(built ?? []).map((b) => b.file), ...seen];
   // Files checked in full now: recorded in the cache if no error names them.
   const fresh: { file: string; text: string; src: FlowSource }[] = [];
+  // The ids of files that did not load (their problems said why): a call of one is no second mistake.
+  const unloaded = new Set<string>();
   // A record says "no error with no declared programs": with some, every file is checked in full.
   const cache = opts.programs?.size ? null : (opts.cache ?? null);
   for (const file of seen) {
@@ -79,6 +81,7 @@ export function loadCatalog(paths: readonly string[], opts: CatalogOptions = {})
       text = readFileSync(file, 'utf8');
     } catch (e) {
       problems.push({ code: 'yaml-syntax', file: name, line: 1, col: 1, message: `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` });
+      unloaded.add(idOf(file, ''));
       continue;
     }
     hashed.push([fileName(file), () => textDigest(text)]);
@@ -90,12 +93,13 @@ export function loadCatalog(paths: readonly string[], opts: CatalogOptions = {})
     }
     const r = loadFlowSource(name, text, { schemaExists: (ref) => existsSync(resolve(dirname(file), ref)) });
     problems.push(...r.problems);
+    if (!r.flow) unloaded.add(idOf(file, text));
     if (r.flow) {
       sources.push(r.flow);
       if (cache && !isShippedFile(file)) fresh.push({ file, text, src: r.flow });
     }
   }
-  const compiled = compileFlows(sources, { programs: opts.programs });
+  const compiled = compileFlows(sources, { programs: opts.programs, unloaded });
   problems.push(...compiled.problems);
   if (cache) {
     for (const f of fresh) {
@@ -140,4 +144,9 @@ function fileName(file: string): string {
 function relativeName(file: string, base: string): string {
   const b = base.endsWith('/') ? base : `${base}/`;
   return file.startsWith(b) ? file.slice(b.length) : file;
+}
+
+/** The id a flow file that did not load would have had: its top-level `id:` line, else its name. */
+function idOf(file: string, text: string): string {
+  return /^id:[ \t]*["']?([A-Za-z0-9_-]+)/m.exec(text)?.[1] ?? fileName(file).replace(/\.ya?ml$/, '');
 }

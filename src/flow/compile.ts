@@ -68,6 +68,8 @@ const NAMED_GROUP = /\(\?<([A-Za-z_][A-Za-z0-9_]*)>/g;
 export interface CompileOptions {
   /** `TSHOOT_READ_ONLY_PROGRAMS`: programs declared read-only (flow/read-only.ts). */
   readonly programs?: ReadonlySet<string>;
+  /** Ids of flow files that did not load (their own problems say why): naming one is not reported again. */
+  readonly unloaded?: ReadonlySet<string>;
 }
 
 export function compileFlows(sources: readonly FlowSource[], opts: CompileOptions = {}): CompileResult {
@@ -111,7 +113,7 @@ export function compileFlows(sources: readonly FlowSource[], opts: CompileOption
   // Calls can only be checked once every flow is known.
   for (const flow of flows.values()) {
     for (const [nid, node] of Object.entries(flow.doc.nodes)) {
-      if (node.kind === 'call' && !flows.has(node.flow)) {
+      if (node.kind === 'call' && !flows.has(node.flow) && !opts.unloaded?.has(node.flow)) {
         const guess = didYouMean(node.flow, flows.keys());
         problems.push({
           code: 'unknown-flow',
@@ -123,7 +125,7 @@ export function compileFlows(sources: readonly FlowSource[], opts: CompileOption
       }
     }
   }
-  checkTogether(flows, (f) => !checked.has(f.id), problems);
+  checkTogether(flows, (f) => !checked.has(f.id), problems, opts.unloaded);
   return { flows, problems };
 }
 

@@ -5,6 +5,7 @@
  * uses only `target` and literals, so the command run ahead is exactly the one its node runs
  * when the flow reaches it (the engine also leaves out a node whose role has no host yet).
  */
+import type { Environment } from '@marcbachmann/cel-js';
 import { buildEnvironment, checkExpression, GLOBALS } from './expr.js';
 import type { Flow } from './compile.js';
 import { didYouMean, type Problem } from './problem.js';
@@ -12,7 +13,7 @@ import type { RunNodeT } from './schema.js';
 import { parseTemplate, TemplateError } from './template.js';
 
 /** The problems of every `together` list of the flows in `check` (the others were checked by the build). */
-export function checkTogether(flows: ReadonlyMap<string, Flow>, check: (flow: Flow) => boolean, problems: Problem[]): void {
+export function checkTogether(flows: ReadonlyMap<string, Flow>, check: (flow: Flow) => boolean, problems: Problem[], unloaded?: ReadonlySet<string>): void {
   for (const flow of flows.values()) {
     if (!check(flow)) continue;
     const callable = calledFrom(flows, flow);
@@ -28,6 +29,7 @@ export function checkTogether(flows: ReadonlyMap<string, Flow>, check: (flow: Fl
         if (seen.has(key)) return problem(`"${ref}" is listed twice`, 'list each node once');
         seen.add(key);
         const f = flows.get(fid);
+        if (!f && unloaded?.has(fid)) return; // that file's own problems said why
         if (!f || (f !== flow && !callable.has(fid))) {
           const guess = didYouMean(fid, callable);
           return problem(
@@ -68,10 +70,23 @@ function calledFrom(flows: ReadonlyMap<string, Flow>, flow: Flow): Set<string> {
   return out;
 }
 
+/**
+ * The CEL environment of an argv that reads only `target` (what `together` allows): `target`,
+ * and the models the argv names. Lint checks such an argv against it; the engine renders with
+ * it a command run ahead from a flow not entered yet, so that flow is not compiled for it.
+ */
+export function fixedArgvEnv(argv: readonly string[]): Environment {
+  const text = argv.join(' ');
+  let env = fixedEnvs.get(text);
+  if (!env) fixedEnvs.set(text, (env = buildEnvironment({ target: GLOBALS.target! }, (name) => text.includes(name))));
+  return env;
+}
+
+const fixedEnvs = new Map<string, Environment>();
+
 /** Why a run node's argv is not known before the flow reaches it (a `{{ }}` reading more than `target`), or null. */
 function notFixed(node: RunNodeT): string | null {
-  const text = node.argv.join(' ');
-  let env: ReturnType<typeof buildEnvironment> | undefined;
+  let env: Environment | undefined;
   for (const a of node.argv) {
     let parts;
     try {
@@ -82,7 +97,7 @@ function notFixed(node: RunNodeT): string | null {
     }
     for (const part of parts) {
       if (!('expr' in part)) continue;
-      env ??= buildEnvironment({ target: GLOBALS.target! }, (name) => text.includes(name));
+      env ??= fixedArgvEnv(node.argv);
       if (!checkExpression(env, part.expr).ok) return `has {{ ${part.expr} }}, which reads more than \`target\``;
     }
   }

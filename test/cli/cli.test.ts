@@ -120,6 +120,23 @@ describe('the CLI contract', () => {
     expect(ok.code).toBe(0);
   });
 
+  it('flows lint: a flow file that does not load is one error; the calls of it in other files are not more', async () => {
+    const caller = askFlow
+      .replace('id: ask-demo', 'id: caller')
+      .replace('      - goto: done', '      - goto: more')
+      .replace('    argv: [printf, "%s", "{{ q }}"]', '    argv: [printf, "%s", "{{ q }}"]\n    together: [callee.look]')
+      .replace('  done:\n', '  more:\n    kind: call\n    flow: callee\n  done:\n');
+    const dir = userFlows({ 'caller.yaml': caller, 'callee.yaml': 'id: callee\nstart: look\nnodes: [look\n' });
+    const r = await runCli(['flows', 'lint', join(dir, 'caller.yaml'), join(dir, 'callee.yaml')]);
+    expect(r.code).toBe(2);
+    const errors = r.stdout.trim().split('\n').filter((l) => !l.includes(': warning: '));
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/callee\.yaml:\d+:\d+/);
+    // A call of a flow that no file given defines is still reported.
+    const r2 = await runCli(['flows', 'lint', join(dir, 'caller.yaml')]);
+    expect(r2.stdout).toMatch(/calls flow "callee", which does not exist/);
+  });
+
   it('flows list and flows graph', async () => {
     const l = await runCli(['flows', 'list', '--json']);
     expect(l.code).toBe(0);

@@ -192,6 +192,38 @@ describe('together: read-only steps run at the same time', () => {
     expect(compiled).toEqual(['ahead']);
   });
 
+  it('…nor does one whose argv reads `target` (all lint allows): it renders against `target` alone, as its node will when reached', () => {
+    const behind = BEHIND.replace('argv: [nft, -j, list, ruleset]', 'argv: [ip, route, get, to, "{{ target.host }}"]');
+    const cat = catalog({ 'ahead.yaml': AHEAD, 'behind.yaml': behind });
+    expect(cat.problems.filter(isError)).toEqual([]);
+    const compiled: string[] = [];
+    const watched = {
+      ...cat,
+      flows: new Map(
+        [...cat.flows].map(([id, f]) => [
+          id,
+          new Proxy(f, {
+            get(t, k, r) {
+              if ((k === 'env' || k === 'types' || k === 'lets' || k === 'edges') && !compiled.includes(id)) compiled.push(id);
+              return Reflect.get(t, k, r);
+            },
+          }),
+        ]),
+      ),
+    };
+    const s0 = step(watched, INITIAL_STATE, startEvent('ahead'));
+    const exec = s0.effects[0] as Extract<Effect, { kind: 'exec' }>;
+    expect(exec.commands.find((c) => c.id === 'behind.rules')?.argv).toEqual(['ip', 'route', 'get', 'to', '198.18.2.10']);
+    expect(compiled).toEqual(['ahead']);
+    // Reached in its own flow, the node renders the same argv: the result run ahead is taken.
+    let s = s0.state;
+    for (const [id, r] of [['listeners', SS], ['firewall', RULES], ['behind.rules', NFT]] as const) s = step(cat, s, { kind: 'result', id, result: r }).state;
+    const last = step(cat, s, { kind: 'result', id: 'probe', result: REFUSED });
+    const walk = describeEffects(last.effects);
+    expect(walk).toContain('prefetched behind.rules');
+    expect(walk.some((w) => w.startsWith('exec'))).toBe(false);
+  });
+
   it('the nodes run ahead are reached later without an exec, shown as their own runs with their own durations; checks and values as if run there', () => {
     const cat = flows();
     let s: SessionState = step(cat, INITIAL_STATE, startEvent('ahead')).state;
