@@ -11,7 +11,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { compileFlows, type Flow, type FlowSet } from './compile.js';
 import { builtinFlowsDir, flowFiles } from './files.js';
-import { checkedFlowSource, loadFlowSource, type FlowSource, type PositionTable } from './load.js';
+import { checkedFlowSource, loadFlowSource, type FlowSource } from './load.js';
 import type { Problem } from './problem.js';
 import type { FlowDocT } from './schema.js';
 import { builtFlows, isShippedFile } from './as-built.js';
@@ -134,7 +134,7 @@ export function textDigest(text: string): string {
 
 /** A flow from its record (the build's, or the check cache's): no YAML read. */
 function fromRecord(file: string, rec: FlowRecord): FlowSource {
-  return checkedFlowSource(file, JSON.parse(rec.doc) as FlowDocT, () => JSON.parse(rec.positions) as PositionTable, rec.lets);
+  return checkedFlowSource(file, JSON.parse(rec.doc) as FlowDocT, rec.positions, rec.lets);
 }
 
 function fileName(file: string): string {

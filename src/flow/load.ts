@@ -73,7 +73,7 @@ export function loadFlowSource(file: string, text: string, opts: LoadOptions = {
   }
   let table: PositionTable | undefined;
   const positions = (): PositionTable => (table ??= positionTable(ydoc, lineCounter));
-  const { loc, keyLoc } = locators(file, positions);
+  const { loc, keyLoc } = locators(file, (k) => (Object.hasOwn(positions(), k) ? positions()[k] : undefined));
 
   const v = flowValidators();
   const schemas = v.schemas;
@@ -131,19 +131,38 @@ export function loadFlowSource(file: string, text: string, opts: LoadOptions = {
  * A flow already loaded and checked — shipped (the build's data) or the user's (check-cache.ts):
  * its data, positions and `let` types come from the record; no YAML at all.
  */
-export function checkedFlowSource(file: string, doc: FlowDocT, positions: () => PositionTable, letTypes: Readonly<Record<string, string>>): FlowSource {
+export function checkedFlowSource(file: string, doc: FlowDocT, positions: string, letTypes: Readonly<Record<string, string>>): FlowSource {
   let table: PositionTable | undefined;
-  const positionsOf = (): PositionTable => (table ??= positions());
-  return { file, doc, ...locators(file, positionsOf), checked: letTypes, positions: positionsOf };
+  const positionsOf = (): PositionTable => (table ??= JSON.parse(positions) as PositionTable);
+  return { file, doc, ...locators(file, inJson(positions)), checked: letTypes, positions: positionsOf };
+}
+
+/** One entry of a position table: `[line, col]`, with the key's after it for a map entry. */
+type Find = (key: string) => readonly number[] | undefined;
+
+/**
+ * Lookups in a position table's JSON text (a record's), never parsed whole: a step's decision
+ * is located at every step, and parsing refused's table took 4.8 ms of its first (issue 17).
+ * An entry is `{"KEY":[…]` or `,"KEY":[…]`, KEY as JSON.stringify writes it: inside a key a
+ * quote is always escaped, so neither pattern can start within another key or a value.
+ */
+function inJson(json: string): Find {
+  return (key) => {
+    const k = JSON.stringify(key);
+    let at = json.startsWith(`{${k}:`) ? 0 : json.indexOf(`,${k}:`);
+    if (at < 0) return undefined;
+    at += k.length + 2;
+    return JSON.parse(json.slice(at, json.indexOf(']', at) + 1)) as number[];
+  };
 }
 
 /**
  * `loc` and `keyLoc` of every flow, loaded or from a record: one lookup in its position table
  * (of the deepest part of the path that exists).
  */
-function locators(file: string, positions: () => PositionTable): Pick<FlowSource, 'loc' | 'keyLoc'> {
+function locators(file: string, find: Find): Pick<FlowSource, 'loc' | 'keyLoc'> {
   const at = (key: boolean) => (path: Path): Loc => {
-    const [line = 1, col = 1] = lookUp(positions(), path, key);
+    const [line = 1, col = 1] = lookUp(find, path, key);
     return { file, line, col };
   };
   return { loc: at(false), keyLoc: at(true) };
@@ -183,9 +202,9 @@ export function positionTable(doc: Document, lc: LineCounter): PositionTable {
   return out;
 }
 
-function lookUp(table: PositionTable, path: Path, key: boolean): readonly number[] {
+function lookUp(find: Find, path: Path, key: boolean): readonly number[] {
   for (let n = path.length; n >= 0; n--) {
-    const hit = table[path.slice(0, n).map(String).join('\0')];
+    const hit = find(path.slice(0, n).map(String).join('\0'));
     if (hit === undefined) continue;
     return key && n === path.length && hit.length === 4 ? hit.slice(2) : hit.slice(0, 2);
   }

@@ -27,7 +27,7 @@ describe('checked (lazily compiled) flows', () => {
     // As the catalogue makes them from the build's data: JSON in, no YAML.
     const cached = files.map((f) => {
       const rec = docs[f.split('/').pop()!]!;
-      return checkedFlowSource(f, JSON.parse(rec.doc), () => JSON.parse(rec.positions), rec.lets);
+      return checkedFlowSource(f, JSON.parse(rec.doc), rec.positions, rec.lets);
     });
     const a = compileFlows(full);
     const b = compileFlows(cached);
@@ -45,6 +45,24 @@ describe('checked (lazily compiled) flows', () => {
       for (const nid of Object.keys(f.doc.nodes)) {
         expect(g.loc(['nodes', nid, 'kind'])).toEqual(f.loc(['nodes', nid, 'kind']));
         expect(g.loc(['nodes', nid, 'nope', 3])).toEqual(f.loc(['nodes', nid]));
+
+      }
+    }
+  });
+
+  it('locates every path of a flow from its record (lookups in its JSON text) as from its YAML', () => {
+    const { docs } = shippedFlows(builtinFlowsDir());
+    for (const f of files) {
+      const yaml = loaded(f).src;
+      const rec = docs[f.split('/').pop()!]!;
+      const record = checkedFlowSource(f, JSON.parse(rec.doc), rec.positions, rec.lets);
+      const keys = Object.keys(yaml.positions());
+      expect(keys.length).toBeGreaterThan(100);
+      for (const key of keys) {
+        const path = key === '' ? [] : key.split('\0');
+        expect([record.loc(path), record.keyLoc(path)]).toEqual([yaml.loc(path), yaml.keyLoc(path)]);
+        // A path below it that is not in the flow: its nearest ancestor's place, from both.
+        expect(record.loc([...path, 'nope'])).toEqual(yaml.loc([...path, 'nope']));
       }
     }
   });
