@@ -2,8 +2,8 @@
  * The build (`npm run build`): one esbuild bundle of the CLI with its dependencies, loaded by a
  * small executable through V8's code cache (issue 8: start, first prompt and `replay --check`
  * close to bare node). Commands are imported lazily inside the bundle: a command's modules run
- * only when it is used. `ssh2` is bundled too, but its optional native parts (`cpu-features`, its
- * `sshcrypto` addon) are `require`d from the installed package at run time.
+ * only when it is used. `ssh2` is bundled too, without its optional native parts (`cpu-features`,
+ * its `sshcrypto` addon): it runs on Node's crypto, as where npm did not build them.
  *
  *   dist/tshoot.cjs             the executable (src/bin.cts): compiles cli.bundle.js with the code cache
  *   dist/cli.bundle.js          the CLI (src/main.ts and everything it imports), CommonJS, as one
@@ -111,9 +111,15 @@ const prebuilt = {
   name: 'tshoot-prebuilt',
   setup(b) {
     // ssh2 is in the bundle (its code under V8's code cache, issue 17: loading it from
-    // node_modules took ~0.1 s before the first connection); its optional native addon stays
-    // a file of the installed package, required by the package path at run time.
-    b.onResolve({ filter: /sshcrypto\.node$/ }, () => ({ path: 'ssh2/lib/protocol/crypto/build/Release/sshcrypto.node', external: true }));
+    // node_modules took ~0.1 s before the first connection), without its optional native parts
+    // (its sshcrypto addon, cpu-features): ssh2 requires them in a try and, as where npm did not
+    // build them (their install scripts are not allowed, package.json), uses Node's crypto.
+    // Where they were built, loading them cost ~5 ms before each first connection (dlopen).
+    b.onResolve({ filter: /(?:sshcrypto\.node|^cpu-features)$/ }, (a) => ({ path: a.path, namespace: 'tshoot-not-bundled' }));
+    b.onLoad({ filter: /./, namespace: 'tshoot-not-bundled' }, (a) => ({
+      contents: `throw Object.assign(new Error(${JSON.stringify(`${a.path}: an optional native part tshoot does not load`)}), { code: 'MODULE_NOT_FOUND' });`,
+      loader: 'js',
+    }));
     // What tshoot uses of ssh2 and node-ssh is the client's connection. ssh2's index also loads
     // its server, key generator and HTTP agents (Node's http and https with them), and node-ssh
     // loads make-dir (semver ranges parsed at load) and sb-scandir for directory transfers: ~11 ms
@@ -171,7 +177,6 @@ const r = await build({
   target: 'node20',
   outfile: 'dist/cli.js',
   write: false,
-  external: ['cpu-features'],
   // The sources are ES modules: `import.meta.url` is the bundle's own URL.
   banner: { js: 'var __tshootUrl = require("node:url").pathToFileURL(__filename).href;' },
   // Less to read and pre-parse at a cold start; names are kept, so stack traces still read.
