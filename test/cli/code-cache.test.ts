@@ -58,6 +58,17 @@ describe('the code cache', () => {
     expect(c.files().some((f) => f.includes('-replay-'))).toBe(true);
   });
 
+  it('is one for a command run with the shipped flows, another for the same command with --flows (their code differs)', async () => {
+    const c = fresh();
+    const flows = mkdtempSync(join(tmpdir(), 'tshoot-v8-flows-'));
+    made.push(flows);
+    expect((await c.run(['replay', '--check', SESSION])).code).toBe(0);
+    expect((await c.run(['replay', '--check', SESSION, '--flows', flows])).code).toBe(0);
+    expect((await c.run(['replay', '--check', SESSION, `--flows=${flows}`])).code).toBe(0);
+    const names = c.files().map((f) => f.replace(/^[0-9a-f]{32}-[^-]+-[^-]+-/, '').replace(/-\d+\.bin$/, ''));
+    expect(names.sort()).toEqual(['replay', 'replay+flows']);
+  });
+
   it('gives the same results as no cache at all', async () => {
     const c = fresh();
     const args = ['replay', '--check', SESSION, '--json'];
