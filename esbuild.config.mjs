@@ -124,7 +124,9 @@ const prebuilt = {
     // its server, key generator and HTTP agents (Node's http and https with them), and node-ssh
     // loads make-dir (semver ranges parsed at load) and sb-scandir for directory transfers: ~11 ms
     // before the first connection (issue 17). Those imports are swapped for the client and key
-    // parser alone, and for functions that load the real package at their first call.
+    // parser alone, and for functions that load the real package at their first call. What is
+    // read of `ssh2` (node-ssh 13: `SSH2.Client`; src/exec/ssh2-types.ts: `utils.parseKey`) must
+    // be in the swap.
     b.onResolve({ filter: /^(ssh2|make-dir|sb-scandir)$/ }, (a) =>
       a.pluginData === 'real' ? undefined : { path: a.path, namespace: 'tshoot-used-only' },
     );

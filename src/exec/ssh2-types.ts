@@ -60,6 +60,10 @@ export interface Ssh2Client {
   destroy(): this;
 }
 
+/**
+ * All of ssh2's module that tshoot reads. The build bundles `ssh2` as its client and this one
+ * function (esbuild.config.mjs, `tshoot-used-only`): a part used beyond them must be added there.
+ */
 interface Ssh2Module {
   utils: { parseKey(data: Buffer | string, passphrase?: string): ParsedKey | Error };
 }
