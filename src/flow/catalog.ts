@@ -134,7 +134,8 @@ export function textDigest(text: string): string {
 
 /** A flow from its record (the build's, or the check cache's): no YAML read. */
 function fromRecord(file: string, rec: FlowRecord): FlowSource {
-  return checkedFlowSource(file, JSON.parse(rec.doc) as FlowDocT, rec.positions, rec.lets);
+  // With its outline (the build's records), the document is parsed when the flow is used.
+  return checkedFlowSource(file, rec.outline ? rec.doc : (JSON.parse(rec.doc) as FlowDocT), rec.positions, rec.lets, rec.outline);
 }
 
 function fileName(file: string): string {

@@ -6,7 +6,8 @@
  */
 import type { Environment } from '@marcbachmann/cel-js';
 import { buildEnvironment, checkExpression, GLOBALS, typeName, type StructType, type ValueType } from './expr.js';
-import type { FlowSource, Path } from './load.js';
+import { outlineOf, type FlowSource, type Path } from './load.js';
+import type { FlowOutline } from './shipped-docs.js';
 import { didYouMean, guessHint, type Loc, type Problem } from './problem.js';
 import type { FlowDocT, FlowNodeT, NextT, RunNodeT, TextT } from './schema.js';
 import { LANGS, parseTemplate, TemplateError, textVariants } from './template.js';
@@ -77,8 +78,11 @@ export function compileFlows(sources: readonly FlowSource[], opts: CompileOption
   const flows = new Map<string, Flow>();
   const fixIds = new Map<string, { flow: string; loc: () => Loc }>();
   const checked = new Set<string>();
+  const outlines = new Map<Flow, FlowOutline>();
   for (const src of sources) {
-    const id = src.doc.id;
+    // A record's outline, else the document's (a file loaded now): the same, without parsing a record's document.
+    const outline = src.outline ?? outlineOf(src.doc);
+    const id = outline.id;
     const prior = flows.get(id);
     if (prior) {
       problems.push({
@@ -90,12 +94,12 @@ export function compileFlows(sources: readonly FlowSource[], opts: CompileOption
       continue;
     }
     // A flow whose own problems the build already knows (catalog.ts) is compiled when first used.
-    const flow = src.checked ? lazyFlow(src) : compileOne(src, problems, opts);
+    const flow = src.checked ? lazyFlow(src, id) : compileOne(src, problems, opts);
     flows.set(id, flow);
+    outlines.set(flow, outline);
     if (src.checked) checked.add(id);
-    for (const [nid, node] of Object.entries(src.doc.nodes)) {
-      if (node.kind !== 'fix') continue;
-      const seen = fixIds.get(node.id);
+    for (const [nid, fixId] of outline.fixes) {
+      const seen = fixIds.get(fixId);
       // Positions only for a duplicate: `loc` of a checked flow parses its position table.
       const here = () => src.loc(['nodes', nid, 'id']);
       if (seen) {
@@ -104,22 +108,22 @@ export function compileFlows(sources: readonly FlowSource[], opts: CompileOption
           code: 'duplicate-fix-id',
           ...here(),
           node: nid,
-          message: `fix id "${node.id}" is already used at ${first.file}:${first.line}`,
+          message: `fix id "${fixId}" is already used at ${first.file}:${first.line}`,
           hint: 'fix ids are stable and unique across all flows',
         });
-      } else fixIds.set(node.id, { flow: id, loc: here });
+      } else fixIds.set(fixId, { flow: id, loc: here });
     }
   }
   // Calls can only be checked once every flow is known.
   for (const flow of flows.values()) {
-    for (const [nid, node] of Object.entries(flow.doc.nodes)) {
-      if (node.kind === 'call' && !flows.has(node.flow) && !opts.unloaded?.has(node.flow)) {
-        const guess = didYouMean(node.flow, flows.keys());
+    for (const [nid, called] of outlines.get(flow)!.calls) {
+      if (!flows.has(called) && !opts.unloaded?.has(called)) {
+        const guess = didYouMean(called, flows.keys());
         problems.push({
           code: 'unknown-flow',
           ...flow.loc(['nodes', nid, 'flow']),
           node: nid,
-          message: `calls flow "${node.flow}", which does not exist`,
+          message: `calls flow "${called}", which does not exist`,
           hint: guess ? `did you mean "${guess}"?` : `known flows: ${[...flows.keys()].join(', ')}`,
         });
       }
@@ -413,14 +417,15 @@ export function compileOne(src: FlowSource, problems: Problem[], opts: CompileOp
  * A flow whose problems are already known: the same `Flow`, compiled (CEL environment,
  * types, edges) on first use. The symptom menu needs only ids and titles.
  */
-function lazyFlow(src: FlowSource): Flow {
+function lazyFlow(src: FlowSource, id: string): Flow {
   let full: Flow | undefined;
   const get = (): Flow => (full ??= compileOne(src, []));
-  const nodes = src.doc.nodes;
   return {
-    id: src.doc.id,
+    id,
     file: src.file,
-    doc: src.doc,
+    get doc() {
+      return src.doc;
+    },
     get env() {
       return get().env;
     },
@@ -433,7 +438,7 @@ function lazyFlow(src: FlowSource): Flow {
     get edges() {
       return get().edges;
     },
-    node: (id) => (Object.hasOwn(nodes, id) ? nodes[id] : undefined),
+    node: (nid) => (Object.hasOwn(src.doc.nodes, nid) ? src.doc.nodes[nid] : undefined),
     loc: src.loc,
   };
 }

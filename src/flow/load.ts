@@ -5,6 +5,7 @@
 import type { ErrorObject } from 'ajv';
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
 import type { FlowDocT, NodeKind } from './schema.js';
+import type { FlowOutline } from './shipped-docs.js';
 import { flowValidators } from './validators.js';
 import type { Loc, Problem } from './problem.js';
 import { didYouMean, guessHint } from './problem.js';
@@ -29,6 +30,19 @@ export interface FlowSource {
   readonly checked?: Readonly<Record<string, string>>;
   /** Every position at once (what `loc` and `keyLoc` look up), for a record of the check. */
   positions(): PositionTable;
+  /** With a record's document: what the checks between flows read, without parsing it. */
+  readonly outline?: FlowOutline;
+}
+
+/** A flow's outline (shipped-docs.ts), from its document. */
+export function outlineOf(doc: FlowDocT): FlowOutline {
+  const fixes: Array<readonly [string, string]> = [];
+  const calls: Array<readonly [string, string]> = [];
+  for (const [nid, node] of Object.entries(doc.nodes)) {
+    if (node.kind === 'fix') fixes.push([nid, node.id]);
+    else if (node.kind === 'call') calls.push([nid, node.flow]);
+  }
+  return { id: doc.id, fixes, calls };
 }
 
 export interface LoadResult {
@@ -131,10 +145,15 @@ export function loadFlowSource(file: string, text: string, opts: LoadOptions = {
  * A flow already loaded and checked — shipped (the build's data) or the user's (check-cache.ts):
  * its data, positions and `let` types come from the record; no YAML at all.
  */
-export function checkedFlowSource(file: string, doc: FlowDocT, positions: string, letTypes: Readonly<Record<string, string>>): FlowSource {
+export function checkedFlowSource(file: string, doc: FlowDocT | string, positions: string, letTypes: Readonly<Record<string, string>>, outline?: FlowOutline): FlowSource {
   let table: PositionTable | undefined;
   const positionsOf = (): PositionTable => (table ??= JSON.parse(positions) as PositionTable);
-  return { file, doc, ...locators(file, inJson(positions)), checked: letTypes, positions: positionsOf };
+  const src = { file, ...locators(file, inJson(positions)), checked: letTypes, positions: positionsOf, ...(outline ? { outline } : {}) };
+  if (typeof doc !== 'string') return { ...src, doc };
+  // A record's document as JSON, with its outline: parsed when the flow is first used (a replay
+  // or a diagnosis uses two or three of the five shipped flows: 0.7 MB of objects for all five).
+  let parsed: FlowDocT | undefined;
+  return Object.defineProperty(src, 'doc', { get: () => (parsed ??= JSON.parse(doc) as FlowDocT), enumerable: true }) as FlowSource;
 }
 
 /** One entry of a position table: `[line, col]`, with the key's after it for a map entry. */

@@ -9,6 +9,17 @@ export interface FlowRecord {
   readonly positions: string;
   /** The CEL type of each `let`, as the compiler found it. */
   readonly lets: Readonly<Record<string, string>>;
+  /** What the checks between flows read of the document (compile.ts), so that it is parsed only when the flow is used. */
+  readonly outline?: FlowOutline;
+}
+
+/** A flow's id, its fix nodes' ids and its calls: what `compileFlows` checks across flows. */
+export interface FlowOutline {
+  readonly id: string;
+  /** [node, fix id] of each fix node. */
+  readonly fixes: ReadonlyArray<readonly [string, string]>;
+  /** [node, flow] of each call node. */
+  readonly calls: ReadonlyArray<readonly [string, string]>;
 }
 
 export interface ShippedDoc extends FlowRecord {

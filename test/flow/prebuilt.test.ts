@@ -67,6 +67,28 @@ describe('checked (lazily compiled) flows', () => {
     }
   });
 
+  it('a record\'s document is parsed only when its flow is used; the checks between flows read its outline', () => {
+    const { docs } = shippedFlows(builtinFlowsDir());
+    // Every document but refused's is text that does not parse: reading one would throw.
+    const sources = files.map((f) => {
+      const rec = docs[f.split('/').pop()!]!;
+      expect(rec.outline).toBeDefined();
+      return checkedFlowSource(f, rec.outline!.id === 'refused' ? rec.doc : '{not json', rec.positions, rec.lets, rec.outline);
+    });
+    const { flows, problems } = compileFlows(sources);
+    expect(problems).toEqual([]);
+    expect([...flows.keys()].sort()).toEqual(['console-connect', 'not-found', 'refused', 'timeout', 'triage']);
+    expect(flows.get('refused')!.node('listeners')?.kind).toBe('run');
+    expect(() => flows.get('timeout')!.node('probe_http')).toThrow(SyntaxError);
+    // The outline still finds what is wrong between flows: a fix id used twice, a call of no flow.
+    const twice = docs['timeout.yaml']!.outline!;
+    const bad = { ...twice, id: 'timeout-2', fixes: [...twice.fixes, ['x', 'start-service'] as const], calls: [['y', 'nowhere'] as const] };
+    const more = compileFlows([...sources, checkedFlowSource('t2.yaml', '{not json', '{"":[1,1]}', {}, bad)]);
+    // Each of timeout's fix ids again, and refused's start-service.
+    expect(more.problems.filter((p) => p.code === 'duplicate-fix-id')).toHaveLength(twice.fixes.length + 1);
+    expect(more.problems.filter((p) => p.code === 'unknown-flow').map((p) => p.message)).toEqual(['calls flow "nowhere", which does not exist']);
+  });
+
   it('the build record holds what loading reports', () => {
     const { index, docs } = shippedFlows(builtinFlowsDir());
     for (const file of files) {
