@@ -1,10 +1,10 @@
 /**
- * What a user installs (issue 16): the tarball ships only what users run; the one runtime
- * dependency is the one the bundle loads (ssh2); every dependency's install script is decided
- * in `allowScripts`; and the package installed from its tarball with every install script
- * blocked (`--ignore-scripts`: no native build of ssh2 or cpu-features, no prepare) starts, draws
- * the menu, checks a user's flow, replays a session and runs a command over SSH. The install is
- * `--offline`: from the npm cache `npm ci` filled, no traffic.
+ * What a user installs (issue 16): the tarball ships only what users run; it has no runtime
+ * dependency (the bundle loads nothing from an installed package: ssh2 is in it, without its
+ * optional native parts); every development dependency's install script is decided in
+ * `allowScripts`; and the package installed from its tarball with every install script blocked
+ * (`--ignore-scripts`: no prepare) starts, draws the menu, checks a user's flow, replays a
+ * session and runs a command over SSH. The install is `--offline`: no traffic.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -24,7 +24,7 @@ interface Pkg {
   bin: Record<string, string>;
   files: string[];
   scripts: Record<string, string>;
-  dependencies: Record<string, string>;
+  dependencies?: Record<string, string>;
   devDependencies: Record<string, string>;
   allowScripts: Record<string, boolean>;
 }
@@ -47,10 +47,9 @@ function npm(args: string[], cwd: string): string {
 type LockEntry = { dependencies?: Record<string, string>; optionalDependencies?: Record<string, string> } & Record<string, unknown>;
 
 /**
- * A user's project that depends on the tarball, with its lockfile: tshoot's entry, and ssh2's
- * with its dependencies as this project's lockfile pins them. `npm ci --offline` then installs
- * from the tarballs `npm ci` cached (without a lockfile npm would ask the registry which ssh2
- * versions exist: that answer is not in a fresh machine's cache).
+ * A user's project that depends on the tarball, with its lockfile: tshoot's entry, and those of
+ * its dependencies (none) as this project's lockfile pins them. `npm ci --offline` then installs
+ * without asking the registry.
  */
 function userProject(dir: string, tgz: string, tarball: Buffer): void {
   const entries = lock.packages as Record<string, LockEntry>;
@@ -61,7 +60,7 @@ function userProject(dir: string, tgz: string, tarball: Buffer): void {
       resolved: `file:${tgz}`,
       integrity: `sha512-${createHash('sha512').update(tarball).digest('base64')}`,
       license: 'MIT',
-      dependencies: pkg.dependencies,
+      ...(pkg.dependencies ? { dependencies: pkg.dependencies } : {}),
       bin: pkg.bin,
     },
   };
@@ -73,7 +72,7 @@ function userProject(dir: string, tgz: string, tarball: Buffer): void {
     packages[key] = e;
     for (const d of Object.keys({ ...e.dependencies, ...e.optionalDependencies })) add(d);
   };
-  for (const d of Object.keys(pkg.dependencies)) add(d);
+  for (const d of Object.keys(pkg.dependencies ?? {})) add(d);
   writeFileSync(join(dir, 'package.json'), JSON.stringify(packages['']));
   writeFileSync(join(dir, 'package-lock.json'), JSON.stringify({ name: 'user', version: '1.0.0', lockfileVersion: 3, requires: true, packages }));
 }
@@ -97,7 +96,7 @@ describe('package.json: what ships, what it depends on, which install scripts ru
     expect(pkg.bin).toEqual({ tshoot: 'bin/tshoot.cjs' });
   });
 
-  it('the bundle requires no package but ssh2, the one runtime dependency (its native addon, and its optional cpu-features); everything it bundles is a devDependency', () => {
+  it('the bundle requires no package: tshoot has no runtime dependency, everything it bundles is a devDependency', () => {
     const builtin = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
     const required = new Set<string>();
     for (const f of DIST) {
@@ -109,14 +108,14 @@ describe('package.json: what ships, what it depends on, which install scripts ru
         else if (!builtin.has(name)) required.add(name.startsWith('@') ? name.split('/').slice(0, 2).join('/') : name.split('/')[0]!);
       }
     }
-    // ssh2's JavaScript is in the bundle (under the code cache, issue 17); what it loads at run
-    // time is its native addon, by its path in the installed ssh2, and its optional dependency
-    // cpu-features (both in try/catch there: without them ssh2 uses its JavaScript ciphers).
-    expect([...required].sort()).toEqual(['cpu-features', 'ssh2']);
-    expect(readFileSync(join(ROOT, 'dist/cli.bundle.js'), 'utf8')).toContain('require("ssh2/lib/protocol/crypto/build/Release/sshcrypto.node")');
-    expect(Object.keys(pkg.dependencies)).toEqual(['ssh2']);
-    // Ajv, TypeBox, YAML, CEL, inquirer, commander, ora, boxen: built into the bundle, so for the build only.
-    for (const d of ['ajv', '@sinclair/typebox', 'yaml', '@marcbachmann/cel-js', '@inquirer/prompts', 'commander', 'ora', 'boxen', 'ssh-config', 'esbuild']) {
+    // ssh2's JavaScript is in the bundle (under the code cache, issue 17), without its optional
+    // native parts (its sshcrypto addon, cpu-features: ssh2 requires them in a try and uses
+    // Node's crypto without them), so nothing is loaded from an installed package at run time.
+    expect([...required]).toEqual([]);
+    expect(readFileSync(join(ROOT, 'dist/cli.bundle.js'), 'utf8')).not.toContain('sshcrypto.node")');
+    expect(pkg.dependencies).toBeUndefined();
+    // Ajv, TypeBox, YAML, CEL, inquirer, commander, ora, boxen, ssh2, node-ssh: built into the bundle, so for the build only.
+    for (const d of ['ajv', '@sinclair/typebox', 'yaml', '@marcbachmann/cel-js', '@inquirer/prompts', 'commander', 'ora', 'boxen', 'ssh-config', 'ssh2', 'node-ssh', 'esbuild']) {
       expect(pkg.devDependencies[d], d).toBeDefined();
     }
     // No install script of our own: nothing to approve for a user's global install.
@@ -158,11 +157,9 @@ describe('installed from its tarball with every install script blocked', () => {
   const run = (args: string[], opts: { cwd?: string } = {}) =>
     spawnSync(tshoot, args, { cwd: opts.cwd ?? tmp, encoding: 'utf8', timeout: 60_000, env: { ...process.env, NO_COLOR: '1', XDG_STATE_HOME: join(tmp, 'state'), XDG_CACHE_HOME: join(tmp, 'cache') } });
 
-  it('installs ssh2 and its own dependencies only, nothing built natively', () => {
+  it('installs tshoot alone: no dependency, nothing to build', () => {
     const nm = join(tmp, 'user', 'node_modules');
-    expect(readdirSync(nm).filter((d) => !d.startsWith('.')).sort()).toEqual(['asn1', 'bcrypt-pbkdf', 'buildcheck', 'cpu-features', 'nan', 'safer-buffer', 'ssh2', 'tshoot', 'tweetnacl']);
-    expect(existsSync(join(nm, 'ssh2', 'lib', 'protocol', 'crypto', 'build'))).toBe(false);
-    expect(existsSync(join(nm, 'cpu-features', 'build'))).toBe(false);
+    expect(readdirSync(nm).filter((d) => !d.startsWith('.')).sort()).toEqual(['tshoot']);
   });
 
   it('tshoot --version and --help', () => {
@@ -204,7 +201,7 @@ describe('installed from its tarball with every install script blocked', () => {
     }
   });
 
-  it.runIf(HAVE_SSHD)('runs a command over SSH with ssh2 as installed (no native crypto binding)', async () => {
+  it.runIf(HAVE_SSHD)('runs a command over SSH with the ssh2 in its bundle (no native crypto binding anywhere)', async () => {
     sshd = await startSshd();
     writeFileSync(join(tmp, 'remote.yaml'), oneCommandFlow('remote', ['uname', '-s']).replace('    role: local\n', '    role: server\n'));
     const r = run(['run', 'remote', '--flows', tmp, '--host', 'server=good', '--ssh-config', sshd.config, '--non-interactive', '--json']);
