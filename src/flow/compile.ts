@@ -100,7 +100,7 @@ export function compileFlows(sources: readonly FlowSource[], opts: CompileOption
     if (src.checked) checked.add(id);
     for (const [nid, fixId] of outline.fixes) {
       const seen = fixIds.get(fixId);
-      // Positions only for a duplicate: `loc` of a checked flow parses its position table.
+      // A position only for a duplicate (a checked flow's is looked up in its record's text).
       const here = () => src.loc(['nodes', nid, 'id']);
       if (seen) {
         const first = seen.loc();
