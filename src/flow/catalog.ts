@@ -88,7 +88,7 @@ export function loadCatalog(paths: readonly string[], opts: CatalogOptions = {})
     const known = cache?.read && !isShippedFile(file) ? readChecked(cache.dir, file, text) : undefined;
     if (known) {
       problems.push(...known.warnings.map((p) => ({ ...p, file: name })));
-      sources.push(fromRecord(name, known.record));
+      sources.push(fromRecord(name, known.record, known.doc));
       continue;
     }
     const r = loadFlowSource(name, text, { schemaExists: (ref) => existsSync(resolve(dirname(file), ref)) });
@@ -133,9 +133,10 @@ export function textDigest(text: string): string {
 }
 
 /** A flow from its record (the build's, or the check cache's): no YAML read. */
-function fromRecord(file: string, rec: FlowRecord): FlowSource {
-  // With its outline (the build's records), the document is parsed when the flow is used.
-  return checkedFlowSource(file, rec.outline ? rec.doc : (JSON.parse(rec.doc) as FlowDocT), rec.positions, rec.lets, rec.outline);
+function fromRecord(file: string, rec: FlowRecord, parsed?: FlowDocT): FlowSource {
+  // Parsed already (a check record, whose run nodes were checked on it), or, with its outline
+  // (the build's records), parsed when the flow is used.
+  return checkedFlowSource(file, parsed ?? (rec.outline ? rec.doc : (JSON.parse(rec.doc) as FlowDocT)), rec.positions, rec.lets, rec.outline);
 }
 
 function fileName(file: string): string {

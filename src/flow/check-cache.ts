@@ -57,13 +57,18 @@ export interface Checked {
   readonly warnings: readonly Omit<Problem, 'file'>[];
 }
 
+/** A record read back: its document already parsed (its run nodes were checked on it). */
+export interface ReadBack extends Checked {
+  readonly doc: FlowDocT;
+}
+
 /** `$XDG_CACHE_HOME/tshoot/flows/`, else `~/.cache/tshoot/flows/`; null when running from source. */
 export function checkCacheDir(env: Readonly<Record<string, string | undefined>>): string | null {
   return BUILD === null ? null : cacheDir(env, 'flows');
 }
 
 /** The record of `file` (absolute) if this build checked exactly `text` and found no error. */
-export function readChecked(dir: string, file: string, text: string): Checked | undefined {
+export function readChecked(dir: string, file: string, text: string): ReadBack | undefined {
   if (BUILD === null) return undefined;
   let rec: Partial<CheckedRecord> | null;
   try {
@@ -76,21 +81,23 @@ export function readChecked(dir: string, file: string, text: string): Checked | 
   if (typeof rec.doc !== 'string' || typeof rec.positions !== 'string' || !rec.lets || typeof rec.lets !== 'object' || !Array.isArray(rec.warnings)) return undefined;
   // A record says what it holds is no error: anything else in it is not trusted.
   if (!rec.warnings.every((w) => w !== null && typeof w === 'object' && w.severity === 'warning')) return undefined;
-  if (!onlyReads(rec.doc)) return undefined;
-  return { record: { doc: rec.doc, positions: rec.positions, lets: rec.lets }, warnings: rec.warnings };
+  const doc = onlyReads(rec.doc);
+  if (!doc) return undefined;
+  return { record: { doc: rec.doc, positions: rec.positions, lets: rec.lets }, warnings: rec.warnings, doc };
 }
 
 /**
  * Every run node of the record's data passes the read-only check, done now rather than taken
- * from the record; with the flow's `let` names, as compile.ts checks it.
+ * from the record; with the flow's `let` names, as compile.ts checks it. The document it
+ * checked is the one the catalogue then uses (not parsed a second time); null when one fails.
  */
-function onlyReads(doc: string): boolean {
+function onlyReads(doc: string): FlowDocT | null {
   try {
     const flow = JSON.parse(doc) as FlowDocT;
     const trusted = new Set(Object.keys(flow.let ?? {}));
-    return Object.values(flow.nodes).every((n) => n.kind !== 'run' || changesHost(n.argv, { trusted }) === null);
+    return Object.values(flow.nodes).every((n) => n.kind !== 'run' || changesHost(n.argv, { trusted }) === null) ? flow : null;
   } catch {
-    return false;
+    return null;
   }
 }
 
