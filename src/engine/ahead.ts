@@ -80,7 +80,11 @@ export function together(flows: FlowSet, s: SessionState, flow: Flow, frame: Fra
     const qid = f === flow ? qualify(s, id) : `${f.id}.${id}`;
     // Another flow's node, not entered yet: its argv reads only `target` (lint), so it renders
     // against `target` alone, and that flow is compiled only if the session enters it.
-    const argv = f === flow || !s.globals ? renderArgv(f, n.argv, () => context(f, s, fr)) : renderArgv({ get env() { return fixedArgvEnv(n.argv); } }, n.argv, () => targetOnly(s.globals!));
+    const g = s.globals;
+    const argv =
+      f === flow || !g
+        ? renderArgv(f, n.argv, () => context(f, s, fr))
+        : renderArgv({ get env() { return fixedArgvEnv(n.argv); } }, n.argv, () => ({ target: celValue(g.target, GLOBALS.target) }));
     if (!argv.ok || earlier(s, n, argv.value, qid)) continue;
     const key = keyOf(s, qid, n, argv.value);
     const keys = [own, ...out.map((o) => o.key)];
@@ -117,9 +121,4 @@ export function keptAhead(s: SessionState, ahead: Prefetched, result: CommandRes
 export function withPrefetch(s: SessionState, prefetch: readonly Prefetched[]): SessionState {
   const { prefetch: _, ...rest } = s;
   return prefetch.length ? { ...rest, prefetch } : rest;
-}
-
-/** What an argv that reads only `target` sees. */
-function targetOnly(g: NonNullable<SessionState['globals']>): Record<string, unknown> {
-  return { target: celValue(g.target, GLOBALS.target) };
 }

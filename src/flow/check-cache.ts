@@ -26,7 +26,7 @@
 import type { Flow } from './compile.js';
 import type { Problem } from './problem.js';
 import type { FlowDocT } from './schema.js';
-import { outlineOf, type FlowSource } from './load.js';
+import type { FlowSource } from './load.js';
 import type { FlowRecord } from './shipped-docs.js';
 import { changesHost } from './read-only.js';
 import { BUILD } from '../version.js';
@@ -38,7 +38,6 @@ export function recordOf(src: FlowSource, lets: Flow['lets']): FlowRecord {
     doc: JSON.stringify(src.doc),
     positions: JSON.stringify(src.positions()),
     lets: Object.fromEntries(lets.map(([name, , type]) => [name, type])),
-    outline: outlineOf(src.doc),
   };
 }
 

@@ -15,7 +15,7 @@ import standalone from 'ajv/dist/standalone/index.js';
 import { flowFiles, textDigest } from './catalog.js';
 import { compileOne } from './compile.js';
 import { recordOf } from './check-cache.js';
-import { loadFlowSource } from './load.js';
+import { loadFlowSource, outlineOf } from './load.js';
 import type { Problem } from './problem.js';
 import type { ShippedFlow } from './shipped.js';
 import type { ShippedDoc } from './shipped-docs.js';
@@ -74,7 +74,8 @@ export function shippedFlows(dir: string): { index: Record<string, ShippedFlow>;
     const compiled = compileOne(r.flow, problems);
     const doc = r.flow.doc;
     index[name] = { id: doc.id, title: doc.title, menu: doc.menu !== false, problems };
-    docs[name] = { ...recordOf(r.flow, compiled.lets), sha256: textDigest(text) };
+    // With its outline: the catalogue parses the document only when the flow is used.
+    docs[name] = { ...recordOf(r.flow, compiled.lets), outline: outlineOf(doc), sha256: textDigest(text) };
   }
   return { index, docs };
 }

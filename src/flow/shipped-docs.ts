@@ -9,7 +9,7 @@ export interface FlowRecord {
   readonly positions: string;
   /** The CEL type of each `let`, as the compiler found it. */
   readonly lets: Readonly<Record<string, string>>;
-  /** What the checks between flows read of the document (compile.ts), so that it is parsed only when the flow is used. */
+  /** The build's records: what the checks between flows read of the document (compile.ts), so that it is parsed only when the flow is used. A user's check record has none: its document is parsed anyway, to check its run nodes again. */
   readonly outline?: FlowOutline;
 }
 
