@@ -27,7 +27,9 @@ export function context(flow: Flow, s: Pick<SessionState, 'globals'>, frame: Fra
 function buildContext(flow: Flow, s: Pick<SessionState, 'globals'>, frame: Frame): Record<string, unknown> {
   const g = s.globals;
   const ctx = Object.create(baseOf(flow)) as Record<string, unknown>;
-  for (const [k, v] of Object.entries(frame.vars)) ctx[k] = celValue(v, flow.types[k]);
+  const vars = frame.vars;
+  // A step's context copies every variable so far: a loop that allocates nothing of its own.
+  for (const k in vars) ctx[k] = celValue(vars[k], flow.types[k]);
   if (g) {
     ctx.target = celValue(g.target, flow.types.target!);
     ctx.hosts = celValue(hostsOf(g.hosts), flow.types.hosts!);

@@ -7,7 +7,6 @@
 import type { Result } from '../result.js';
 import { Environment } from '@marcbachmann/cel-js';
 import type { StructType, ValueType } from '../parsers/types.js';
-import { nginxConfigParser } from '../parsers/nginx-config.js';
 import { splitLines } from '../parsers/text.js';
 import { registerModels } from '../models/cel.js';
 
@@ -39,7 +38,6 @@ export function buildEnvironment(vars: Readonly<Record<string, ValueType>>, uses
   };
   for (const t of Object.values(vars)) register(t);
   for (const [name, t] of Object.entries(vars)) env.registerVariable(name, typeName(t));
-  register(nginxConfigParser.type);
   registerModels(env, { register, toCel, fromCel }, uses);
   env.registerFunction('first(list<string>): string', (l: string[]) => l[0] ?? '');
   // The newest lines of a log (evidence folds after its first lines: the oldest).
@@ -148,10 +146,17 @@ export function fromCel(v: unknown): unknown {
 }
 const plainOf = new WeakMap<object, unknown>();
 
-/** The value of type `t` when nothing was recorded: a node that has not run yet. */
+/**
+ * The value of type `t` when nothing was recorded: a node that has not run yet. CEL values never
+ * change, so the nodes of one type (a flow's nodes share a few shapes) share one zero value.
+ */
 export function zeroValue(t: ValueType): unknown {
-  return toCel(undefined, t);
+  if (typeof t === 'string') return toCel(undefined, t);
+  let z = zeros.get(t);
+  if (z === undefined) zeros.set(t, (z = toCel(undefined, t)));
+  return z;
 }
+const zeros = new WeakMap<object, unknown>();
 
 /** Renders a CEL value for display in text or an argv element. */
 export function show(value: unknown): string {

@@ -30,7 +30,12 @@ export interface TranscriptValidators {
   readonly events: Readonly<Record<EventKind, Check>>;
 }
 
-type Node = (v: unknown, path: string) => SchemaError | null;
+/**
+ * One schema's check of a value: null, or the problem with its path relative to that value.
+ * Nothing is allocated when the value passes (a session has thousands of values): the path is
+ * built only on the way back up from a problem.
+ */
+type Node = (v: unknown) => SchemaError | null;
 type Schema = Readonly<Record<string, unknown>>;
 
 const KNOWN = new Set(['type', 'const', 'anyOf', 'properties', 'required', 'patternProperties', 'items', 'minimum', 'maximum', 'minLength']);
@@ -57,55 +62,70 @@ export function compileSchema(schema: Schema): Node {
     const type = String(schema.type);
     const is = TYPES[type];
     if (!is) throw new Error(`transcript schema: unsupported type ${JSON.stringify(schema.type)}`);
-    checks.push((v, path) => (is(v) ? null : { path, message: `expected ${type}` }));
+    const e = { path: '', message: `expected ${type}` };
+    checks.push((v) => (is(v) ? null : e));
   }
   if (schema.const !== undefined) {
     const c = schema.const;
-    checks.push((v, path) => (v === c ? null : { path, message: `expected ${JSON.stringify(c)}` }));
+    const e = { path: '', message: `expected ${JSON.stringify(c)}` };
+    checks.push((v) => (v === c ? null : e));
   }
   if (schema.minLength !== undefined) {
     const n = Number(schema.minLength);
-    checks.push((v, path) => (typeof v !== 'string' || v.length >= n ? null : { path, message: `expected string length greater or equal to ${n}` }));
+    const e = { path: '', message: `expected string length greater or equal to ${n}` };
+    checks.push((v) => (typeof v !== 'string' || v.length >= n ? null : e));
   }
   // Worded as TypeBox's errors were (`expected integer to be greater or equal to 0`).
   const numeric = schema.type === 'integer' ? 'integer' : 'number';
   if (schema.minimum !== undefined) {
     const n = Number(schema.minimum);
-    checks.push((v, path) => (typeof v !== 'number' || v >= n ? null : { path, message: `expected ${numeric} to be greater or equal to ${n}` }));
+    const e = { path: '', message: `expected ${numeric} to be greater or equal to ${n}` };
+    checks.push((v) => (typeof v !== 'number' || v >= n ? null : e));
   }
   if (schema.maximum !== undefined) {
     const n = Number(schema.maximum);
-    checks.push((v, path) => (typeof v !== 'number' || v <= n ? null : { path, message: `expected ${numeric} to be less or equal to ${n}` }));
+    const e = { path: '', message: `expected ${numeric} to be less or equal to ${n}` };
+    checks.push((v) => (typeof v !== 'number' || v <= n ? null : e));
   }
   if (schema.anyOf !== undefined) {
     const branches = (schema.anyOf as Schema[]).map(compileSchema);
-    checks.push((v, path) => (branches.some((b) => b(v, path) === null) ? null : { path, message: 'expected union value' }));
+    const e = { path: '', message: 'expected union value' };
+    checks.push((v) => {
+      for (let i = 0; i < branches.length; i++) if (branches[i]!(v) === null) return null;
+      return e;
+    });
   }
   if (schema.properties !== undefined || schema.required !== undefined) {
-    const required = new Set((schema.required as string[] | undefined) ?? []);
-    const props = Object.entries((schema.properties as Record<string, Schema> | undefined) ?? {}).map(([k, s]) => [k, compileSchema(s)] as const);
+    const required = [...new Set((schema.required as string[] | undefined) ?? [])];
+    const missing = required.map((k) => ({ path: `/${pointer(k)}`, message: 'expected required property' }));
+    const props = Object.entries((schema.properties as Record<string, Schema> | undefined) ?? {});
+    const keys = props.map(([k]) => k);
+    const steps = props.map(([k]) => `/${pointer(k)}`);
+    const nodes = props.map(([, s]) => compileSchema(s));
     // Every required property first, then each value: the order TypeBox reported them in.
-    checks.push((v, path) => {
+    checks.push((v) => {
       if (!TYPES.object!(v)) return null;
       const o = v as Record<string, unknown>;
-      for (const k of required) if (!Object.hasOwn(o, k)) return { path: `${path}/${pointer(k)}`, message: 'expected required property' };
-      for (const [k, check] of props) {
-        if (!Object.hasOwn(o, k)) continue;
-        const e = check(o[k], `${path}/${pointer(k)}`);
-        if (e) return e;
+      for (let i = 0; i < required.length; i++) if (!Object.hasOwn(o, required[i]!)) return missing[i]!;
+      for (let i = 0; i < keys.length; i++) {
+        if (!Object.hasOwn(o, keys[i]!)) continue;
+        const e = nodes[i]!(o[keys[i]!]);
+        if (e) return under(steps[i]!, e);
       }
       return null;
     });
   }
   if (schema.patternProperties !== undefined) {
     const pats = Object.entries(schema.patternProperties as Record<string, Schema>).map(([p, s]) => [new RegExp(p, 'u'), compileSchema(s)] as const);
-    checks.push((v, path) => {
+    checks.push((v) => {
       if (!TYPES.object!(v)) return null;
-      for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+      const o = v as Record<string, unknown>;
+      for (const k in o) {
+        if (!Object.hasOwn(o, k)) continue;
         for (const [re, check] of pats) {
           if (!re.test(k)) continue;
-          const e = check(x, `${path}/${pointer(k)}`);
-          if (e) return e;
+          const e = check(o[k]);
+          if (e) return under(`/${pointer(k)}`, e);
         }
       }
       return null;
@@ -113,33 +133,34 @@ export function compileSchema(schema: Schema): Node {
   }
   if (schema.items !== undefined) {
     const item = compileSchema(schema.items as Schema);
-    checks.push((v, path) => {
+    checks.push((v) => {
       if (!Array.isArray(v)) return null;
       for (let i = 0; i < v.length; i++) {
-        const e = item(v[i], `${path}/${i}`);
-        if (e) return e;
+        const e = item(v[i]);
+        if (e) return under(`/${i}`, e);
       }
       return null;
     });
   }
-  return (v, path) => {
-    for (const c of checks) {
-      const e = c(v, path);
+  if (checks.length === 1) return checks[0]!;
+  return (v) => {
+    for (let i = 0; i < checks.length; i++) {
+      const e = checks[i]!(v);
       if (e) return e;
     }
     return null;
   };
 }
 
+/** A problem of a value's part `step` (`/key`, `/0`), as the value's. */
+const under = (step: string, e: SchemaError): SchemaError => ({ path: step + e.path, message: e.message });
+
 let validators: TranscriptValidators | undefined;
 
 export function transcriptValidators(): TranscriptValidators {
   if (validators) return validators;
   const { header, ...events } = transcriptSchemas();
-  const top = (s: object): Check => {
-    const node = compileSchema(s as Schema);
-    return (v) => node(v, '');
-  };
+  const top = (s: object): Check => compileSchema(s as Schema);
   // Each event kind's checker is built when a line of that kind is first read.
   const checks: Partial<Record<EventKind, Check>> = {};
   const lazy = {} as Record<EventKind, Check>;

@@ -26,4 +26,18 @@ describe('the transcript checker', () => {
     expect(v.events.answer({ kind: 'answer', id: 7, value: 'a', source: 'replay' })).toEqual({ path: '/id', message: 'expected string' });
     expect(v.events.answer({ kind: 'answer', id: 'q', value: 3, source: 'replay' })).toEqual({ path: '/value', message: 'expected union value' });
   });
+
+  it('says where a nested problem is: keys (escaped as JSON pointers), array indexes, pattern properties', () => {
+    const check = compileSchema({
+      type: 'object',
+      required: ['a'],
+      properties: { a: { type: 'array', items: { type: 'object', properties: { 'b/c': { type: 'string' } } } }, m: { type: 'object', patternProperties: { '^x': { type: 'integer', minimum: 0 } } } },
+    });
+    expect(check({ a: [{ 'b/c': 'ok' }, { 'b/c': 1 }] })).toEqual({ path: '/a/1/b~1c', message: 'expected string' });
+    expect(check({ a: [], m: { y: 'any', 'x~1': -1 } })).toEqual({ path: '/m/x~01', message: 'expected integer to be greater or equal to 0' });
+    expect(check({ m: {} })).toEqual({ path: '/a', message: 'expected required property' });
+    // The same check again at another place: the path is that place's, not the first one's.
+    expect(check({ a: [{ 'b/c': 2 }] })).toEqual({ path: '/a/0/b~1c', message: 'expected string' });
+    expect(check({ a: [{ 'b/c': 'x' }], m: { x: 3 } })).toBeNull();
+  });
 });
