@@ -26,8 +26,9 @@
 import type { Flow } from './compile.js';
 import type { Problem } from './problem.js';
 import type { FlowDocT } from './schema.js';
-import type { FlowSource } from './load.js';
+import { asciiJson, type FlowSource } from './load.js';
 import type { FlowRecord } from './shipped-docs.js';
+import { isAscii } from 'node:buffer';
 import { changesHost } from './read-only.js';
 import { BUILD } from '../version.js';
 import { cacheDir, openCache } from '../xdg.js';
@@ -35,8 +36,8 @@ import { cacheDir, openCache } from '../xdg.js';
 /** What a check leaves for the next run (or, for the shipped flows, the build leaves for every run). */
 export function recordOf(src: FlowSource, lets: Flow['lets']): FlowRecord {
   return {
-    doc: JSON.stringify(src.doc),
-    positions: JSON.stringify(src.positions()),
+    doc: asciiJson(src.doc),
+    positions: asciiJson(src.positions()),
     lets: Object.fromEntries(lets.map(([name, , type]) => [name, type])),
   };
 }
@@ -72,7 +73,8 @@ export function readChecked(dir: string, file: string, text: string): ReadBack |
   let rec: Partial<CheckedRecord> | null;
   try {
     const bytes = openCache(dir).read(recordName(BUILD, file));
-    rec = bytes ? (JSON.parse(bytes.toString('utf8')) as Partial<CheckedRecord> | null) : null;
+    // Written in ASCII (`asciiJson`): read as such, one-byte strings. Another text is UTF-8.
+    rec = bytes ? (JSON.parse(bytes.toString(isAscii(bytes) ? 'latin1' : 'utf8')) as Partial<CheckedRecord> | null) : null;
   } catch {
     return undefined;
   }
@@ -104,7 +106,7 @@ function onlyReads(doc: string): FlowDocT | null {
 export function writeChecked(dir: string, file: string, text: string, checked: Checked): void {
   if (BUILD === null) return;
   const rec: CheckedRecord = { build: BUILD, file, text, ...checked.record, warnings: checked.warnings };
-  openCache(dir).write(recordName(BUILD, file), JSON.stringify(rec), BUILD);
+  openCache(dir).write(recordName(BUILD, file), asciiJson(rec), BUILD);
 }
 
 /** `BUILD-<fnv-1a 64 of the path>.json`: a file name for any path, without node:crypto at start. */

@@ -160,14 +160,24 @@ export function checkedFlowSource(file: string, doc: FlowDocT | string, position
 type Find = (key: string) => readonly number[] | undefined;
 
 /**
- * Lookups in a position table's JSON text (a record's), never parsed whole: a step's decision
- * is located at every step, and parsing refused's table took 4.8 ms of its first (issue 17).
- * An entry is `{"KEY":[…]` or `,"KEY":[…]`, KEY as JSON.stringify writes it: inside a key a
- * quote is always escaped, so neither pattern can start within another key or a value.
+ * JSON in ASCII: JSON.stringify's text with every other character as `\uXXXX` (a pair for
+ * one outside the BMP). A record's texts are written so (check-cache.ts, prebuild.ts): read back
+ * they are one-byte strings, which V8 decodes, searches and parses faster than the two-byte
+ * strings one Japanese character makes of the whole text. `JSON.parse` gives the same value.
+ */
+export function asciiJson(value: unknown): string {
+  return JSON.stringify(value).replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/**
+ * Lookups in a position table's JSON text (a record's, `asciiJson`), never parsed whole: a
+ * step's decision is located at every step, and parsing refused's table took 4.8 ms of its
+ * first (issue 17). An entry is `{"KEY":[…]` or `,"KEY":[…]`, KEY as asciiJson writes it: inside
+ * a key a quote is always escaped, so neither pattern can start within another key or a value.
  */
 function inJson(json: string): Find {
   return (key) => {
-    const k = JSON.stringify(key);
+    const k = asciiJson(key);
     let at = json.startsWith(`{${k}:`) ? 0 : json.indexOf(`,${k}:`);
     if (at < 0) return undefined;
     at += k.length + 2;

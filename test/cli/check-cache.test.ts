@@ -50,7 +50,12 @@ describe('the check record of a user flow', () => {
     expect(more).toEqual([]);
     expect(statSync(rec!).mode & 0o777).toBe(0o600);
     expect(statSync(join(s.cache, 'tshoot', 'flows')).mode & 0o777).toBe(0o700);
-    const r = JSON.parse(readFileSync(rec!, 'utf8')) as Record_;
+    // Written in ASCII (the flow's Japanese as \\u escapes): read back as one-byte strings.
+    const bytes = readFileSync(rec!);
+    expect(bytes.every((b) => b < 0x80)).toBe(true);
+    const r = JSON.parse(bytes.toString('latin1')) as Record_;
+    expect(r.doc).toMatch(/^[\x00-\x7f]*$/);
+    expect(JSON.parse(r.doc)).toMatchObject({ title: { ja: '質問デモ' } });
     expect(r.file).toBe(join(s.dir, 'ask-demo.yaml'));
     // Named by build and path: another build keeps its own record of the same file.
     expect(rec!.split('/').pop()).toBe(`${r.build}-${rec!.split('-').pop()}`);
@@ -61,6 +66,11 @@ describe('the check record of a user flow', () => {
     const second = await s.run();
     expect(second.stdout).toBe(first.stdout);
     expect(second.code).toBe(0);
+    // Its Japanese texts, from the record, as from the file.
+    const ja = await s.run('--lang', 'ja');
+    const jaFresh = await runCli(['run', 'ask-demo', '--flows', s.dir, '--non-interactive', '--json', '--answers', join(s.dir, 'answers.yaml'), '--no-transcript', '--lang', 'ja'], { env: { ...s.env, TSHOOT_NO_CACHE: '1' } });
+    expect(ja.stdout).toContain('修正');
+    expect(ja.stdout).toBe(jaFresh.stdout);
     // Read, not rewritten.
     expect(statSync(rec!).mtimeMs).toBe(before);
   });
