@@ -13,9 +13,7 @@ import { compileFlows, type Flow, type FlowSet } from './compile.js';
 import { builtinFlowsDir, flowFiles } from './files.js';
 import { checkedFlowSource, loadFlowSource, type FlowSource } from './load.js';
 import type { Problem } from './problem.js';
-import type { FlowDocT } from './schema.js';
 import { builtFlows, isShippedFile } from './as-built.js';
-import type { FlowRecord } from './shipped-docs.js';
 import { nodeCrypto } from '../lazy.js';
 import { readChecked, recordOf, writeChecked } from './check-cache.js';
 
@@ -65,7 +63,7 @@ export function loadCatalog(paths: readonly string[], opts: CatalogOptions = {})
     if (!b.doc) continue;
     const doc = b.doc;
     hashed.push([fileName(b.file), () => doc.sha256]);
-    sources.push(fromRecord(name, doc));
+    sources.push(checkedFlowSource(name, doc));
   }
   const files = [...(built ?? []).map((b) => b.file), ...seen];
   // Files checked in full now: recorded in the cache if no error names them.
@@ -88,7 +86,7 @@ export function loadCatalog(paths: readonly string[], opts: CatalogOptions = {})
     const known = cache?.read && !isShippedFile(file) ? readChecked(cache.dir, file, text) : undefined;
     if (known) {
       problems.push(...known.warnings.map((p) => ({ ...p, file: name })));
-      sources.push(fromRecord(name, known.record, known.doc));
+      sources.push(checkedFlowSource(name, known.record, known.doc));
       continue;
     }
     const r = loadFlowSource(name, text, { schemaExists: (ref) => existsSync(resolve(dirname(file), ref)) });
@@ -130,13 +128,6 @@ export function loadCatalog(paths: readonly string[], opts: CatalogOptions = {})
 /** `sha256:HEX` of one file's text: the catalogue's digest is made of these (the build's for shipped files). */
 export function textDigest(text: string): string {
   return `sha256:${nodeCrypto().createHash('sha256').update(text).digest('hex')}`;
-}
-
-/** A flow from its record (the build's, or the check cache's): no YAML read. */
-function fromRecord(file: string, rec: FlowRecord, parsed?: FlowDocT): FlowSource {
-  // Parsed already (a check record, whose run nodes were checked on it), or, with its outline
-  // (the build's records), parsed when the flow is used.
-  return checkedFlowSource(file, parsed ?? (rec.outline ? rec.doc : (JSON.parse(rec.doc) as FlowDocT)), rec.positions, rec.lets, rec.outline);
 }
 
 function fileName(file: string): string {

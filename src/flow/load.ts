@@ -5,7 +5,7 @@
 import type { ErrorObject } from 'ajv';
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
 import type { FlowDocT, NodeKind } from './schema.js';
-import type { FlowOutline } from './shipped-docs.js';
+import type { FlowOutline, FlowRecord } from './shipped-docs.js';
 import { flowValidators } from './validators.js';
 import type { Loc, Problem } from './problem.js';
 import { didYouMean, guessHint } from './problem.js';
@@ -143,17 +143,21 @@ export function loadFlowSource(file: string, text: string, opts: LoadOptions = {
 
 /**
  * A flow already loaded and checked — shipped (the build's data) or the user's (check-cache.ts):
- * its data, positions and `let` types come from the record; no YAML at all.
+ * its data, positions and `let` types come from the record; no YAML at all. `parsed`: its
+ * document already parsed (a check record's, whose run nodes were checked on it). Otherwise a
+ * record with an outline (the build's) has its document parsed when the flow is first used, and
+ * its texts read from the record only then: the build's record gives them by getters whose code
+ * V8 compiles, and so keeps in the code cache, only for a flow a command used (esbuild.config.mjs).
  */
-export function checkedFlowSource(file: string, doc: FlowDocT | string, positions: string, letTypes: Readonly<Record<string, string>>, outline?: FlowOutline): FlowSource {
+export function checkedFlowSource(file: string, rec: FlowRecord, parsed?: FlowDocT): FlowSource {
   let table: PositionTable | undefined;
-  const positionsOf = (): PositionTable => (table ??= JSON.parse(positions) as PositionTable);
-  const src = { file, ...locators(file, inJson(positions)), checked: letTypes, positions: positionsOf, ...(outline ? { outline } : {}) };
-  if (typeof doc !== 'string') return { ...src, doc };
+  const positionsOf = (): PositionTable => (table ??= JSON.parse(rec.positions) as PositionTable);
+  const src = { file, ...locators(file, inJson(() => rec.positions)), checked: rec.lets, positions: positionsOf, ...(rec.outline ? { outline: rec.outline } : {}) };
+  if (parsed || !rec.outline) return { ...src, doc: parsed ?? (JSON.parse(rec.doc) as FlowDocT) };
   // A record's document as JSON, with its outline: parsed when the flow is first used (a replay
   // or a diagnosis uses two or three of the five shipped flows: 0.7 MB of objects for all five).
-  let parsed: FlowDocT | undefined;
-  return Object.defineProperty(src, 'doc', { get: () => (parsed ??= JSON.parse(doc) as FlowDocT), enumerable: true }) as FlowSource;
+  let doc: FlowDocT | undefined;
+  return Object.defineProperty(src, 'doc', { get: () => (doc ??= JSON.parse(rec.doc) as FlowDocT), enumerable: true }) as FlowSource;
 }
 
 /** One entry of a position table: `[line, col]`, with the key's after it for a map entry. */
@@ -175,8 +179,10 @@ export function asciiJson(value: unknown): string {
  * first (issue 17). An entry is `{"KEY":[…]` or `,"KEY":[…]`, KEY as asciiJson writes it: inside
  * a key a quote is always escaped, so neither pattern can start within another key or a value.
  */
-function inJson(json: string): Find {
+function inJson(text: () => string): Find {
+  let json: string | undefined;
   return (key) => {
+    json ??= text();
     const k = asciiJson(key);
     let at = json.startsWith(`{${k}:`) ? 0 : json.indexOf(`,${k}:`);
     if (at < 0) return undefined;

@@ -27,7 +27,7 @@ describe('checked (lazily compiled) flows', () => {
     // As the catalogue makes them from the build's data: JSON in, no YAML.
     const cached = files.map((f) => {
       const rec = docs[f.split('/').pop()!]!;
-      return checkedFlowSource(f, JSON.parse(rec.doc), rec.positions, rec.lets);
+      return checkedFlowSource(f, { ...rec, outline: undefined }, JSON.parse(rec.doc));
     });
     const a = compileFlows(full);
     const b = compileFlows(cached);
@@ -55,7 +55,7 @@ describe('checked (lazily compiled) flows', () => {
     for (const f of files) {
       const yaml = loaded(f).src;
       const rec = docs[f.split('/').pop()!]!;
-      const record = checkedFlowSource(f, JSON.parse(rec.doc), rec.positions, rec.lets);
+      const record = checkedFlowSource(f, { ...rec, outline: undefined }, JSON.parse(rec.doc));
       const keys = Object.keys(yaml.positions());
       expect(keys.length).toBeGreaterThan(100);
       for (const key of keys) {
@@ -73,7 +73,7 @@ describe('checked (lazily compiled) flows', () => {
     const sources = files.map((f) => {
       const rec = docs[f.split('/').pop()!]!;
       expect(rec.outline).toBeDefined();
-      return checkedFlowSource(f, rec.outline!.id === 'refused' ? rec.doc : '{not json', rec.positions, rec.lets, rec.outline);
+      return checkedFlowSource(f, rec.outline!.id === 'refused' ? rec : { ...rec, doc: '{not json' });
     });
     const { flows, problems } = compileFlows(sources);
     expect(problems).toEqual([]);
@@ -83,7 +83,7 @@ describe('checked (lazily compiled) flows', () => {
     // The outline still finds what is wrong between flows: a fix id used twice, a call of no flow.
     const twice = docs['timeout.yaml']!.outline!;
     const bad = { ...twice, id: 'timeout-2', fixes: [...twice.fixes, ['x', 'start-service'] as const], calls: [['y', 'nowhere'] as const] };
-    const more = compileFlows([...sources, checkedFlowSource('t2.yaml', '{not json', '{"":[1,1]}', {}, bad)]);
+    const more = compileFlows([...sources, checkedFlowSource('t2.yaml', { doc: '{not json', positions: '{"":[1,1]}', lets: {}, outline: bad })]);
     // Each of timeout's fix ids again, and refused's start-service.
     expect(more.problems.filter((p) => p.code === 'duplicate-fix-id')).toHaveLength(twice.fixes.length + 1);
     expect(more.problems.filter((p) => p.code === 'unknown-flow').map((p) => p.message)).toEqual(['calls flow "nowhere", which does not exist']);
