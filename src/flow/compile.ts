@@ -360,43 +360,46 @@ export function compileOne(src: FlowSource, problems: Problem[], opts: CompileOp
   checkText('', ['description'], doc.description);
 
   // 3. The graph: every node reachable from the start, every reachable node with a way out.
-  const out = new Map<string, string[]>();
-  const into = new Map<string, string[]>();
-  for (const e of [...edges, ...meant]) {
-    (out.get(e.from) ?? out.set(e.from, []).get(e.from)!).push(e.to);
-    (into.get(e.to) ?? into.set(e.to, []).get(e.to)!).push(e.from);
-  }
-  const reach = new Set<string>();
-  const stack = startGuess !== undefined ? [startGuess] : [];
-  while (stack.length) {
-    const n = stack.pop()!;
-    if (reach.has(n)) continue;
-    reach.add(n);
-    stack.push(...(out.get(n) ?? []));
-  }
-  for (const id of ids) {
-    if (!reach.has(id) && startGuess !== undefined && unresolved.size === 0) {
-      problems.push({ code: 'unreachable', ...src.keyLoc(['nodes', id]), node: id, message: 'no path from the start reaches this node', hint: 'link it with a goto, or remove it' });
+  // A checked flow has none of these problems (its record says so): only its edges are needed.
+  if (verify) {
+    const out = new Map<string, string[]>();
+    const into = new Map<string, string[]>();
+    for (const e of [...edges, ...meant]) {
+      (out.get(e.from) ?? out.set(e.from, []).get(e.from)!).push(e.to);
+      (into.get(e.to) ?? into.set(e.to, []).get(e.to)!).push(e.from);
     }
-  }
-  const terminal = (id: string) => {
-    const k = nodes[id]?.kind;
-    return k === 'fix' || k === 'end' || k === 'call';
-  };
-  // Walked backwards from the fixes and ends: linear in the edges (a fixpoint over all edges
-  // is quadratic on a long chain).
-  const exits = new Set(ids.filter((id) => terminal(id) || unresolved.has(id)));
-  const back = [...exits];
-  while (back.length) {
-    for (const from of into.get(back.pop()!) ?? []) {
-      if (exits.has(from)) continue;
-      exits.add(from);
-      back.push(from);
+    const reach = new Set<string>();
+    const stack = startGuess !== undefined ? [startGuess] : [];
+    while (stack.length) {
+      const n = stack.pop()!;
+      if (reach.has(n)) continue;
+      reach.add(n);
+      stack.push(...(out.get(n) ?? []));
     }
-  }
-  for (const id of ids) {
-    if (reach.has(id) && !exits.has(id)) {
-      problems.push({ code: 'no-exit', ...src.keyLoc(['nodes', id]), node: id, message: 'this node is in a cycle with no way out to a fix or an end', hint: 'add a branch that leaves the loop' });
+    for (const id of ids) {
+      if (!reach.has(id) && startGuess !== undefined && unresolved.size === 0) {
+        problems.push({ code: 'unreachable', ...src.keyLoc(['nodes', id]), node: id, message: 'no path from the start reaches this node', hint: 'link it with a goto, or remove it' });
+      }
+    }
+    const terminal = (id: string) => {
+      const k = nodes[id]?.kind;
+      return k === 'fix' || k === 'end' || k === 'call';
+    };
+    // Walked backwards from the fixes and ends: linear in the edges (a fixpoint over all edges
+    // is quadratic on a long chain).
+    const exits = new Set(ids.filter((id) => terminal(id) || unresolved.has(id)));
+    const back = [...exits];
+    while (back.length) {
+      for (const from of into.get(back.pop()!) ?? []) {
+        if (exits.has(from)) continue;
+        exits.add(from);
+        back.push(from);
+      }
+    }
+    for (const id of ids) {
+      if (reach.has(id) && !exits.has(id)) {
+        problems.push({ code: 'no-exit', ...src.keyLoc(['nodes', id]), node: id, message: 'this node is in a cycle with no way out to a fix or an end', hint: 'add a branch that leaves the loop' });
+      }
     }
   }
 

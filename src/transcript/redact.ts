@@ -451,7 +451,7 @@ export function createRedactor(opts: { salt: string; hosts?: readonly string[] }
     if (Array.isArray(v)) return v.map(value) as T;
     if (v && typeof v === 'object') {
       const o: Record<string, unknown> = {};
-      for (const [k, x] of Object.entries(v)) o[k] = value(x);
+      for (const k in v) if (Object.hasOwn(v, k)) o[k] = value((v as Record<string, unknown>)[k]);
       return o as T;
     }
     return v;
