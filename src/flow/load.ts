@@ -146,8 +146,8 @@ export function loadFlowSource(file: string, text: string, opts: LoadOptions = {
  * its data, positions and `let` types come from the record; no YAML at all. `parsed`: its
  * document already parsed (a check record's, whose run nodes were checked on it). Otherwise a
  * record with an outline (the build's) has its document parsed when the flow is first used, and
- * its texts read from the record only then: the build's record gives them by getters whose code
- * V8 compiles, and so keeps in the code cache, only for a flow a command used (esbuild.config.mjs).
+ * its texts read from the record only then: the build's record has getters that read them from
+ * `dist/flow-texts/` (esbuild.config.mjs), so a command reads only the flows it uses.
  */
 export function checkedFlowSource(file: string, rec: FlowRecord, parsed?: FlowDocT): FlowSource {
   let table: PositionTable | undefined;

@@ -24,6 +24,7 @@ function copyPackage(withFlows: boolean): string {
   mkdirSync(join(dir, 'dist'));
   copyFileSync(join(ROOT, 'package.json'), join(dir, 'package.json'));
   for (const f of ['tshoot.cjs', 'cli.bundle.js', 'flow-validators.cjs', 'yaml.cjs']) copyFileSync(join(ROOT, 'dist', f), join(dir, 'dist', f));
+  cpSync(join(ROOT, 'dist', 'flow-texts'), join(dir, 'dist', 'flow-texts'), { recursive: true });
   if (withFlows) cpSync(join(ROOT, 'flows'), join(dir, 'flows'), { recursive: true });
   return dir;
 }

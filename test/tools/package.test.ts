@@ -84,6 +84,7 @@ describe('package.json: what ships, what it depends on, which install scripts ru
     const files = (JSON.parse(out) as { files: { path: string }[] }[])[0]!.files.map((f) => f.path).sort();
     const shipped = (f: string) =>
       ['README.md', 'package.json', 'bin/tshoot.cjs', ...DIST].includes(f) ||
+      /^dist\/flow-texts\/[a-z0-9-]+\.txt$/.test(f) ||
       /^flows\/[a-z0-9-]+\.yaml$/.test(f) ||
       f === 'flows/flow.schema.json' ||
       /^flows\/[a-z0-9-]+\/sessions\/[a-z0-9-]+\.ndjson$/.test(f) ||
@@ -93,6 +94,8 @@ describe('package.json: what ships, what it depends on, which install scripts ru
     // Every shipped flow and recorded session is in it (`tshoot flows test` replays them).
     const flows = readdirSync(join(ROOT, 'flows'), { recursive: true }).map(String).filter((f) => /\.(ya?ml|ndjson)$/.test(f));
     for (const f of flows) expect(files).toContain(`flows/${f}`);
+    // With each shipped flow's texts as built (read when a command uses that flow).
+    for (const f of flows.filter((f) => /^[a-z0-9-]+\.yaml$/.test(f))) expect(files).toContain(`dist/flow-texts/${f.replace(/\.yaml$/, '.txt')}`);
     expect(pkg.bin).toEqual({ tshoot: 'bin/tshoot.cjs' });
   });
 
