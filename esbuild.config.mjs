@@ -58,13 +58,14 @@ await build({
   outfile: tmp,
   logLevel: 'warning',
 });
-let validators, transcriptSchemas, editorSchema, shipped;
+let validators, transcriptSchemas, editorSchema, shipped, asciiText;
 try {
   const pre = await import(pathToFileURL(tmp).href);
   validators = pre.validatorsModule();
   transcriptSchemas = pre.transcriptSchemasJson();
   editorSchema = pre.editorSchemaJson();
   shipped = pre.shippedFlows(join(root, 'flows'));
+  asciiText = pre.asciiText;
 } finally {
   rmSync(tmp, { force: true });
 }
@@ -216,7 +217,7 @@ if (r.metafile) writeFileSync(process.env.TSHOOT_METAFILE, JSON.stringify(r.meta
 // CommonJS's wrapper written in, and in ASCII only (esbuild leaves a few characters in regex
 // literals as they are; `\uXXXX` means the same there), so that it is read as latin1 — a
 // one-byte string, 3 ms less than decoding UTF-8 into a two-byte one at every start.
-const code = r.outputFiles[0].text.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+const code = asciiText(r.outputFiles[0].text);
 writeFileSync(join(root, 'dist/cli.bundle.js'), `(function (exports, require, module, __filename, __dirname) {${code}\n})`);
 await build({
   absWorkingDir: root,

@@ -23,12 +23,12 @@
  * 201-event session of a 151-node English-only flow, 253 warnings): replay --check 1.6× start
  * with the record, 2.6× checked in full (BENCHMARKS.md).
  */
+import { isAscii } from 'node:buffer';
 import type { Flow } from './compile.js';
 import type { Problem } from './problem.js';
 import type { FlowDocT } from './schema.js';
 import { asciiJson, type FlowSource } from './load.js';
 import type { FlowRecord } from './shipped-docs.js';
-import { isAscii } from 'node:buffer';
 import { changesHost } from './read-only.js';
 import { BUILD } from '../version.js';
 import { cacheDir, openCache } from '../xdg.js';

@@ -144,18 +144,17 @@ export function loadFlowSource(file: string, text: string, opts: LoadOptions = {
 /**
  * A flow already loaded and checked — shipped (the build's data) or the user's (check-cache.ts):
  * its data, positions and `let` types come from the record; no YAML at all. `parsed`: its
- * document already parsed (a check record's, whose run nodes were checked on it). Otherwise a
- * record with an outline (the build's) has its document parsed when the flow is first used, and
- * its texts read from the record only then: the build's record has getters that read them from
- * `dist/flow-texts/` (esbuild.config.mjs), so a command reads only the flows it uses.
+ * document already parsed (a check record's, whose run nodes were checked on it). Otherwise the
+ * document is parsed when the flow is first used (the checks between flows read the build's
+ * outline), and the record's texts are read only then: the build's record has getters that read
+ * them from `dist/flow-texts/` (esbuild.config.mjs), so a command reads only the flows it uses.
  */
 export function checkedFlowSource(file: string, rec: FlowRecord, parsed?: FlowDocT): FlowSource {
   let table: PositionTable | undefined;
   const positionsOf = (): PositionTable => (table ??= JSON.parse(rec.positions) as PositionTable);
   const src = { file, ...locators(file, inJson(() => rec.positions)), checked: rec.lets, positions: positionsOf, ...(rec.outline ? { outline: rec.outline } : {}) };
-  if (parsed || !rec.outline) return { ...src, doc: parsed ?? (JSON.parse(rec.doc) as FlowDocT) };
-  // A record's document as JSON, with its outline: parsed when the flow is first used (a replay
-  // or a diagnosis uses two or three of the five shipped flows: 0.7 MB of objects for all five).
+  if (parsed) return { ...src, doc: parsed };
+  // A replay or a diagnosis uses two or three of the five shipped flows: 0.7 MB of objects for all five.
   let doc: FlowDocT | undefined;
   return Object.defineProperty(src, 'doc', { get: () => (doc ??= JSON.parse(rec.doc) as FlowDocT), enumerable: true }) as FlowSource;
 }
@@ -164,13 +163,19 @@ export function checkedFlowSource(file: string, rec: FlowRecord, parsed?: FlowDo
 type Find = (key: string) => readonly number[] | undefined;
 
 /**
- * JSON in ASCII: JSON.stringify's text with every other character as `\uXXXX` (a pair for
- * one outside the BMP). A record's texts are written so (check-cache.ts, prebuild.ts): read back
- * they are one-byte strings, which V8 decodes, searches and parses faster than the two-byte
- * strings one Japanese character makes of the whole text. `JSON.parse` gives the same value.
+ * Text in ASCII: every other character as `\uXXXX` (a pair for one outside the BMP), which
+ * means the same in JSON and in JavaScript source. Read back, such a text is a one-byte string,
+ * which V8 decodes, searches and parses faster than the two-byte string one Japanese character
+ * makes of a whole text. The build writes the CLI's bundle so (esbuild.config.mjs, through
+ * prebuild.ts) and a flow record's texts (`asciiJson`: check-cache.ts, prebuild.ts).
  */
+export function asciiText(text: string): string {
+  return text.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** JSON.stringify's text in ASCII (`asciiText`): `JSON.parse` gives the same value. */
 export function asciiJson(value: unknown): string {
-  return JSON.stringify(value).replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return asciiText(JSON.stringify(value));
 }
 
 /**

@@ -16,6 +16,9 @@ import { flowFiles, textDigest } from './catalog.js';
 import { compileOne } from './compile.js';
 import { recordOf } from './check-cache.js';
 import { loadFlowSource, outlineOf } from './load.js';
+
+/** For the bundle's source (esbuild.config.mjs). */
+export { asciiText } from './load.js';
 import type { Problem } from './problem.js';
 import type { ShippedFlow } from './shipped.js';
 import type { ShippedDoc } from './shipped-docs.js';
